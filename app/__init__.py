@@ -1,0 +1,1 @@
+"""Mantimon TCG backend."""

@@ -1,0 +1,182 @@
+"""Environment-based settings.
+
+Every setting is read from an environment variable of the same name in upper
+case (``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY`` ...) or from an optional
+``.env`` file in the working directory. Secrets are `SecretStr` and connection
+URLs are kept out of ``repr`` so neither reaches a log line.
+
+`load_settings` turns validation failures into one `SettingsError` whose lines
+each name the offending variable, so a misconfigured deployment stops at
+start-up with a message an operator can act on.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from app.errors import MantimonError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - the placeholder prod refuses
+_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg"}
+_REDIS_SCHEMES = {"redis", "rediss", "unix"}
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Environment(StrEnum):
+    """Where the process runs; decides which safety checks apply at start-up."""
+
+    DEV = "dev"
+    STAGING = "staging"
+    PROD = "prod"
+    TEST = "test"
+
+    @property
+    def is_deployed(self) -> bool:
+        """Staging and prod serve real players: no defaults, no embedded servers."""
+        return self in (Environment.STAGING, Environment.PROD)
+
+
+class SettingsError(MantimonError):
+    """The configuration is unusable; each line of the message names one variable."""
+
+
+def to_asyncpg_url(url: str) -> str:
+    """Return `url` with the asyncpg driver, whichever PostgreSQL scheme it was given with.
+
+    Raises:
+        ValueError: the URL does not parse or is not a PostgreSQL URL.
+    """
+    try:
+        parsed: URL = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(f"not a valid URL: {exc}") from None
+    if parsed.drivername not in _POSTGRES_SCHEMES:
+        raise ValueError(
+            f"expected a postgresql:// URL, got scheme {parsed.drivername!r}",
+        )
+    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def hide_password(url: str) -> str:
+    """Render a URL with its password masked, for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+class Settings(BaseSettings):
+    """The whole configuration of one process, validated once at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        validate_default=True,
+    )
+
+    environment: Environment = Environment.DEV
+    log_level: LogLevel = "INFO"
+
+    database_url: str | None = Field(default=None, repr=False)
+    redis_url: str | None = Field(default=None, repr=False)
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    discord_client_id: str | None = None
+    discord_client_secret: SecretStr | None = None
+
+    db_pool_size: int = Field(default=10, ge=1, le=1000)
+    db_max_overflow: int = Field(default=20, ge=0, le=1000)
+    db_pool_timeout: float = Field(default=30.0, gt=0)
+    db_pool_recycle: int = Field(default=1800, ge=-1)
+    db_echo: bool = False
+
+    redis_max_connections: int = Field(default=50, ge=1, le=100_000)
+    redis_socket_timeout: float = Field(default=5.0, gt=0)
+    redis_connect_timeout: float = Field(default=2.0, gt=0)
+    redis_health_check_interval: int = Field(default=30, ge=0)
+    redis_retry_attempts: int = Field(default=3, ge=0, le=20)
+    redis_key_prefix: str = "mantimon:"
+    game_cache_ttl_seconds: int = Field(default=86_400, ge=60)
+
+    cards_dir: Path = PROJECT_ROOT / "data" / "cards"
+    decks_dir: Path = PROJECT_ROOT / "data" / "decks"
+    data_dir: Path = Path(".mantimon")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url", "redis_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        return None if value is None else to_asyncpg_url(value)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme, sep, _ = value.partition("://")
+        if not sep or scheme not in _REDIS_SCHEMES:
+            raise ValueError(
+                f"expected a redis://, rediss:// or unix:// URL, got {hide_password(value)!r}",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_deployment(self) -> Settings:
+        if not self.environment.is_deployed:
+            return self
+        env = self.environment.value
+        if self.secret_key.get_secret_value() in ("", DEFAULT_SECRET_KEY):
+            raise ValueError(f"SECRET_KEY must be set to a non-default value in {env}")
+        if self.database_url is None:
+            raise ValueError(f"DATABASE_URL must be set in {env}")
+        if self.redis_url is None:
+            raise ValueError(f"REDIS_URL must be set in {env}")
+        return self
+
+
+def _describe(error: Any) -> str:
+    location = ".".join(str(part) for part in error["loc"]).upper()
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{location}: {message}" if location else message
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build `Settings` from the environment, `.env` and `overrides`.
+
+    Raises:
+        SettingsError: one line per invalid or missing variable, each naming it.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = [_describe(error) for error in exc.errors()]
+        raise SettingsError("invalid settings: " + "; ".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once; `get_settings.cache_clear()` rereads them."""
+    return load_settings()

@@ -1,0 +1,45 @@
+"""Enumerations shared by the domain and the database.
+
+They are `StrEnum`s stored as VARCHAR with a CHECK constraint (see
+`app.db.base.str_enum`), so adding a value later is an ordinary, transactional
+constraint change in a migration rather than an `ALTER TYPE`.
+"""
+
+from enum import StrEnum
+
+
+class GameType(StrEnum):
+    """How a game was started; decides rewards and whether it counts for ranking."""
+
+    CAMPAIGN = "campaign"
+    FREEPLAY = "freeplay"
+    RANKED = "ranked"
+
+
+class EndReason(StrEnum):
+    """Why a finished game ended, kept in the game history for statistics and replays."""
+
+    POINTS = "points"
+    PRIZES = "prizes"
+    NO_CREATURES = "no_creatures"
+    DECK_OUT = "deck_out"
+    RESIGNATION = "resignation"
+    TIMEOUT = "timeout"
+    TURN_LIMIT = "turn_limit"
+    ABANDONED = "abandoned"
+
+
+class CardSource(StrEnum):
+    """Where the first copies of a collected card came from."""
+
+    STARTER = "starter"
+    BOOSTER = "booster"
+    REWARD = "reward"
+    PURCHASE = "purchase"
+
+
+class OAuthProvider(StrEnum):
+    """Identity providers a user can sign in with."""
+
+    GOOGLE = "google"
+    DISCORD = "discord"

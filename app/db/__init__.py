@@ -1,0 +1,1 @@
+"""Persistence: the SQLAlchemy engine and models, Redis, and the embedded dev servers."""

@@ -1,0 +1,120 @@
+"""The async engine, the session factory, and the unit-of-work helpers built on them.
+
+Nothing here connects at import time: `init_db` is called by whoever owns the
+process lifetime (the FastAPI lifespan, a CLI command, a test fixture), and
+`dispose_db` closes the pool again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from app.config import Settings, SettingsError
+from app.errors import MantimonError
+
+
+class DatabaseNotInitializedError(MantimonError):
+    """`get_session` was used before `init_db` (or after `dispose_db`)."""
+
+
+def build_engine(settings: Settings, database_url: str | None = None) -> AsyncEngine:
+    """Create an asyncpg engine with the pool settings from `settings`.
+
+    `database_url` overrides `settings.database_url` (the embedded server in
+    development, a per-run database in tests).
+
+    Raises:
+        SettingsError: no database URL is configured.
+    """
+    url = database_url or settings.database_url
+    if url is None:
+        raise SettingsError("DATABASE_URL: not set and no database URL was given")
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_recycle=settings.db_pool_recycle,
+        pool_pre_ping=True,
+        echo=settings.db_echo,
+    )
+
+
+def build_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit, so async code never lazy-loads them."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def session_scope(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit if the block succeeds, roll back if it raises, always close."""
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """The engine and session factory of one process, created and disposed together."""
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+
+_database: Database | None = None
+
+
+def init_db(settings: Settings, database_url: str | None = None) -> Database:
+    """Create the process-wide engine once; later calls return the same handle."""
+    global _database
+    if _database is None:
+        engine = build_engine(settings, database_url)
+        _database = Database(engine=engine, sessionmaker=build_sessionmaker(engine))
+    return _database
+
+
+def get_database() -> Database:
+    """Return the process-wide database handle.
+
+    Raises:
+        DatabaseNotInitializedError: `init_db` has not been called.
+    """
+    if _database is None:
+        raise DatabaseNotInitializedError("the database is not initialised: call init_db() first")
+    return _database
+
+
+async def dispose_db() -> None:
+    """Close every pooled connection; safe to call when nothing was initialised."""
+    global _database
+    if _database is not None:
+        database, _database = _database, None
+        await database.engine.dispose()
+
+
+@asynccontextmanager
+async def get_session() -> AsyncIterator[AsyncSession]:
+    """A session on the process-wide engine that commits on success and rolls back on error."""
+    async with session_scope(get_database().sessionmaker) as session:
+        yield session
+
+
+async def session_dependency() -> AsyncIterator[AsyncSession]:
+    """`get_session` as an async generator, for `Depends(session_dependency)` in FastAPI routes."""
+    async with get_session() as session:
+        yield session
