@@ -1,0 +1,310 @@
+"""Every unique, check and foreign-key constraint, violated once, and the ON DELETE rules.
+
+Each violation must surface as SQLAlchemy's IntegrityError carrying the
+PostgreSQL SQLSTATE of its kind and the constraint's stable name.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import ActiveGame, CampaignProgress, Collection, Deck, GameHistory, User
+from tests.db.factories import (
+    add_user,
+    new_active_game,
+    new_campaign,
+    new_collection,
+    new_deck,
+    new_history,
+)
+
+UNIQUE, CHECK, FOREIGN_KEY = "23505", "23514", "23503"
+
+Violation = Callable[[AsyncSession, User], Awaitable[None]]
+
+
+async def _add(session: AsyncSession, *rows: Any) -> None:
+    session.add_all(rows)
+    await session.flush()
+
+
+async def _raw(session: AsyncSession, sql: str, **params: Any) -> None:
+    """Bypass the ORM's own enum validation so the database's CHECK is what answers."""
+    await session.execute(text(sql), params)
+
+
+def _dup_oauth(session: AsyncSession, user: User) -> Awaitable[None]:
+    twin = User(
+        email="other@example.com",
+        display_name="Twin",
+        oauth_provider=user.oauth_provider,
+        oauth_id=user.oauth_id,
+    )
+    return _add(session, twin)
+
+
+def _bad_provider(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _raw(
+        session,
+        "INSERT INTO users (email, display_name, oauth_provider, oauth_id) "
+        "VALUES ('x@example.com', 'X', 'myspace', :oid)",
+        oid=uuid.uuid4().hex,
+    )
+
+
+def _dup_collection(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_collection(user), new_collection(user))
+
+
+def _zero_quantity(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_collection(user, quantity=0))
+
+
+def _bad_source(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _raw(
+        session,
+        "INSERT INTO collections (user_id, card_definition_id, quantity, source) "
+        "VALUES (:uid, 'a1-001', 1, 'stolen')",
+        uid=user.id,
+    )
+
+
+def _orphan_collection(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_collection(user, user_id=uuid.uuid4()))
+
+
+def _deck_cards_list(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_deck(user, cards=["a1-001"]))
+
+
+def _deck_energy_scalar(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_deck(user, energy_cards=20))
+
+
+def _deck_errors_object(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_deck(user, validation_errors={"error": "x"}))
+
+
+def _orphan_deck(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_deck(user, user_id=uuid.uuid4()))
+
+
+def _second_campaign(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_campaign(user), new_campaign(user))
+
+
+def _negative_counter(column: str) -> Violation:
+    def violate(session: AsyncSession, user: User) -> Awaitable[None]:
+        return _add(session, new_campaign(user, **{column: -1}))
+
+    return violate
+
+
+def _campaign_medals_object(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_campaign(user, medals={"leaf": True}))
+
+
+def _campaign_npcs_string(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_campaign(user, defeated_npcs="npc-1"))
+
+
+def _orphan_campaign(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_campaign(user, user_id=uuid.uuid4()))
+
+
+def _dup_active_game(session: AsyncSession, user: User) -> Awaitable[None]:
+    game_id = uuid.uuid4()
+    return _add(session, new_active_game(user, id=game_id), new_active_game(user, id=game_id))
+
+
+def _active_negative(column: str) -> Violation:
+    def violate(session: AsyncSession, user: User) -> Awaitable[None]:
+        return _add(session, new_active_game(user, **{column: -1}))
+
+    return violate
+
+
+def _active_json_list(column: str) -> Violation:
+    def violate(session: AsyncSession, user: User) -> Awaitable[None]:
+        return _add(session, new_active_game(user, **{column: [1, 2]}))
+
+    return violate
+
+
+def _active_bad_type(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _raw(
+        session,
+        "INSERT INTO active_games (id, game_type, rules_config, game_state) "
+        "VALUES (:gid, 'tournament', '{}', '{}')",
+        gid=uuid.uuid4(),
+    )
+
+
+def _active_orphan(column: str) -> Violation:
+    def violate(session: AsyncSession, user: User) -> Awaitable[None]:
+        return _add(session, new_active_game(user, **{column: uuid.uuid4()}))
+
+    return violate
+
+
+def _dup_history(session: AsyncSession, user: User) -> Awaitable[None]:
+    game_id = uuid.uuid4()
+    return _add(session, new_history(user, id=game_id), new_history(user, id=game_id))
+
+
+def _history_negative(column: str) -> Violation:
+    def violate(session: AsyncSession, user: User) -> Awaitable[None]:
+        return _add(session, new_history(user, **{column: -5}))
+
+    return violate
+
+
+def _history_replay_list(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_history(user, replay_data=[{"type": "draw"}]))
+
+
+def _history_raw(column: str, value: str) -> Violation:
+    def violate(session: AsyncSession, user: User) -> Awaitable[None]:
+        values = {"game_type": "ranked", "end_reason": "points"} | {column: value}
+        return _raw(
+            session,
+            "INSERT INTO game_history (id, game_type, end_reason) VALUES (:gid, :gt, :er)",
+            gid=uuid.uuid4(),
+            gt=values["game_type"],
+            er=values["end_reason"],
+        )
+
+    return violate
+
+
+def _history_orphan(column: str) -> Violation:
+    def violate(session: AsyncSession, user: User) -> Awaitable[None]:
+        return _add(session, new_history(user, **{column: uuid.uuid4()}))
+
+    return violate
+
+
+CASES: list[tuple[str, str, Violation]] = [
+    ("uq_users_oauth_provider_oauth_id", UNIQUE, _dup_oauth),
+    ("ck_users_oauth_provider", CHECK, _bad_provider),
+    ("uq_collections_user_id_card_definition_id", UNIQUE, _dup_collection),
+    ("ck_collections_quantity_positive", CHECK, _zero_quantity),
+    ("ck_collections_card_source", CHECK, _bad_source),
+    ("fk_collections_user_id_users", FOREIGN_KEY, _orphan_collection),
+    ("ck_decks_cards_is_object", CHECK, _deck_cards_list),
+    ("ck_decks_energy_cards_is_object", CHECK, _deck_energy_scalar),
+    ("ck_decks_validation_errors_is_array", CHECK, _deck_errors_object),
+    ("fk_decks_user_id_users", FOREIGN_KEY, _orphan_deck),
+    ("uq_campaign_progress_user_id", UNIQUE, _second_campaign),
+    *(
+        (f"ck_campaign_progress_{column}_non_negative", CHECK, _negative_counter(column))
+        for column in ("total_wins", "total_losses", "booster_packs", "mantibucks")
+    ),
+    ("ck_campaign_progress_medals_is_array", CHECK, _campaign_medals_object),
+    ("ck_campaign_progress_defeated_npcs_is_array", CHECK, _campaign_npcs_string),
+    ("fk_campaign_progress_user_id_users", FOREIGN_KEY, _orphan_campaign),
+    ("pk_active_games", UNIQUE, _dup_active_game),
+    ("ck_active_games_turn_number_non_negative", CHECK, _active_negative("turn_number")),
+    ("ck_active_games_version_non_negative", CHECK, _active_negative("version")),
+    ("ck_active_games_rules_config_is_object", CHECK, _active_json_list("rules_config")),
+    ("ck_active_games_game_state_is_object", CHECK, _active_json_list("game_state")),
+    ("ck_active_games_game_type", CHECK, _active_bad_type),
+    ("fk_active_games_player1_id_users", FOREIGN_KEY, _active_orphan("player1_id")),
+    ("fk_active_games_player2_id_users", FOREIGN_KEY, _active_orphan("player2_id")),
+    ("pk_game_history", UNIQUE, _dup_history),
+    ("ck_game_history_turn_count_non_negative", CHECK, _history_negative("turn_count")),
+    (
+        "ck_game_history_duration_seconds_non_negative",
+        CHECK,
+        _history_negative("duration_seconds"),
+    ),
+    ("ck_game_history_replay_data_is_object", CHECK, _history_replay_list),
+    ("ck_game_history_game_type", CHECK, _history_raw("game_type", "tournament")),
+    ("ck_game_history_end_reason", CHECK, _history_raw("end_reason", "bored")),
+    ("fk_game_history_player1_id_users", FOREIGN_KEY, _history_orphan("player1_id")),
+    ("fk_game_history_player2_id_users", FOREIGN_KEY, _history_orphan("player2_id")),
+    ("fk_game_history_winner_id_users", FOREIGN_KEY, _history_orphan("winner_id")),
+]
+
+
+@pytest.mark.parametrize(("constraint", "sqlstate", "violate"), CASES, ids=[c[0] for c in CASES])
+async def test_constraint_is_enforced(
+    db_session: AsyncSession,
+    constraint: str,
+    sqlstate: str,
+    violate: Violation,
+) -> None:
+    user = await add_user(db_session)
+    savepoint = await db_session.begin_nested()
+    with pytest.raises(IntegrityError) as caught:
+        await violate(db_session, user)
+    await savepoint.rollback()
+
+    cause = caught.value.orig.__cause__ if caught.value.orig is not None else None
+    assert getattr(cause, "sqlstate", None) == sqlstate
+    assert getattr(cause, "constraint_name", None) == constraint
+
+
+async def test_every_named_constraint_is_covered(db_session: AsyncSession) -> None:
+    rows = await db_session.execute(
+        text(
+            "SELECT conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+            "WHERE n.nspname = 'public' AND contype IN ('u', 'c', 'f') "
+            "AND conrelid <> 'alembic_version'::regclass",
+        ),
+    )
+    in_database = set(rows.scalars())
+    tested = {case[0] for case in CASES if not case[0].startswith("pk_")}
+    assert in_database == tested
+
+
+async def test_deleting_a_user_cascades_to_owned_rows(db_session: AsyncSession) -> None:
+    user = await add_user(db_session)
+    collection, deck, campaign = new_collection(user), new_deck(user), new_campaign(user)
+    await _add(db_session, collection, deck, campaign)
+    ids = {Collection: collection.id, Deck: deck.id, CampaignProgress: campaign.id}
+
+    await db_session.delete(user)
+    await db_session.flush()
+    db_session.expunge_all()
+    for model, key in ids.items():
+        assert await db_session.get(model, key) is None, model.__name__
+
+
+async def test_deleting_a_player_keeps_games_and_history(db_session: AsyncSession) -> None:
+    winner = await add_user(db_session)
+    loser = await add_user(db_session)
+    game = new_active_game(winner, player2_id=loser.id)
+    history = new_history(winner, player2_id=loser.id, winner_id=winner.id)
+    await _add(db_session, game, history)
+
+    await db_session.delete(winner)
+    await db_session.flush()
+    db_session.expunge_all()
+
+    kept_game = await db_session.get(ActiveGame, game.id)
+    kept_history = await db_session.get(GameHistory, history.id)
+    assert kept_game is not None
+    assert kept_history is not None
+    assert (kept_game.player1_id, kept_game.player2_id) == (None, loser.id)
+    assert (kept_history.player1_id, kept_history.winner_id) == (None, None)
+    assert kept_history.player2_id == loser.id
+
+
+async def test_bulk_delete_in_sql_relies_on_the_database_rules(db_session: AsyncSession) -> None:
+    user = await add_user(db_session)
+    deck, game = new_deck(user), new_active_game(user)
+    await _add(db_session, deck, game)
+    await db_session.execute(text("DELETE FROM users WHERE id = :uid"), {"uid": user.id})
+    db_session.expunge_all()
+    assert await db_session.get(Deck, deck.id) is None
+    kept = await db_session.get(ActiveGame, game.id)
+    assert kept is not None
+    assert kept.player1_id is None

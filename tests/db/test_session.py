@@ -1,0 +1,120 @@
+"""The engine, the unit-of-work helpers and the process-wide session handle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.config import Settings, SettingsError
+from app.db import session as db
+from app.db.models import User
+from tests.db.factories import new_user
+
+
+@pytest.fixture
+async def process_db(database_url: str) -> AsyncIterator[db.Database]:
+    settings = Settings(environment="test", database_url=database_url, db_pool_size=2)
+    database = db.init_db(settings)
+    try:
+        yield database
+    finally:
+        await db.dispose_db()
+
+
+async def _exists(sessionmaker: async_sessionmaker[AsyncSession], user: User) -> bool:
+    async with sessionmaker() as session:
+        return (await session.get(User, user.id)) is not None
+
+
+async def _remove(sessionmaker: async_sessionmaker[AsyncSession], user: User) -> None:
+    async with sessionmaker() as session:
+        await session.execute(delete(User).where(User.id == user.id))
+        await session.commit()
+
+
+def test_engine_uses_pool_settings_from_config(database_url: str) -> None:
+    settings = Settings(database_url=database_url, db_pool_size=3, db_max_overflow=4)
+    engine = db.build_engine(settings)
+    try:
+        assert engine.pool.size() == 3  # type: ignore[attr-defined]
+        assert engine.pool._max_overflow == 4  # type: ignore[attr-defined]
+        assert engine.url.drivername == "postgresql+asyncpg"
+    finally:
+        engine.sync_engine.dispose()
+
+
+def test_engine_without_a_url_names_the_setting() -> None:
+    with pytest.raises(SettingsError, match="DATABASE_URL"):
+        db.build_engine(Settings(database_url=None))
+
+
+async def test_session_scope_commits_on_success(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = new_user()
+    async with db.session_scope(sessionmaker) as session:
+        session.add(user)
+    try:
+        assert await _exists(sessionmaker, user)
+    finally:
+        await _remove(sessionmaker, user)
+
+
+async def test_session_scope_rolls_back_on_error(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = new_user()
+
+    class Boom(Exception):
+        pass
+
+    async def failing_unit_of_work() -> None:
+        async with db.session_scope(sessionmaker) as session:
+            session.add(user)
+            await session.flush()
+            raise Boom
+
+    with pytest.raises(Boom):
+        await failing_unit_of_work()
+    assert not await _exists(sessionmaker, user)
+
+
+async def test_get_session_before_init_is_a_clear_error() -> None:
+    await db.dispose_db()
+    with pytest.raises(db.DatabaseNotInitializedError, match="init_db"):
+        async with db.get_session():
+            pass
+
+
+async def test_process_wide_session_and_dependency(process_db: db.Database) -> None:
+    assert db.get_database() is process_db
+    assert db.init_db(Settings(database_url="postgresql://ignored/x")) is process_db
+
+    user = new_user()
+    async with db.get_session() as session:
+        session.add(user)
+
+    dependency = db.session_dependency()
+    session = await anext(dependency)
+    try:
+        found = await session.execute(select(User.email).where(User.id == user.id))
+        assert found.scalar_one() == user.email
+        await session.execute(delete(User).where(User.id == user.id))
+    finally:
+        with pytest.raises(StopAsyncIteration):
+            await anext(dependency)
+    assert not await _exists(process_db.sessionmaker, user)
+
+
+async def test_dispose_closes_the_pool(process_db: db.Database) -> None:
+    engine: AsyncEngine = process_db.engine
+    async with db.get_session() as session:
+        await session.execute(select(1))
+    await db.dispose_db()
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    with pytest.raises(db.DatabaseNotInitializedError):
+        db.get_database()
+    await db.dispose_db()  # a second dispose is harmless

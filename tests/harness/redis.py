@@ -1,0 +1,1 @@
+"""Redis fixtures (placeholder until the GameStateManager work fills it in)."""
