@@ -18,7 +18,7 @@ def _dsn(url: str) -> str:
 async def test_keeps_data_across_restarts(tmp_path: Path) -> None:
     server = EmbeddedPostgres(tmp_path / "pg")
     url = server.start()
-    assert server.is_running
+    assert server.url("postgres") == url
     connection = await asyncpg.connect(_dsn(url))
     await connection.execute("CREATE TABLE kept (value text); INSERT INTO kept VALUES ('hello')")
     await connection.close()

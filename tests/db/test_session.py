@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.config import Settings, SettingsError
+from app.config import Environment, Settings, SettingsError
 from app.db import session as db
 from app.db.models import User
 from tests.db.factories import new_user
@@ -16,7 +16,7 @@ from tests.db.factories import new_user
 
 @pytest.fixture
 async def process_db(database_url: str) -> AsyncIterator[db.Database]:
-    settings = Settings(environment="test", database_url=database_url, db_pool_size=2)
+    settings = Settings(environment=Environment.TEST, database_url=database_url, db_pool_size=2)
     database = db.init_db(settings)
     try:
         yield database
