@@ -1,0 +1,321 @@
+"""The rules a game is played under, as one immutable, JSON-round-trippable value.
+
+A `RulesConfig` is stored with every active game (``ActiveGame.rules_config``), so a
+game keeps the rules it started with even if the defaults change later. Build one
+from a named preset (`RulesConfig.preset`), from `RulesConfig()` (the ``mantimon``
+house rules) or from stored JSON (`RulesConfig.model_validate`); every path runs
+the same validation, which refuses combinations no game could be played under.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.errors import MantimonError
+
+
+class UnknownRulesPresetError(MantimonError, KeyError):
+    """A preset name that is not in `RULES_PRESETS`; the message lists the known ones."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        known = ", ".join(sorted(RULES_PRESETS))
+        super().__init__(f"unknown rules preset {name!r}; known presets: {known}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class RulesPreset(StrEnum):
+    """Names of the rule sets shipped with the game."""
+
+    MANTIMON = "mantimon"
+    POCKET = "pocket"
+    CLASSIC = "classic"
+
+
+class EnergySource(StrEnum):
+    """Where a player's energy comes from during a game."""
+
+    ENERGY_DECK = "energy_deck"
+    """A separate deck of energy cards, drawn from one per turn (``energy_deck_size`` cards)."""
+    ENERGY_ZONE = "energy_zone"
+    """No energy cards are drawn: a zone generates one energy per turn of the deck's types."""
+    MAIN_DECK = "main_deck"
+    """Energy cards are shuffled into the main deck, as in the classic game."""
+
+
+class WinCondition(StrEnum):
+    """How the knock-outs a player scores are counted towards victory."""
+
+    POINTS = "points"
+    PRIZES = "prizes"
+
+
+class WeaknessMode(StrEnum):
+    """How weakness changes damage: ``add`` adds the value, ``multiply`` multiplies by it."""
+
+    ADD = "add"
+    MULTIPLY = "multiply"
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DeckRules(_Rules):
+    """What makes a deck legal to bring to a game."""
+
+    size: int = Field(default=40, ge=1, le=200, description="Exact number of main-deck cards.")
+    max_copies_per_name: int = Field(
+        default=4,
+        ge=1,
+        description="Copies allowed of one card name; alternate arts share their name.",
+    )
+    basic_energy_exempt: bool = Field(
+        default=True, description="Basic energy cards ignore the copy limit."
+    )
+    min_basic_creatures: int = Field(
+        default=1, ge=1, description="Basic creatures the main deck must hold to open a game."
+    )
+
+
+class EnergyRules(_Rules):
+    """Where energy comes from and how much of it a player may use.
+
+    The size settings belong to one source each; left out, they default to the
+    chosen source's usual value (20 energy-deck cards, 3 zone types) and stay null
+    for the other sources, so switching source needs only ``source``.
+    """
+
+    source: EnergySource = EnergySource.ENERGY_DECK
+    energy_deck_size: int | None = Field(
+        default=None, ge=1, le=100, description="Cards in the energy deck; only for energy_deck."
+    )
+    zone_max_types: int | None = Field(
+        default=None, ge=1, le=9, description="Energy types a deck may declare; only energy_zone."
+    )
+    attachments_per_turn: int = Field(default=1, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _source_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            source = data.get("source", EnergySource.ENERGY_DECK)
+            if source == EnergySource.ENERGY_DECK:
+                data = {"energy_deck_size": 20, **data}
+            elif source == EnergySource.ENERGY_ZONE:
+                data = {"zone_max_types": 3, **data}
+        return data
+
+
+class HandRules(_Rules):
+    """Hand sizes."""
+
+    opening_size: int = Field(default=7, ge=1)
+    max_size: int | None = Field(
+        default=None, ge=1, description="Cards a hand may hold at end of turn; None: no limit."
+    )
+
+
+class WinRules(_Rules):
+    """How a game is won, lost or cut short.
+
+    ``points_to_win`` belongs to the points condition and ``prize_count`` to the
+    prizes condition; left out, each defaults to its condition's usual value (4
+    points, 6 prizes) and stays null for the other condition.
+    """
+
+    condition: WinCondition = WinCondition.POINTS
+    points_to_win: int | None = Field(default=None, ge=1)
+    points_per_knockout: int = Field(default=1, ge=1)
+    points_per_ex_knockout: int = Field(default=2, ge=1)
+    prize_count: int | None = Field(default=None, ge=1)
+    deck_out_loses: bool = Field(
+        default=True, description="A player who must draw from an empty deck loses."
+    )
+    turn_limit: int | None = Field(
+        default=30, ge=1, description="Turns (both players) after which the game ends; None: none."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _condition_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if data.get("condition", WinCondition.POINTS) == WinCondition.POINTS:
+                data = {"points_to_win": 4, **data}
+            else:
+                data = {"prize_count": 6, **data}
+        return data
+
+
+class FirstTurnRules(_Rules):
+    """What the player who goes first may do on their very first turn."""
+
+    can_draw: bool = True
+    can_attach_energy: bool = False
+    can_attack: bool = True
+    can_play_supporter: bool = True
+
+
+class TurnRules(_Rules):
+    """Limits that apply to every turn."""
+
+    supporters_per_turn: int = Field(default=1, ge=0)
+    retreats_per_turn: int = Field(default=1, ge=0)
+
+
+class CombatRules(_Rules):
+    """How weakness and resistance change damage.
+
+    A card's printed weakness names only the type (its value may be left out):
+    the rules decide the mode and the default value, so one catalog plays under
+    every preset.
+    """
+
+    weakness_mode: WeaknessMode = WeaknessMode.ADD
+    weakness_value: int = Field(default=20, ge=1)
+    resistance_enabled: bool = True
+
+
+class RulesConfig(_Rules):
+    """Every setting a game needs, grouped by concern; immutable once built.
+
+    The defaults are the ``mantimon`` house rules: a 40-card deck with a separate
+    20-card energy deck, 4 points to win (2 for an ex), no energy attachment on
+    the first turn and a 30-turn limit.
+
+    Raises:
+        pydantic.ValidationError: on construction or `model_validate`, listing every
+            invalid combination (for example an energy deck size with energy in the
+            main deck, or prize cards when the game is won by points).
+    """
+
+    board_bench_size: int = Field(default=5, ge=0, le=8, description="Benched creatures allowed.")
+    deck: DeckRules = Field(default_factory=DeckRules)
+    energy: EnergyRules = Field(default_factory=EnergyRules)
+    hand: HandRules = Field(default_factory=HandRules)
+    win: WinRules = Field(default_factory=WinRules)
+    first_turn: FirstTurnRules = Field(default_factory=FirstTurnRules)
+    turn: TurnRules = Field(default_factory=TurnRules)
+    combat: CombatRules = Field(default_factory=CombatRules)
+
+    @model_validator(mode="after")
+    def _refuse_invalid_combinations(self) -> Self:
+        problems = list(_combination_problems(self))
+        if problems:
+            raise ValueError("invalid rules: " + "; ".join(problems))
+        return self
+
+    @property
+    def energy_in_main_deck(self) -> bool:
+        """Whether energy cards may be put in the main deck."""
+        return self.energy.source is EnergySource.MAIN_DECK
+
+    @classmethod
+    def preset(cls, name: str | RulesPreset) -> RulesConfig:
+        """Return the named preset (``mantimon``, ``pocket`` or ``classic``).
+
+        Raises:
+            UnknownRulesPresetError: `name` is not a preset; the message lists the presets.
+        """
+        try:
+            return RULES_PRESETS[RulesPreset(name)]
+        except ValueError:
+            raise UnknownRulesPresetError(str(name)) from None
+
+
+def _combination_problems(rules: RulesConfig) -> list[str]:
+    problems: list[str] = []
+    energy, win, deck, hand = rules.energy, rules.win, rules.deck, rules.hand
+
+    if energy.source is EnergySource.ENERGY_DECK and energy.energy_deck_size is None:
+        problems.append("energy.energy_deck_size is required when energy.source is energy_deck")
+    if energy.source is not EnergySource.ENERGY_DECK and energy.energy_deck_size is not None:
+        problems.append(
+            f"energy.energy_deck_size must be null when energy.source is {energy.source}"
+        )
+    if energy.source is EnergySource.ENERGY_ZONE and energy.zone_max_types is None:
+        problems.append("energy.zone_max_types is required when energy.source is energy_zone")
+    if energy.source is not EnergySource.ENERGY_ZONE and energy.zone_max_types is not None:
+        problems.append(f"energy.zone_max_types must be null when energy.source is {energy.source}")
+
+    if win.condition is WinCondition.POINTS:
+        if win.points_to_win is None:
+            problems.append("win.points_to_win is required when win.condition is points")
+        if win.prize_count is not None:
+            problems.append("win.prize_count must be null when win.condition is points")
+        if win.points_per_ex_knockout < win.points_per_knockout:
+            problems.append("win.points_per_ex_knockout must be at least win.points_per_knockout")
+    else:
+        if win.prize_count is None:
+            problems.append("win.prize_count is required when win.condition is prizes")
+        elif win.prize_count + hand.opening_size > deck.size:
+            problems.append(
+                f"win.prize_count ({win.prize_count}) plus hand.opening_size "
+                f"({hand.opening_size}) exceeds deck.size ({deck.size})"
+            )
+        if win.points_to_win is not None:
+            problems.append("win.points_to_win must be null when win.condition is prizes")
+
+    if hand.opening_size > deck.size:
+        problems.append(f"hand.opening_size ({hand.opening_size}) exceeds deck.size ({deck.size})")
+    if hand.max_size is not None and hand.max_size < hand.opening_size:
+        problems.append(
+            f"hand.max_size ({hand.max_size}) is smaller than hand.opening_size "
+            f"({hand.opening_size})"
+        )
+    if deck.min_basic_creatures > deck.size:
+        problems.append(
+            f"deck.min_basic_creatures ({deck.min_basic_creatures}) exceeds deck.size ({deck.size})"
+        )
+    if rules.combat.weakness_mode is WeaknessMode.MULTIPLY and rules.combat.weakness_value < 2:
+        problems.append("combat.weakness_value must be at least 2 when weakness_mode is multiply")
+    return problems
+
+
+def _build_presets() -> dict[RulesPreset, RulesConfig]:
+    raw: dict[RulesPreset, dict[str, Any]] = {
+        RulesPreset.MANTIMON: {},
+        RulesPreset.POCKET: {
+            "board_bench_size": 3,
+            "deck": {"size": 20, "max_copies_per_name": 2},
+            "energy": {"source": "energy_zone", "zone_max_types": 3},
+            "hand": {"opening_size": 5, "max_size": 10},
+            "win": {"points_to_win": 3, "turn_limit": 30},
+            "first_turn": {"can_attach_energy": False, "can_attack": True},
+            "combat": {"weakness_mode": "add", "weakness_value": 20, "resistance_enabled": False},
+        },
+        RulesPreset.CLASSIC: {
+            "board_bench_size": 5,
+            "deck": {"size": 60, "max_copies_per_name": 4, "basic_energy_exempt": True},
+            "energy": {"source": "main_deck"},
+            "hand": {"opening_size": 7, "max_size": None},
+            "win": {
+                "condition": "prizes",
+                "prize_count": 6,
+                "turn_limit": None,
+            },
+            "first_turn": {
+                "can_draw": True,
+                "can_attach_energy": True,
+                "can_attack": False,
+                "can_play_supporter": False,
+            },
+            "combat": {
+                "weakness_mode": "multiply",
+                "weakness_value": 2,
+                "resistance_enabled": True,
+            },
+        },
+    }
+    return {name: RulesConfig.model_validate(data) for name, data in raw.items()}
+
+
+RULES_PRESETS: dict[RulesPreset, RulesConfig] = _build_presets()
+"""The shipped presets by name; `RulesConfig()` equals ``RULES_PRESETS["mantimon"]``."""
+
+DEFAULT_RULES_PRESET = RulesPreset.MANTIMON
