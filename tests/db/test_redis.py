@@ -1,0 +1,179 @@
+"""The Redis client utilities, against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import pytest
+from pydantic import BaseModel
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from app.config import SettingsError
+from app.db import redis as redis_module
+from app.db.embedded_redis import free_tcp_port
+from app.db.redis import (
+    RedisClient,
+    RedisNotInitializedError,
+    RedisPayloadError,
+    build_redis,
+    close_redis,
+    delete,
+    get_json,
+    get_redis,
+    init_redis,
+    open_redis,
+    prefixed,
+    set_json,
+)
+from tests.harness.redis import redis_test_settings
+
+
+class Card(BaseModel):
+    id: str
+    hp: int
+
+
+def test_build_redis_applies_every_setting(redis_url: str) -> None:
+    settings = redis_test_settings(
+        redis_url,
+        redis_max_connections=7,
+        redis_socket_timeout=3.5,
+        redis_connect_timeout=1.5,
+        redis_health_check_interval=12,
+        redis_retry_attempts=4,
+    )
+    client = build_redis(settings, client_name="checker")
+    kwargs = client.connection_pool.connection_kwargs
+    assert client.connection_pool.max_connections == 7
+    assert kwargs["socket_timeout"] == 3.5
+    assert kwargs["socket_connect_timeout"] == 1.5
+    assert kwargs["health_check_interval"] == 12
+    assert kwargs["client_name"] == "checker"
+    retry = kwargs["retry"]
+    assert retry.get_retries() == 4
+    assert isinstance(retry._backoff, ExponentialWithJitterBackoff)
+    assert RedisConnectionError in retry._supported_errors
+
+
+def test_build_redis_without_url_names_the_setting() -> None:
+    settings = redis_test_settings("redis://127.0.0.1:1/0").model_copy(update={"redis_url": None})
+    with pytest.raises(SettingsError, match="REDIS_URL"):
+        build_redis(settings)
+
+
+def test_build_redis_refuses_an_unusable_url(redis_url: str) -> None:
+    with pytest.raises(SettingsError, match="REDIS_URL: cannot use"):
+        build_redis(redis_test_settings(redis_url), "redis://127.0.0.1:notaport/0")
+
+
+async def test_building_a_client_does_not_connect() -> None:
+    client = build_redis(redis_test_settings(f"redis://127.0.0.1:{free_tcp_port()}/0"))
+    try:
+        with pytest.raises(RedisConnectionError):
+            await client.ping()
+    finally:
+        await client.aclose()
+
+
+async def test_client_names_itself_to_the_server(redis_url: str) -> None:
+    async with open_redis(redis_test_settings(redis_url), client_name="name-check") as client:
+        assert await client.client_getname() in ("name-check", b"name-check")
+
+
+async def test_a_dropped_connection_is_retried_transparently(redis_url: str) -> None:
+    async with (
+        open_redis(redis_test_settings(redis_url), client_name="victim") as victim,
+        open_redis(redis_test_settings(redis_url), client_name="killer") as killer,
+    ):
+        assert await victim.ping()
+        assert await killer.client_kill_filter(_id=str(await victim.client_id())) == 1
+        assert await victim.ping()
+
+
+async def test_connection_errors_are_retried_with_backoff_then_raised() -> None:
+    settings = redis_test_settings(f"redis://127.0.0.1:{free_tcp_port()}/0", redis_retry_attempts=3)
+    async with open_redis(settings) as client:
+        started = time.monotonic()
+        with pytest.raises(RedisConnectionError):
+            await client.ping()
+        # three jittered waits of at most 0.05, 0.1 and 0.2 s: never instant, never long
+        assert time.monotonic() - started < 5
+
+
+async def test_process_wide_client_lifecycle(redis_url: str) -> None:
+    await close_redis()
+    with pytest.raises(RedisNotInitializedError):
+        async with get_redis():
+            pass
+    client = init_redis(redis_test_settings(redis_url))
+    try:
+        assert init_redis(redis_test_settings("redis://127.0.0.1:1/0")) is client
+        async with get_redis() as shared:
+            assert shared is client
+            assert await shared.ping()
+    finally:
+        await close_redis()
+    assert redis_module._client is None
+    await close_redis()
+
+
+async def test_json_helpers_round_trip(redis_client: RedisClient, redis_key_prefix: str) -> None:
+    key = prefixed(redis_key_prefix, "json", "a")
+    value = {"deck": ["a1-001", "a1-002"], "copies": 2, "name": "Flammé", "nested": {"ok": True}}
+    await set_json(redis_client, key, value)
+    assert await get_json(redis_client, key) == value
+    assert await redis_client.ttl(key) == -1
+
+
+async def test_set_json_with_ttl_and_models(
+    redis_client: RedisClient, redis_key_prefix: str
+) -> None:
+    key = prefixed(redis_key_prefix, "json", "card")
+    await set_json(redis_client, key, Card(id="a1-001", hp=60), ttl_seconds=30)
+    assert await get_json(redis_client, key) == {"id": "a1-001", "hp": 60}
+    assert 0 < await redis_client.ttl(key) <= 30
+
+
+async def test_get_json_of_a_missing_key_is_none(
+    redis_client: RedisClient, redis_key_prefix: str
+) -> None:
+    assert await get_json(redis_client, prefixed(redis_key_prefix, "missing")) is None
+
+
+async def test_get_json_names_the_key_holding_garbage(
+    redis_client: RedisClient, redis_key_prefix: str
+) -> None:
+    key = prefixed(redis_key_prefix, "garbage")
+    await redis_client.set(key, b"\xff{not json")
+    with pytest.raises(RedisPayloadError, match="garbage"):
+        await get_json(redis_client, key)
+
+
+async def test_set_json_refuses_values_json_cannot_hold(
+    redis_client: RedisClient, redis_key_prefix: str
+) -> None:
+    key = prefixed(redis_key_prefix, "nan")
+    with pytest.raises(ValueError, match="JSON"):
+        await set_json(redis_client, key, {"x": math.nan})
+    assert await redis_client.exists(key) == 0
+
+
+async def test_delete_counts_existing_keys(
+    redis_client: RedisClient, redis_key_prefix: str
+) -> None:
+    first, second = prefixed(redis_key_prefix, "d", "1"), prefixed(redis_key_prefix, "d", "2")
+    await set_json(redis_client, first, 1)
+    assert await delete(redis_client) == 0
+    assert await delete(redis_client, first, second) == 1
+    assert await delete(redis_client, first) == 0
+
+
+async def test_one_client_serves_concurrent_tasks(
+    redis_client: RedisClient, redis_key_prefix: str
+) -> None:
+    keys = [prefixed(redis_key_prefix, "c", str(n)) for n in range(50)]
+    await asyncio.gather(*(set_json(redis_client, key, n) for n, key in enumerate(keys)))
+    assert await asyncio.gather(*(get_json(redis_client, key) for key in keys)) == list(range(50))
