@@ -1,0 +1,69 @@
+"""The services a running app holds, and the FastAPI dependencies that hand them to routes.
+
+The lifespan (`app.main`) builds one `AppServices` at start-up and stores it on
+``app.state.services``; routes never build clients of their own, they declare
+``cards: CardsDep`` (and so on) and receive the instance the lifespan owns.
+Tests replace a service by overriding a dependency, or by starting the app on
+other settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.api.errors import ServiceUnavailableError
+from app.config import Settings
+from app.db.redis import RedisClient
+from app.runtime import Infrastructure
+from app.services.card_service import CardService
+from app.services.game_state_manager import GameStateManager
+
+
+@dataclass(frozen=True, slots=True)
+class AppServices:
+    """Everything the lifespan started, alive from the end of start-up to the start of shutdown.
+
+    ``schema_head`` is the newest migration this code ships, read once at
+    start-up: it cannot change while the process runs.
+    """
+
+    settings: Settings
+    infrastructure: Infrastructure
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: RedisClient
+    cards: CardService
+    games: GameStateManager
+    schema_head: str | None
+
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with (available before start-up completes)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_services(request: Request) -> AppServices:
+    """The running app's services.
+
+    Raises:
+        ServiceUnavailableError: the app is not started (or already stopping); a 503.
+    """
+    services = getattr(request.app.state, "services", None)
+    if not isinstance(services, AppServices):
+        raise ServiceUnavailableError("the service is not running: it is starting or stopping")
+    return services
+
+
+def get_cards(services: Annotated[AppServices, Depends(get_services)]) -> CardService:
+    """The card catalog loaded at start-up."""
+    return services.cards
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+ServicesDep = Annotated[AppServices, Depends(get_services)]
+CardsDep = Annotated[CardService, Depends(get_cards)]

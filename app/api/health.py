@@ -1,0 +1,174 @@
+"""Liveness and readiness probes, outside the versioned API so their paths never move.
+
+``GET /health`` answers as soon as the process serves HTTP and touches nothing
+else, so a supervisor restarts the process only when it is really stuck.
+``GET /ready`` checks every dependency a request may need and answers 503 with
+the same body when one fails, so a load balancer stops sending traffic without
+the process being restarted. Each check has its own time budget: a hung server
+makes ``/ready`` fail, not hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable
+from datetime import datetime
+from http import HTTPStatus
+from typing import Final, Literal, TypeVar
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from app.api.deps import AppServices, ServicesDep, SettingsDep
+from app.config import Environment
+from app.db.migrate import current_revision
+
+CHECK_TIMEOUT_SECONDS: Final = 3.0
+"""How long one readiness check may take before it counts as failed."""
+
+_T = TypeVar("_T")
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    """The process is up and serving HTTP."""
+
+    status: Literal["ok"] = "ok"
+    version: str = Field(description="Version of the running code.")
+    environment: Environment
+
+
+class Check(BaseModel):
+    """Outcome of one readiness check; ``error`` says why it failed."""
+
+    ok: bool
+    error: str | None = None
+
+
+class DatabaseCheck(Check):
+    """PostgreSQL answers and holds every migration this code ships."""
+
+    revision: str | None = Field(default=None, description="Migration the database is at.")
+    head: str | None = Field(description="Newest migration this code ships.")
+
+
+class RedisCheck(Check):
+    """Redis answers a PING."""
+
+    latency_ms: float | None = None
+
+
+class CatalogCheck(Check):
+    """The card catalog is loaded in memory."""
+
+    cards: int
+    sets: int
+
+
+class GamesCheck(Check):
+    """Games whose latest state is only in Redis (not yet written to PostgreSQL)."""
+
+    dirty_games: int | None = None
+    oldest_unpersisted_change_at: datetime | None = Field(
+        default=None, description="When the oldest change not yet in PostgreSQL was cached."
+    )
+    oldest_unpersisted_age_seconds: float | None = None
+
+
+class ReadyChecks(BaseModel):
+    """One entry per dependency."""
+
+    database: DatabaseCheck
+    redis: RedisCheck
+    catalog: CatalogCheck
+    games: GamesCheck
+
+
+class Readiness(BaseModel):
+    """Whether the service can handle requests now, and what each check found."""
+
+    status: Literal["ready", "not_ready"]
+    checks: ReadyChecks
+
+
+async def _bounded(work: Awaitable[_T]) -> _T:
+    return await asyncio.wait_for(work, CHECK_TIMEOUT_SECONDS)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {CHECK_TIMEOUT_SECONDS:g} s"
+    first_line = str(getattr(exc, "orig", None) or exc).partition("\n")[0]
+    return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
+
+
+async def _check_database(services: AppServices) -> DatabaseCheck:
+    try:
+        revision = await _bounded(current_revision(services.engine))
+    except Exception as exc:  # any failure means not ready
+        return DatabaseCheck(ok=False, head=services.schema_head, error=_reason(exc))
+    at_head = revision == services.schema_head
+    return DatabaseCheck(
+        ok=at_head,
+        revision=revision,
+        head=services.schema_head,
+        error=None if at_head else "the database is not at the latest migration",
+    )
+
+
+async def _check_redis(services: AppServices) -> RedisCheck:
+    start = time.perf_counter()
+    try:
+        await _bounded(services.redis.ping())
+    except Exception as exc:
+        return RedisCheck(ok=False, error=_reason(exc))
+    return RedisCheck(ok=True, latency_ms=round((time.perf_counter() - start) * 1000, 3))
+
+
+async def _check_games(services: AppServices) -> GamesCheck:
+    try:
+        stats = await _bounded(services.games.dirty_stats())
+    except Exception as exc:
+        return GamesCheck(ok=False, error=_reason(exc))
+    return GamesCheck(
+        ok=True,
+        dirty_games=stats.count,
+        oldest_unpersisted_change_at=stats.oldest_change_at,
+        oldest_unpersisted_age_seconds=stats.oldest_age_seconds,
+    )
+
+
+@router.get("/health", summary="The process is up")
+async def health(request: Request, settings: SettingsDep) -> Health:
+    """Liveness: answers without touching PostgreSQL or Redis, even during start-up."""
+    return Health(version=str(request.app.version), environment=settings.environment)
+
+
+@router.get(
+    "/ready",
+    summary="The service can handle requests",
+    responses={
+        HTTPStatus.SERVICE_UNAVAILABLE.value: {
+            "model": Readiness,
+            "description": "A dependency failed; the failing checks say why.",
+        },
+    },
+)
+async def ready(services: ServicesDep, response: Response) -> Readiness:
+    """Readiness: database at the latest migration, Redis reachable, catalog loaded.
+
+    The games entry reports how many games have changes only in Redis and the
+    age of the oldest, so a growing backlog shows before it becomes a loss.
+    """
+    database, redis, games = await asyncio.gather(
+        _check_database(services), _check_redis(services), _check_games(services)
+    )
+    cards = services.cards
+    catalog = CatalogCheck(ok=len(cards) > 0, cards=len(cards), sets=len(cards.sets))
+    checks = ReadyChecks(database=database, redis=redis, catalog=catalog, games=games)
+    is_ready = all(check.ok for check in (database, redis, catalog, games))
+    if not is_ready:
+        response.status_code = HTTPStatus.SERVICE_UNAVAILABLE.value
+    return Readiness(status="ready" if is_ready else "not_ready", checks=checks)

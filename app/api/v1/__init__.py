@@ -1,0 +1,11 @@
+"""Version 1 of the JSON API; breaking changes go to a new version package, not here."""
+
+from fastapi import APIRouter
+
+from app.api.v1 import catalog, rules
+
+API_V1_PREFIX = "/api/v1"
+
+router = APIRouter(prefix=API_V1_PREFIX)
+router.include_router(catalog.router)
+router.include_router(rules.router)

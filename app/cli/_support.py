@@ -1,0 +1,117 @@
+"""What every command shares: settings, running async work, and one clear line per user error."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.exc import DBAPIError
+
+from app.config import Settings, load_settings
+from app.errors import MantimonError
+from app.runtime import Infrastructure
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+PIPED_WIDTH = 240
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_table(table: Table) -> None:
+    """Print a table at full width when piped, so ids are never cut to fit 80 columns."""
+    console = out if out.is_terminal else Console(width=PIPED_WIDTH, highlight=False)
+    console.print(table)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """End the command with one line on standard error and a non-zero exit code."""
+    first_line = message.strip().splitlines()[0] if message.strip() else "failed"
+    rest = message.strip().splitlines()[1:]
+    err.print(f"error: {first_line}", markup=False)
+    for line in rest:
+        err.print(line, markup=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause or fix into a message instead of a traceback."""
+    try:
+        yield
+    except MantimonError as exc:
+        fail(str(exc))
+    except (RedisConnectionError, RedisTimeoutError) as exc:
+        fail(f"cannot reach Redis: {exc}")
+    except DBAPIError as exc:
+        fail(f"database error: {str(exc.orig or exc).splitlines()[0]}")
+    except OSError as exc:
+        fail(f"cannot reach the server: {exc}")
+
+
+def command(function: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a Typer command so a user error ends in one line and exit code 1."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with user_errors():
+            return function(*args, **kwargs)
+        raise AssertionError("unreachable")  # pragma: no cover - fail() always raises
+
+    return wrapper
+
+
+def settings() -> Settings:
+    """Load settings once per command; a bad value is a user error with the variable named."""
+    return load_settings()
+
+
+def run(coroutine: Coroutine[Any, Any, R]) -> R:
+    """Run one command's async work to completion."""
+    return asyncio.run(coroutine)
+
+
+def announce(infra: Infrastructure) -> None:
+    """Tell the user where embedded servers are, since they were started on their behalf."""
+    if infra.is_embedded:
+        for line in infra.describe():
+            err.print(f"[dim]{line}[/dim]")
+
+
+def configure_logging(level: str) -> None:
+    """Log to standard error, so command output on standard output stays machine-readable."""
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal, nothing otherwise; yields a callback taking the count done."""
+    if not err.is_terminal:
+        yield lambda _done: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done: bar.update(task, completed=done)

@@ -1,0 +1,153 @@
+"""Where the service's PostgreSQL and Redis come from: configured servers or embedded ones.
+
+In dev (and test) with ``DATABASE_URL`` or ``REDIS_URL`` unset, a real
+PostgreSQL and a real Redis are started from pip-installed packages, with their
+data under ``DATA_DIR`` (``.mantimon/`` by default) so games survive a restart.
+Staging and prod never start embedded servers: `Settings` already refuses to
+load there without both URLs. With both URLs set, nothing embedded starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+
+from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.config import Settings, SettingsError, hide_password
+from app.db.embedded_postgres import EmbeddedPostgres
+from app.db.embedded_redis import EmbeddedRedis
+from app.db.redis import RedisClient, build_redis
+from app.db.session import build_engine, build_sessionmaker
+from app.errors import MantimonError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Infrastructure:
+    """The servers this process talks to, and which of them it started itself."""
+
+    database_url: str
+    redis_url: str
+    embedded: tuple[str, ...] = field(default=())
+
+    @property
+    def is_embedded(self) -> bool:
+        """Whether any server was started by this process."""
+        return bool(self.embedded)
+
+    def describe(self) -> list[str]:
+        """One line per server, saying where it is; passwords are masked."""
+        postgres = "embedded" if "postgres" in self.embedded else "configured"
+        redis = "embedded" if "redis" in self.embedded else "configured"
+        return [
+            f"PostgreSQL ({postgres}): {hide_password(self.database_url)}",
+            f"Redis ({redis}): {hide_password(self.redis_url)}",
+        ]
+
+
+@contextmanager
+def infrastructure(settings: Settings) -> Iterator[Infrastructure]:
+    """Yield the servers to use, starting embedded ones for unset URLs and stopping them on exit.
+
+    Raises:
+        SettingsError: a URL is unset outside dev and test.
+        EmbeddedServerError: an embedded server could not start (the message names its folder).
+    """
+    if settings.environment.is_deployed and (not settings.database_url or not settings.redis_url):
+        raise SettingsError(
+            f"DATABASE_URL and REDIS_URL must be set in {settings.environment.value}: "
+            "embedded servers are for development only",
+        )
+    data_dir = settings.data_dir.expanduser().resolve()
+    embedded: list[str] = []
+    with ExitStack() as stack:
+        database_url = settings.database_url
+        if database_url is None:
+            postgres = EmbeddedPostgres(data_dir / "postgres")
+            stack.callback(postgres.stop)
+            database_url = postgres.start()
+            embedded.append("postgres")
+        redis_url = settings.redis_url
+        if redis_url is None:
+            redis = EmbeddedRedis(data_dir / "redis", persistence=True)
+            stack.callback(redis.stop)
+            redis_url = redis.start()
+            embedded.append("redis")
+        yield Infrastructure(database_url, redis_url, tuple(embedded))
+
+
+class StoreUnavailableError(MantimonError):
+    """A configured or embedded server does not answer; the message names it and its URL."""
+
+
+async def check_postgres(engine: AsyncEngine) -> None:
+    """Open one connection, so an unreachable database fails now with a clear message.
+
+    Raises:
+        StoreUnavailableError: the server refused, timed out or rejected the login.
+    """
+    url = engine.url.render_as_string(hide_password=True)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (OSError, DBAPIError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StoreUnavailableError(f"cannot reach PostgreSQL at {url}: {reason}") from exc
+
+
+async def check_redis(redis: RedisClient, url: str) -> None:
+    """PING Redis, so an unreachable server fails now with a clear message.
+
+    Raises:
+        StoreUnavailableError: the server refused or timed out.
+    """
+    try:
+        await redis.ping()
+    except (OSError, RedisError) as exc:
+        raise StoreUnavailableError(f"cannot reach Redis at {hide_password(url)}: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """Open clients for both stores, for one command or one process lifetime."""
+
+    infrastructure: Infrastructure
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: RedisClient
+
+
+@asynccontextmanager
+async def open_stores(
+    settings: Settings, *, client_name: str = "mantimon", check: bool = True
+) -> AsyncIterator[Stores]:
+    """Find or start the servers, open an engine and a Redis pool, and close all of it on exit.
+
+    Embedded servers start in a worker thread, since starting them blocks. With
+    `check`, both servers are contacted before this yields.
+
+    Raises:
+        StoreUnavailableError: with `check`, a server does not answer.
+    """
+    with ExitStack() as stack:
+        infra = await asyncio.to_thread(stack.enter_context, infrastructure(settings))
+        engine = build_engine(settings, infra.database_url)
+        try:
+            redis = build_redis(settings, infra.redis_url, client_name=client_name)
+            try:
+                if check:
+                    await check_postgres(engine)
+                    await check_redis(redis, infra.redis_url)
+                yield Stores(infra, engine, build_sessionmaker(engine), redis)
+            finally:
+                await redis.aclose()
+        finally:
+            await engine.dispose()

@@ -1,0 +1,291 @@
+"""The ``mantimon`` command through Typer's runner, on real servers and a database of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from typer.testing import CliRunner, Result
+
+from app.cli import cli
+from app.config import PROJECT_ROOT
+from app.core.game_state_factory import build_game_state
+from app.db import migrate
+from app.db.redis import build_redis
+from app.db.session import build_sessionmaker, session_scope
+from app.services.game_state_manager import GameStateManager
+from tests.db.factories import new_user
+from tests.harness.postgres import temporary_database
+from tests.harness.redis import delete_keys_under, redis_test_settings
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> Result:
+    return runner.invoke(cli, list(args), catch_exceptions=False)
+
+
+async def ainvoke(*args: str) -> Result:
+    """The CLI runs its own event loop, so async tests call it from a worker thread."""
+    return await asyncio.to_thread(invoke, *args)
+
+
+@pytest.fixture
+async def cli_database(postgres_admin_url: str) -> AsyncIterator[str]:
+    """An empty database of this test's own: the CLI migrates, lists and downgrades freely."""
+    async with temporary_database(postgres_admin_url, "cli") as url:
+        yield url
+
+
+@pytest.fixture
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    cli_database: str,
+    redis_url: str,
+    redis_key_prefix: str,
+) -> str:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    monkeypatch.setenv("DATABASE_URL", cli_database)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("REDIS_KEY_PREFIX", redis_key_prefix)
+    return cli_database
+
+
+@pytest.fixture
+async def redis_cleanup(redis_url: str, redis_key_prefix: str) -> AsyncIterator[None]:
+    yield
+    client = build_redis(redis_test_settings(redis_url))
+    await delete_keys_under(client, redis_key_prefix)
+    await client.aclose()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        [],
+        ["serve"],
+        ["db"],
+        ["db", "upgrade"],
+        ["db", "downgrade"],
+        ["db", "current"],
+        ["db", "check"],
+        ["cards"],
+        ["cards", "validate"],
+        ["cards", "show"],
+        ["cards", "search"],
+        ["games"],
+        ["games", "list"],
+        ["games", "show"],
+        ["games", "recover"],
+        ["games", "flush"],
+    ],
+)
+def test_help_on_every_level(path: list[str]) -> None:
+    result = invoke(*path, "--help")
+    assert result.exit_code == 0
+    assert "Usage: mantimon" in result.output
+
+
+def test_cards_validate_reports_the_catalog() -> None:
+    result = invoke("cards", "validate")
+    assert result.exit_code == 0
+    assert "catalog OK: 372 cards" in result.output
+
+
+def test_cards_validate_reports_every_problem_and_fails(tmp_path: Path) -> None:
+    broken = tmp_path / "cards"
+    shutil.copytree(PROJECT_ROOT / "data" / "cards", broken)
+    index = json.loads((broken / "_index.json").read_text())
+    first_file = broken / index["sets"][0]["file"]
+    first_file.write_text(first_file.read_text()[:-20])
+    result = invoke("cards", "validate", "--dir", str(broken))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: card catalog in")
+    assert index["sets"][0]["file"] in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_cards_show_prints_json_and_names_unknown_ids() -> None:
+    shown = invoke("cards", "show", "mv1-001")
+    assert shown.exit_code == 0
+    assert json.loads(shown.stdout)["id"] == "mv1-001"
+
+    missing = invoke("cards", "show", "mv1-0001")
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("error: unknown card id: 'mv1-0001'")
+    assert "did you mean" in missing.stderr
+
+
+def test_cards_search_filters_and_pages() -> None:
+    table = invoke("cards", "search", "--type", "creature", "--element", "fire", "--limit", "3")
+    assert table.exit_code == 0
+    assert "showing 1-3" in table.stdout
+
+    page = json.loads(
+        invoke(
+            "cards",
+            "search",
+            "--type",
+            "creature",
+            "--stage",
+            "basic",
+            "--hp-min",
+            "60",
+            "--name",
+            "a",
+            "--set",
+            "mv1",
+            "--json",
+            "--limit",
+            "5",
+            "--offset",
+            "1",
+        ).stdout,
+    )
+    assert page["offset"] == 1
+    assert len(page["items"]) <= 5
+    for card in page["items"]:
+        assert (card["stage"], card["set_id"]) == ("basic", "mv1")
+        assert card["hp"] >= 60
+        assert "a" in card["name"].lower()
+
+    nothing = invoke("cards", "search", "--name", "zzzzzz")
+    assert "0 match(es); showing none" in nothing.stdout
+
+
+def test_cards_search_rejects_bad_filters_in_one_line() -> None:
+    result = invoke("cards", "search", "--hp-min", "100", "--hp-max", "50")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: invalid search:")
+    assert "hp_min (100) is greater than hp_max (50)" in result.stderr
+    unknown_set = invoke("cards", "search", "--set", "nope")
+    assert unknown_set.exit_code == 0
+    assert "0 match(es)" in unknown_set.stdout
+
+
+def test_db_commands_migrate_check_and_downgrade(cli_env: str) -> None:
+    behind = invoke("db", "current")
+    assert behind.exit_code == 0
+    assert "current: base" in behind.stdout
+    assert "behind" in behind.stdout
+    assert invoke("db", "check").exit_code == 1
+
+    assert "database at revision 001" in invoke("db", "upgrade").stdout
+    assert "up to date" in invoke("db", "current").stdout
+    checked = invoke("db", "check")
+    assert checked.exit_code == 0
+    assert "models and migrations match" in checked.stdout
+
+    down = invoke("db", "downgrade", "base")
+    assert down.exit_code == 0
+    assert "database at revision base" in down.stdout
+    not_at_head = invoke("db", "check")
+    assert "not at head" in not_at_head.stderr
+
+
+async def test_db_check_fails_on_drift(cli_env: str) -> None:
+    engine = create_async_engine(cli_env)
+    await migrate.upgrade(engine)
+    async with engine.begin() as connection:
+        await connection.execute(text("ALTER TABLE decks ADD COLUMN colour text"))
+    await engine.dispose()
+    result = await ainvoke("db", "check")
+    assert result.exit_code == 1
+    assert "models and migrations differ" in result.stderr
+    assert "colour" in result.stderr
+
+
+async def test_games_commands(
+    cli_env: str,
+    redis_url: str,
+    redis_key_prefix: str,
+    redis_cleanup: None,
+) -> None:
+    engine = create_async_engine(cli_env)
+    await migrate.upgrade(engine)
+    sessionmaker = build_sessionmaker(engine)
+    user = new_user()
+    async with session_scope(sessionmaker) as session:
+        session.add(user)
+    redis = build_redis(redis_test_settings(redis_url))
+    manager = GameStateManager(redis, sessionmaker, key_prefix=redis_key_prefix)
+    persisted = build_game_state(player_ids=(user.id, None), turn_number=3)
+    only_cached = build_game_state(player_ids=(user.id, None), turn_number=2, seed=1)
+    await manager.save_to_cache(persisted)
+    await manager.persist_to_db(persisted)
+    await manager.save_to_cache(only_cached)
+    await redis.aclose()
+    await engine.dispose()
+
+    listed = await ainvoke("games", "list")
+    assert listed.exit_code == 0
+    assert str(persisted.game_id) in listed.stdout
+    assert "1 active game(s)" in listed.stdout
+
+    shown = await ainvoke("games", "show", str(only_cached.game_id))
+    assert shown.exit_code == 0
+    assert f"version: {only_cached.version}" in shown.stdout
+    as_json = json.loads((await ainvoke("games", "show", str(persisted.game_id), "--json")).stdout)
+    assert as_json["version"] == persisted.version
+
+    flushed = await ainvoke("games", "flush")
+    assert flushed.exit_code == 0
+    assert "persisted 1," in flushed.stdout
+    assert "2 active game(s)" in (await ainvoke("games", "list")).stdout
+
+    recovered = await ainvoke("games", "recover", "--batch-size", "1")
+    assert recovered.exit_code == 0
+    assert "failed 0" in recovered.stdout
+
+    unknown = await ainvoke("games", "show", str(uuid.uuid4()))
+    assert unknown.exit_code == 1
+    assert "no active game" in unknown.stderr
+    not_an_id = await ainvoke("games", "show", "not-a-uuid")
+    assert not_an_id.exit_code == 1
+    assert not_an_id.stderr.startswith("error: ")
+    assert "not-a-uuid" in not_an_id.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DATABASE_URL", "mysql://u@h/db", "error: invalid settings: DATABASE_URL: expected"),
+        ("ENVIRONMENT", "production", "error: invalid settings: ENVIRONMENT:"),
+        ("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/x", "error: cannot reach PostgreSQL"),
+        ("REDIS_URL", "redis://127.0.0.1:9/0", "error: cannot reach Redis at redis://127.0.0.1:9"),
+    ],
+)
+def test_user_mistakes_end_in_one_line(
+    cli_env: str,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    expected: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    monkeypatch.setenv("REDIS_RETRY_ATTEMPTS", "0")
+    result = invoke("db", "current")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(expected)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_prod_without_servers_refuses_to_start(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "prod")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret")
+    monkeypatch.delenv("DATABASE_URL")
+    result = invoke("games", "list")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error: invalid settings: DATABASE_URL must be set in prod"
