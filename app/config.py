@@ -71,7 +71,7 @@ def hide_password(url: str) -> str:
     """Render a URL with its password masked, for logs and error messages."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "<unparseable URL>"
 
 

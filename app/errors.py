@@ -7,3 +7,7 @@ class MantimonError(Exception):
     Services raise subclasses of this, never framework HTTP exceptions; the edge
     (API handler, CLI) decides how to present them.
     """
+
+
+class EmbeddedServerError(MantimonError):
+    """An embedded development server could not start; the message says why and where its log is."""

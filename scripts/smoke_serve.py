@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,15 +18,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from app.db.embedded_redis import free_tcp_port
+
 READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def get(url: str) -> tuple[int, dict[str, object]]:
@@ -39,7 +33,7 @@ def get(url: str) -> tuple[int, dict[str, object]]:
 
 
 def main() -> int:
-    port = free_port()
+    port = free_tcp_port()
     base = f"http://127.0.0.1:{port}"
     data_dir = Path(tempfile.mkdtemp(prefix="mantimon-smoke-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}

@@ -132,6 +132,7 @@ def test_url_helpers() -> None:
     assert to_asyncpg_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
     assert hide_password("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
     assert hide_password("::::") == "<unparseable URL>"
+    assert hide_password("redis://u:pw@h:port/0") == "<unparseable URL>"
 
 
 def test_get_settings_is_cached_until_cleared(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -97,7 +97,10 @@ def search(
             for e in exc.errors()
         )
         fail(f"invalid search: {problems}")
-    page = _load(directory).search_cards(filters)
+    catalog = _load(directory)
+    if set_id is not None:
+        catalog.get_set(set_id)  # a typo in --set is an error, as in the API, not an empty page
+    page = catalog.search_cards(filters)
     if as_json:
         out.print_json(page.model_dump_json())
         return

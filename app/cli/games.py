@@ -14,6 +14,7 @@ from app.db.models import ActiveGame
 from app.runtime import open_stores
 from app.services.game_state_manager import (
     FlushSummary,
+    GameFailure,
     GameStateManager,
     RecoverySummary,
     parse_uuid,
@@ -64,6 +65,15 @@ def _player(row: ActiveGame, which: int) -> str:
     if user_id is not None:
         return str(user_id)[:8]
     return f"npc:{row.npc_id}" if which == 2 and row.npc_id else "-"
+
+
+def _report(counts: str, failed: list[GameFailure]) -> None:
+    """Print a batch summary and each failure; exit 1 when any game failed."""
+    out.print(f"{counts}, failed {len(failed)}")
+    for failure in failed:
+        out.print(f"  failed {failure.game_id}: {failure.reason}")
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command("list")
@@ -124,14 +134,11 @@ def show(
 def recover(batch_size: int = typer.Option(500, "--batch-size", min=1)) -> None:
     """Copy every active game from PostgreSQL into Redis (what start-up does)."""
     summary = run(_recover(batch_size))
-    out.print(
+    _report(
         f"recovered {summary.recovered}, kept newer in Redis {summary.skipped_newer}, "
-        f"already current {summary.unchanged}, failed {len(summary.failed)}",
+        f"already current {summary.unchanged}",
+        summary.failed,
     )
-    for failure in summary.failed:
-        out.print(f"  failed {failure.game_id}: {failure.reason}")
-    if summary.failed:
-        raise typer.Exit(1)
 
 
 @app.command()
@@ -139,11 +146,8 @@ def recover(batch_size: int = typer.Option(500, "--batch-size", min=1)) -> None:
 def flush() -> None:
     """Persist every game whose latest state is only in Redis (what shutdown does)."""
     summary = run(_flush())
-    out.print(
+    _report(
         f"persisted {summary.persisted}, already current {summary.already_current}, "
-        f"ended {summary.ended}, failed {len(summary.failed)}",
+        f"ended {summary.ended}",
+        summary.failed,
     )
-    for failure in summary.failed:
-        out.print(f"  failed {failure.game_id}: {failure.reason}")
-    if summary.failed:
-        raise typer.Exit(1)

@@ -16,13 +16,9 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from app.config import to_asyncpg_url
-from app.errors import MantimonError
+from app.errors import EmbeddedServerError
 
 logger = logging.getLogger(__name__)
-
-
-class EmbeddedServerError(MantimonError):
-    """An embedded server could not be started; the message says why and where its log is."""
 
 
 class EmbeddedPostgres:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from app.db.embedded_postgres import EmbeddedServerError
+from app.errors import EmbeddedServerError
 
 logger = logging.getLogger(__name__)
 

@@ -58,13 +58,6 @@ def prefixed(prefix: str, *parts: str) -> str:
     return prefix + ":".join(parts)
 
 
-def _masked(url: str) -> str:
-    try:
-        return hide_password(url)
-    except ValueError:
-        return "<unparseable URL>"
-
-
 def build_redis(
     settings: Settings,
     redis_url: str | None = None,
@@ -103,7 +96,7 @@ def build_redis(
             decode_responses=False,
         )
     except ValueError as exc:
-        raise SettingsError(f"REDIS_URL: cannot use {_masked(url)!r}: {exc}") from None
+        raise SettingsError(f"REDIS_URL: cannot use {hide_password(url)!r}: {exc}") from None
 
 
 @asynccontextmanager

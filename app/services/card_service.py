@@ -145,19 +145,23 @@ class CardSearchFilters(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    card_type: CardType | None = None
-    set_id: str | None = None
-    rarity: Rarity | None = None
-    element: EnergyType | None = None
-    stage: Stage | None = None
-    trainer_subtype: TrainerSubtype | None = None
-    hp_min: int | None = Field(default=None, ge=0)
-    hp_max: int | None = Field(default=None, ge=0)
+    card_type: CardType | None = Field(default=None, description="Creature, trainer or energy.")
+    set_id: str | None = Field(default=None, description="Set id, e.g. 'mv1' (any case).")
+    rarity: Rarity | None = Field(default=None, description="Exact rarity.")
+    element: EnergyType | None = Field(
+        default=None, description="Creatures of this element and energy cards of this type."
+    )
+    stage: Stage | None = Field(default=None, description="Creature stage (creatures only).")
+    trainer_subtype: TrainerSubtype | None = Field(
+        default=None, description="Trainer subtype (trainers only)."
+    )
+    hp_min: int | None = Field(default=None, ge=0, description="Lowest hp, inclusive.")
+    hp_max: int | None = Field(default=None, ge=0, description="Highest hp, inclusive.")
     name_contains: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None
-    ) = None
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    ) = Field(default=None, description="Case-insensitive part of the card name.")
+    limit: int = Field(default=50, ge=1, le=500, description="Page size.")
+    offset: int = Field(default=0, ge=0, description="Matches to skip before this page.")
 
     @model_validator(mode="after")
     def _check_hp_range(self) -> Self:

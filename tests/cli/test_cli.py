@@ -168,8 +168,8 @@ def test_cards_search_rejects_bad_filters_in_one_line() -> None:
     assert result.stderr.startswith("error: invalid search:")
     assert "hp_min (100) is greater than hp_max (50)" in result.stderr
     unknown_set = invoke("cards", "search", "--set", "nope")
-    assert unknown_set.exit_code == 0
-    assert "0 match(es)" in unknown_set.stdout
+    assert unknown_set.exit_code == 1
+    assert unknown_set.stderr.startswith("error: unknown set 'nope'")
 
 
 def test_db_commands_migrate_check_and_downgrade(cli_env: str) -> None:

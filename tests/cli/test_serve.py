@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,14 +11,9 @@ from pathlib import Path
 
 import httpx
 
+from app.db.embedded_redis import free_tcp_port
+
 STARTUP_TIMEOUT = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_serve_answers_then_flushes_and_exits_cleanly_on_sigterm(
@@ -28,7 +22,7 @@ def test_serve_answers_then_flushes_and_exits_cleanly_on_sigterm(
     redis_key_prefix: str,
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_tcp_port()
     env = os.environ | {
         "ENVIRONMENT": "test",
         "DATABASE_URL": database_url,

@@ -8,7 +8,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.db.embedded_postgres import EmbeddedPostgres, EmbeddedServerError
+from app.db.embedded_postgres import EmbeddedPostgres
+from app.errors import EmbeddedServerError
 
 
 def _dsn(url: str) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from app.db.embedded_postgres import EmbeddedServerError
 from app.db.embedded_redis import EmbeddedRedis, free_tcp_port, redis_server_executable
+from app.errors import EmbeddedServerError
 
 
 def test_tcp_server_starts_answers_and_stops(tmp_path: Path) -> None:
