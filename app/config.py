@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=20, ge=0, le=1000)
     db_pool_timeout: float = Field(default=30.0, gt=0)
     db_pool_recycle: int = Field(default=1800, ge=-1)
+    db_pool_pre_ping: bool = True
+    """Test each pooled connection before use: survives a database restart, costs a round trip."""
     db_echo: bool = False
 
     redis_max_connections: int = Field(default=50, ge=1, le=100_000)

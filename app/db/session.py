@@ -44,7 +44,7 @@ def build_engine(settings: Settings, database_url: str | None = None) -> AsyncEn
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_recycle=settings.db_pool_recycle,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.db_pool_pre_ping,
         echo=settings.db_echo,
     )
 

@@ -36,11 +36,14 @@ async def _remove(sessionmaker: async_sessionmaker[AsyncSession], user: User) ->
 
 
 def test_engine_uses_pool_settings_from_config(database_url: str) -> None:
-    settings = Settings(database_url=database_url, db_pool_size=3, db_max_overflow=4)
+    settings = Settings(
+        database_url=database_url, db_pool_size=3, db_max_overflow=4, db_pool_pre_ping=False
+    )
     engine = db.build_engine(settings)
     try:
         assert engine.pool.size() == 3  # type: ignore[attr-defined]
         assert engine.pool._max_overflow == 4  # type: ignore[attr-defined]
+        assert engine.pool._pre_ping is False
         assert engine.url.drivername == "postgresql+asyncpg"
     finally:
         engine.sync_engine.dispose()
