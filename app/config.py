@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     redis_retry_attempts: int = Field(default=3, ge=0, le=20)
     redis_key_prefix: str = "mantimon:"
     game_cache_ttl_seconds: int = Field(default=86_400, ge=60)
+    game_flush_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """How often the service writes games whose latest turn is only in Redis to PostgreSQL."""
 
     cards_dir: Path = PROJECT_ROOT / "data" / "cards"
     decks_dir: Path = PROJECT_ROOT / "data" / "decks"

@@ -12,7 +12,10 @@ Start-up, in order, each step logged with what it did and how long it took:
    prod refuse to start when it is not there (migrating is a deliberate
    ``mantimon db upgrade``, not a side effect of a deploy);
 3. load the card catalog, refusing to start when it has any problem;
-4. copy every active game from PostgreSQL into Redis.
+4. copy every active game from PostgreSQL into Redis;
+5. start the periodic flush (`app.services.periodic_flush`), which writes games
+   whose latest turn is only in Redis to PostgreSQL every
+   ``GAME_FLUSH_INTERVAL_SECONDS``.
 
 A refusal stops start-up with a `MantimonError` whose message is one line an
 operator can act on (the catalog error adds one line per problem found), logged
@@ -48,6 +51,7 @@ from app.errors import MantimonError
 from app.runtime import open_stores
 from app.services.card_service import CardService
 from app.services.game_state_manager import GameStateManager, GameStoreUnavailableError
+from app.services.periodic_flush import flush_periodically
 
 logger = logging.getLogger(__name__)
 
@@ -166,11 +170,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.error("start-up refused: %s", exc)
             raise
         app.state.services = services
+        stop_flushing = asyncio.Event()
+        flusher = asyncio.create_task(
+            flush_periodically(
+                services.games, app.state.settings.game_flush_interval_seconds, stop_flushing
+            ),
+            name="periodic-flush",
+        )
         try:
             yield
         finally:
             app.state.services = None
             stopping = time.perf_counter()
+            stop_flushing.set()
+            await flusher
             await _flush_on_shutdown(services.games)
             await stack.aclose()
             logger.info("shutdown: stopped in %.2f s", time.perf_counter() - stopping)

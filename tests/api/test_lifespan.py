@@ -6,6 +6,7 @@ matters, on an empty database of its own.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
@@ -242,6 +243,25 @@ async def test_shutdown_flushes_a_dirty_game_to_postgres(
             assert body["checks"]["games"]["oldest_unpersisted_age_seconds"] >= 0
     assert await stored_version(sessionmaker, state.game_id) == state.version
     assert "flush dirty games: 1 written to PostgreSQL" in caplog.text
+
+
+async def test_a_running_service_flushes_dirty_games_periodically(
+    database_url: str,
+    redis_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    player: uuid.UUID,
+) -> None:
+    state = new_game(player)
+    settings = make_settings(database_url, redis_url, game_flush_interval_seconds=0.05)
+    async with started(settings) as app:
+        games = services_of(app).games
+        assert await games.save_to_cache(state) is SaveOutcome.CACHED
+        for _ in range(200):
+            if await stored_version(sessionmaker, state.game_id) == state.version:
+                break
+            await asyncio.sleep(0.05)
+        assert await stored_version(sessionmaker, state.game_id) == state.version
+        assert (await games.dirty_stats()).count == 0
 
 
 # -- readiness when a dependency fails -------------------------------------------------------
