@@ -255,13 +255,36 @@ async def test_games_commands(
     assert "not-a-uuid" in not_an_id.stderr
 
 
+def test_postgres_only_commands_never_touch_redis(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`db` commands and `games list` read PostgreSQL only, so a Redis that is down is no error."""
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:9/0")
+    monkeypatch.setenv("REDIS_RETRY_ATTEMPTS", "0")
+    assert invoke("db", "upgrade").exit_code == 0
+    for args in (("db", "current"), ("db", "check"), ("games", "list")):
+        result = invoke(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "Redis" not in result.output
+
+
 @pytest.mark.parametrize(
-    ("variable", "value", "expected"),
+    ("variable", "value", "command", "expected"),
     [
-        ("DATABASE_URL", "mysql://u@h/db", "error: invalid settings: DATABASE_URL: expected"),
-        ("ENVIRONMENT", "production", "error: invalid settings: ENVIRONMENT:"),
-        ("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/x", "error: cannot reach PostgreSQL"),
-        ("REDIS_URL", "redis://127.0.0.1:9/0", "error: cannot reach Redis at redis://127.0.0.1:9"),
+        ("DATABASE_URL", "mysql://u@h/db", "db", "error: invalid settings: DATABASE_URL: expected"),
+        ("ENVIRONMENT", "production", "db", "error: invalid settings: ENVIRONMENT:"),
+        (
+            "DATABASE_URL",
+            "postgresql://nobody@127.0.0.1:9/x",
+            "db",
+            "error: cannot reach PostgreSQL",
+        ),
+        (
+            "REDIS_URL",
+            "redis://127.0.0.1:9/0",
+            "games",
+            "error: cannot reach Redis at redis://127.0.0.1:9",
+        ),
     ],
 )
 def test_user_mistakes_end_in_one_line(
@@ -269,11 +292,12 @@ def test_user_mistakes_end_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
     variable: str,
     value: str,
+    command: str,
     expected: str,
 ) -> None:
     monkeypatch.setenv(variable, value)
     monkeypatch.setenv("REDIS_RETRY_ATTEMPTS", "0")
-    result = invoke("db", "current")
+    result = invoke("db", "current") if command == "db" else invoke("games", "flush")
     assert result.exit_code == 1
     assert result.stderr.startswith(expected)
     assert len(result.stderr.strip().splitlines()) == 1
