@@ -19,7 +19,10 @@ What a caller may rely on:
   pid and this folder (``INFO``, ``CONFIG GET dir``); for PostgreSQL, the pid in
   ``postmaster.pid`` runs ``postgres -D <this folder>`` and its socket answers.
   Anything else (a server killed with ``kill -9``, a reboot, a reused pid) is a
-  stale record: it is replaced by a freshly started server on the same data.
+  stale record: it is replaced by a freshly started server on the same data,
+  reachable at the same address (PostgreSQL's socket is in its folder; Redis
+  gets its previous port back when that is free), so the clients of processes
+  already using it reconnect to it; those processes stay recorded as its users.
 - A process stops a server only when it is the last live process using it:
   a command never stops the servers of a running ``serve``, and ``serve``
   started after a command keeps running when the command exits. Users that
@@ -38,6 +41,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -45,6 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import redis
 from redis.exceptions import RedisError
@@ -147,9 +152,13 @@ class ServerRegistry:
     def _join_or_start(self, kind: Kind, user: dict[str, Any]) -> Lease:
         state = self._load()
         record = state.get(kind)
-        if isinstance(record, dict) and self._serves(kind, record):
+        if not isinstance(record, dict):
+            record = {}
+        # users of a replaced server stay users: their clients reconnect to the new one
+        # (same socket for PostgreSQL, same port for Redis when it is free)
+        users = _live(record.get("users"))
+        if record and self._serves(kind, record):
             lease = Lease(str(record["url"]), int(record["pid"]), joined=True)
-            users = _live(record.get("users"))
             logger.info(
                 "embedded %s: using the one already running at %s (pid %d)",
                 _NAMES[kind],
@@ -157,15 +166,14 @@ class ServerRegistry:
                 lease.pid,
             )
         else:
-            if isinstance(record, dict):
+            if record:
                 logger.warning(
                     "embedded %s: the recorded server (pid %s) no longer serves %s; starting anew",
                     _NAMES[kind],
                     record.get("pid"),
                     self.folder(kind),
                 )
-            lease = self._start(kind)
-            users = []
+            lease = self._start(kind, _port(record.get("url")))
         state[kind] = {"pid": lease.pid, "url": lease.url, "users": [*users, user]}
         self._save(state)
         return lease
@@ -196,7 +204,7 @@ class ServerRegistry:
             ) == pid and embedded_postgres.answers(folder)
         return _redis_serves(str(record.get("url", "")), pid, self.folder("redis"))
 
-    def _start(self, kind: Kind) -> Lease:
+    def _start(self, kind: Kind, previous_port: int | None) -> Lease:
         if kind == "postgres":
             postgres = EmbeddedPostgres(self.folder("postgres"))
             url = postgres.start()
@@ -216,7 +224,8 @@ class ServerRegistry:
                 f"in {self.state_file}: two servers would corrupt its append-only file; "
                 f"stop it (kill {listed}) and start again",
             )
-        server = EmbeddedRedis(folder, persistence=True)
+        port = previous_port if previous_port and _port_is_free(previous_port) else None
+        server = EmbeddedRedis(folder, port=port, persistence=True)
         url = server.start()
         assert server.pid is not None  # start() succeeded
         _STARTED_HERE[server.pid] = server
@@ -230,6 +239,25 @@ class ServerRegistry:
         else:
             stop_process(pid, signal.SIGTERM, timeout=30.0)
         logger.info("embedded %s stopped (pid %d): no other process uses it", _NAMES[kind], pid)
+
+
+def _port(url: object) -> int | None:
+    """The TCP port of a recorded redis:// URL, if it names one."""
+    if not isinstance(url, str) or not url.startswith("redis://"):
+        return None
+    try:
+        return urlsplit(url).port
+    except ValueError:
+        return None
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _live(users: object) -> list[dict[str, Any]]:

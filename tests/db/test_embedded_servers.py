@@ -210,6 +210,8 @@ async def test_servers_killed_with_sigkill_are_replaced_on_the_same_data(data_di
         assert not cache.joined
         assert postgres.pid != before["postgres"][1]
         assert cache.pid != before["redis"][1]
+        # same addresses, so clients of processes still running reconnect to them
+        assert (postgres.url, cache.url) == (before["postgres"][0], before["redis"][0])
         assert postmaster_pids(data_dir) == [postgres.pid]
         assert redis_pids(data_dir) == [cache.pid]
         connection = await asyncpg.connect(_dsn(postgres.url))
@@ -286,3 +288,27 @@ def test_a_postgres_only_process_starts_no_redis(data_dir: Path) -> None:
         assert redis_pids(data_dir) == []
         assert len(postmaster_pids(data_dir)) == 1
     assert postmaster_pids(data_dir) == []
+
+
+def test_users_of_a_crashed_server_keep_its_replacement_running(data_dir: Path) -> None:
+    """A command that replaces a crashed server does not stop it under the service using it."""
+    service = Child(data_dir, "postgres", "redis")
+    crashed = service.leases()
+    for kind in ("postgres", "redis"):
+        os.kill(crashed[kind][1], signal.SIGKILL)
+
+    registry = ServerRegistry(data_dir)
+    with registry.use("postgres") as postgres, registry.use("redis") as cache:
+        assert not postgres.joined
+        assert not cache.joined
+        for kind in ("postgres", "redis"):
+            assert [u["pid"] for u in _state(data_dir)[kind]["users"]] == [
+                service.process.pid,
+                os.getpid(),
+            ]
+    # we started them, but the service is still using them
+    assert postmaster_pids(data_dir) == [postgres.pid]
+    assert redis_pids(data_dir) == [cache.pid]
+    service.leave()
+    assert postmaster_pids(data_dir) == []
+    assert redis_pids(data_dir) == []
