@@ -22,7 +22,7 @@ operator can act on (the catalog error adds one line per problem found), logged
 as ``start-up refused: ...`` and handed to the ASGI server without a traceback;
 whatever had been opened is closed again. Shutdown (SIGTERM, Ctrl-C) first writes every
 game with changes only in Redis to PostgreSQL, then closes Redis, the engine,
-and stops embedded servers.
+and leaves the embedded servers (stopped unless another process uses them).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The ``mantimon`` command: run the service and administer its data.
 
 Every command reads the same settings as the service. In dev with
-``DATABASE_URL`` / ``REDIS_URL`` unset, commands that need a store start the
-embedded servers (data under ``DATA_DIR``) and say where they are.
+``DATABASE_URL`` / ``REDIS_URL`` unset, commands that need a store use the
+embedded servers of ``DATA_DIR`` (those of a running ``serve``, or started for
+the command and stopped after it) and say where they are.
 """
 
 from __future__ import annotations
