@@ -75,7 +75,7 @@ _NAMES: dict[Kind, str] = {"postgres": "PostgreSQL", "redis": "Redis"}
 
 @dataclass(frozen=True, slots=True)
 class Lease:
-    """One process's use of one shared server, from `use_server` until its block ends."""
+    """One process's use of one shared server, for the block of `ServerRegistry.use`."""
 
     url: str
     pid: int
@@ -173,7 +173,7 @@ class ServerRegistry:
                     record.get("pid"),
                     self.folder(kind),
                 )
-            lease = self._start(kind, _port(record.get("url")))
+            lease = self._start(kind, record)
         state[kind] = {"pid": lease.pid, "url": lease.url, "users": [*users, user]}
         self._save(state)
         return lease
@@ -204,26 +204,35 @@ class ServerRegistry:
             ) == pid and embedded_postgres.answers(folder)
         return _redis_serves(str(record.get("url", "")), pid, self.folder("redis"))
 
-    def _start(self, kind: Kind, previous_port: int | None) -> Lease:
-        if kind == "postgres":
-            postgres = EmbeddedPostgres(self.folder("postgres"))
-            url = postgres.start()
-            pid = postgres.pid
-            if pid is None or not embedded_postgres.answers(postgres.data_dir):
-                raise EmbeddedServerError(
-                    f"embedded PostgreSQL in {postgres.data_dir} started but does not answer "
-                    f"(see {postgres.data_dir / 'log'})",
-                )
-            return Lease(url, pid, joined=False)
+    def _start(self, kind: Kind, stale: dict[str, Any]) -> Lease:
+        return self._start_postgres() if kind == "postgres" else self._start_redis(stale)
+
+    def _start_postgres(self) -> Lease:
+        postgres = EmbeddedPostgres(self.folder("postgres"))
+        url = postgres.start()  # attaches to a live postmaster of the folder, if there is one
+        pid = postgres.pid
+        if pid is None or not embedded_postgres.answers(postgres.data_dir):
+            raise EmbeddedServerError(
+                f"embedded PostgreSQL in {postgres.data_dir} started but does not answer "
+                f"(see {postgres.data_dir / 'log'})",
+            )
+        return Lease(url, pid, joined=False)
+
+    def _start_redis(self, stale: dict[str, Any]) -> Lease:
         folder = self.folder("redis")
         strays = processes_running("redis-server", folder)
         if strays:
             listed = ", ".join(str(pid) for pid in strays)
-            raise EmbeddedServerError(
-                f"a redis-server (pid {listed}) already runs in {folder} but is not recorded "
-                f"in {self.state_file}: two servers would corrupt its append-only file; "
-                f"stop it (kill {listed}) and start again",
+            why = (
+                "does not answer as its server (still loading its data, or stuck?)"
+                if stale.get("pid") in strays
+                else f"is not recorded in {self.state_file}"
             )
+            raise EmbeddedServerError(
+                f"a redis-server (pid {listed}) already runs in {folder} but {why}: two "
+                f"servers would corrupt its append-only file; wait, or stop it (kill {listed})",
+            )
+        previous_port = _port(stale.get("url"))
         port = previous_port if previous_port and _port_is_free(previous_port) else None
         server = EmbeddedRedis(folder, port=port, persistence=True)
         url = server.start()

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from app.config import PROJECT_ROOT, Environment, Settings
 from app.db import embedded_servers
-from app.db.embedded_redis import EmbeddedRedis
+from app.db.embedded_redis import EmbeddedRedis, free_tcp_port
 from app.db.embedded_servers import ServerRegistry
 from app.errors import EmbeddedServerError
 from app.runtime import infrastructure
@@ -260,7 +260,20 @@ def test_records_naming_a_reused_pid_are_not_trusted(data_dir: Path, redis_url: 
 def test_an_unrecorded_redis_in_the_folder_is_refused_not_doubled(data_dir: Path) -> None:
     with EmbeddedRedis(data_dir / "redis", persistence=True) as stray:
         refused = pytest.raises(EmbeddedServerError, match=rf"pid {stray.pid}\) already runs")
-        with refused, ServerRegistry(data_dir).use("redis"):
+        with refused as caught, ServerRegistry(data_dir).use("redis"):
+            pass
+        assert "is not recorded in" in str(caught.value)
+        assert f"kill {stray.pid}" in str(caught.value)
+        assert redis_pids(data_dir) == [stray.pid]
+
+        # recorded, but not answering where the record says: still never doubled
+        (data_dir / embedded_servers.STATE_FILE).write_text(
+            json.dumps(
+                {"redis": {"pid": stray.pid, "url": f"redis://127.0.0.1:{free_tcp_port()}/0"}}
+            )
+        )
+        unanswered = pytest.raises(EmbeddedServerError, match="does not answer as its server")
+        with unanswered, ServerRegistry(data_dir).use("redis"):
             pass
         assert redis_pids(data_dir) == [stray.pid]
 
