@@ -18,10 +18,12 @@ from app.cli import cli
 from app.config import PROJECT_ROOT
 from app.core.game_state_factory import build_game_state
 from app.db import migrate
+from app.db.embedded_servers import STATE_FILE
 from app.db.redis import build_redis
 from app.db.session import build_sessionmaker, session_scope
 from app.services.game_state_manager import GameStateManager
 from tests.db.factories import new_user
+from tests.harness.embedded import postmaster_pids
 from tests.harness.postgres import temporary_database
 from tests.harness.redis import delete_keys_under, redis_test_settings
 
@@ -253,6 +255,23 @@ async def test_games_commands(
     assert not_an_id.exit_code == 1
     assert not_an_id.stderr.startswith("error: ")
     assert "not-a-uuid" in not_an_id.stderr
+
+
+def test_postgres_only_commands_on_embedded_servers_start_no_redis(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("ENVIRONMENT", "dev")
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    for args in (("db", "upgrade"), ("db", "current"), ("games", "list")):
+        result = invoke(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "PostgreSQL (embedded)" in result.stderr
+        assert "Redis" not in result.stderr
+    assert not (data_dir / "redis").exists()
+    assert postmaster_pids(data_dir) == [], "a command left the server it started running"
+    assert json.loads((data_dir / STATE_FILE).read_text()) == {}
 
 
 def test_postgres_only_commands_never_touch_redis(
