@@ -99,7 +99,10 @@ class Readiness(BaseModel):
 class NotReadyProblem(Problem):
     """The 503 of ``/ready``: a problem document with every check's outcome in ``checks``."""
 
-    checks: ReadyChecks
+    checks: ReadyChecks | None = Field(
+        default=None,
+        description="Every check's outcome; absent while the service is starting or stopping.",
+    )
 
 
 async def _bounded(work: Awaitable[_T]) -> _T:
