@@ -4,8 +4,8 @@ FastAPI's default ``/docs`` page loads Swagger UI from a public CDN, so it is
 blank offline or behind a strict firewall. Here the page references only this
 service: the Swagger UI files come from the installed ``swagger-ui-bundle-v2``
 package (Swagger UI 5, which reads the OpenAPI 3.1 schema FastAPI writes) and
-are served under `DOCS_ASSETS_PATH`. ReDoc is not offered: no package ships it
-without a second copy of FastAPI's docs machinery, and one viewer is enough.
+are served under `DOCS_ASSETS_PATH`. ReDoc is not offered (FastAPI's ReDoc page
+would load its script from a CDN too): one viewer is enough.
 """
 
 from __future__ import annotations

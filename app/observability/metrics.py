@@ -130,8 +130,9 @@ class GameMetrics:
             "Age of the oldest change not yet in PostgreSQL (0 when none), read at scrape time.",
             registry=registry,
         )
-        for operation in GAME_OPERATIONS:
-            self.operation_seconds.labels(operation)
+        # Label lookups cost as much as the update itself: the hot path reuses the children.
+        self._timers = {op: self.operation_seconds.labels(op) for op in GAME_OPERATIONS}
+        self._outcomes: dict[tuple[str, str], Any] = {}
         for reason in REFUSAL_REASONS:
             self.refusals.labels(reason)
         for result in RECOVERY_RESULTS:
@@ -140,8 +141,16 @@ class GameMetrics:
 
     def finished(self, operation: str, seconds: float, outcome: str) -> None:
         """Record one operation: how long it took and how it ended."""
-        self.operation_seconds.labels(operation).observe(seconds)
-        self.operations.labels(operation, outcome).inc()
+        timer = self._timers.get(operation)
+        if timer is None:
+            timer = self._timers[operation] = self.operation_seconds.labels(operation)
+        timer.observe(seconds)
+        counter = self._outcomes.get((operation, outcome))
+        if counter is None:
+            counter = self._outcomes[operation, outcome] = self.operations.labels(
+                operation, outcome
+            )
+        counter.inc()
 
     def refused(self, reason: str) -> None:
         """Count one refused write; `reason` is ``stale`` or ``diverged``.
