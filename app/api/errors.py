@@ -193,7 +193,7 @@ def _server_error(request: Request, exc: BaseException, mapping: _Mapping) -> Pr
     logger.error(
         "error %s on %s %s: %s: %s",
         error_id,
-        request.method,
+        client_method(request.scope),
         request.url.path,
         type(exc).__name__,
         exc,
@@ -215,7 +215,7 @@ async def _domain_error(request: Request, exc: Exception) -> ProblemResponse:
     if mapping is _INTERNAL:
         return _server_error(request, exc, mapping)
     if mapping.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-        logger.warning("%s %s: %s", request.method, request.url.path, exc)
+        logger.warning("%s %s: %s", client_method(request.scope), request.url.path, exc)
     return problem_response(
         request,
         mapping.status,

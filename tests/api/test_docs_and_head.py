@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -107,3 +108,12 @@ async def test_head_where_get_is_not_allowed_is_a_405_like_get(
 def test_the_client_method_survives_the_head_rewrite() -> None:
     assert client_method({"method": "GET", HEAD_REQUEST: True}) == "HEAD"
     assert client_method({"method": "POST"}) == "POST"
+
+
+async def test_a_head_request_is_logged_as_head(caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(Settings(environment=Environment.TEST))
+    with caplog.at_level(logging.WARNING, logger="app.api.errors"):
+        async with client_for(app) as client:
+            response = await client.head("/api/v1/cards")
+    assert response.status_code == 503
+    assert "HEAD /api/v1/cards: the service is not running" in caplog.text
