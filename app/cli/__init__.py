@@ -11,7 +11,7 @@ from __future__ import annotations
 import typer
 
 from app.cli import cards, db, games
-from app.cli._support import command, configure_logging, settings
+from app.cli._support import PlainErrorsGroup, command, configure_logging, settings
 
 cli = typer.Typer(
     name="mantimon",
@@ -19,6 +19,8 @@ cli = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
+    cls=PlainErrorsGroup,
 )
 cli.add_typer(db.app, name="db")
 cli.add_typer(cards.app, name="cards")

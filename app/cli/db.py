@@ -11,7 +11,11 @@ from app.cli._support import announce, command, fail, out, run, settings
 from app.db import migrate
 from app.runtime import open_database
 
-app = typer.Typer(help="Apply, revert and inspect database migrations.", no_args_is_help=True)
+app = typer.Typer(
+    help="Apply, revert and inspect database migrations.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 async def _upgrade(revision: str) -> str | None:

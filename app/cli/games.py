@@ -20,7 +20,11 @@ from app.services.game_state_manager import (
     parse_uuid,
 )
 
-app = typer.Typer(help="List, inspect, recover and flush games in progress.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, inspect, recover and flush games in progress.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 async def _list(limit: int) -> tuple[int, list[ActiveGame]]:

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -55,6 +55,7 @@ from app.db.models import ActiveGame, GameHistory
 from app.db.redis import RedisClient, prefixed
 from app.db.session import session_scope
 from app.errors import MantimonError
+from app.observability.metrics import GameMetrics, instrumented
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class InvalidGameIdError(GameStateError, ValueError):
 
 class StaleStateError(GameStateError):
     """A save was refused because the store already holds this version or a newer one."""
+
+    refusal_reason: ClassVar[str] = "stale"
 
     def __init__(self, game_id: UUID, version: int, stored_version: int | None, store: str) -> None:
         self.game_id = game_id
@@ -349,6 +352,7 @@ class GameStateManager:
         key_prefix: str = "mantimon:",
         cache_ttl_seconds: int = 86_400,
         redis_probe_interval: float = DEFAULT_REDIS_PROBE_INTERVAL,
+        metrics: GameMetrics | None = None,
     ) -> None:
         if cache_ttl_seconds < 1:
             raise ValueError(f"cache_ttl_seconds must be at least 1, got {cache_ttl_seconds}")
@@ -357,6 +361,7 @@ class GameStateManager:
         self._prefix = key_prefix
         self._ttl = cache_ttl_seconds
         self._probe_interval = redis_probe_interval
+        self.metrics = metrics if metrics is not None else GameMetrics()
         self._dirty_key = prefixed(key_prefix, "games", "dirty")
         self._cache_state = redis.register_script(_CACHE_STATE_LUA)
         self._clear_dirty = redis.register_script(_CLEAR_DIRTY_LUA)
@@ -372,13 +377,16 @@ class GameStateManager:
         settings: Settings,
         redis: RedisClient,
         sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        metrics: GameMetrics | None = None,
     ) -> GameStateManager:
-        """A manager with the key prefix and cache TTL of `settings`."""
+        """A manager with the key prefix and cache TTL of `settings`, reporting to `metrics`."""
         return cls(
             redis,
             sessionmaker,
             key_prefix=settings.redis_key_prefix,
             cache_ttl_seconds=settings.game_cache_ttl_seconds,
+            metrics=metrics,
         )
 
     def game_key(self, game_id: UUID) -> str:
@@ -397,6 +405,7 @@ class GameStateManager:
         self._redis_retry_at = now + self._probe_interval
         if self._redis_down_since is None:
             self._redis_down_since = now
+            self.metrics.redis_outage()
             logger.warning(
                 "Redis failed during %s (%s: %s); using PostgreSQL until it answers again",
                 operation,
@@ -408,6 +417,7 @@ class GameStateManager:
 
     def _redis_ok(self) -> None:
         if self._redis_down_since is not None:
+            self.metrics.redis_recovered()
             logger.warning(
                 "Redis answers again after %.1f s",
                 time.monotonic() - self._redis_down_since,
@@ -460,6 +470,7 @@ class GameStateManager:
 
     # -- the fast path ------------------------------------------------------------------
 
+    @instrumented("save")
     async def save_to_cache(self, state: GameState) -> SaveOutcome:
         """Cache `state` after an accepted action; Redis only, unless Redis is down.
 
@@ -499,6 +510,7 @@ class GameStateManager:
         self._uncached[state.game_id] = (state.version, payload)
         return SaveOutcome.WRITTEN_THROUGH
 
+    @instrumented("load")
     async def load_state(self, game_id: UUID | str) -> GameState | None:
         """The latest state of a game: from Redis, else from PostgreSQL (then re-cached).
 
@@ -622,6 +634,7 @@ class GameStateManager:
             ) from exc
         return PersistOutcome.GAME_ENDED if ended else PersistOutcome.ALREADY_CURRENT
 
+    @instrumented("persist")
     async def persist_to_db(self, state: GameState) -> PersistOutcome:
         """Write `state` to PostgreSQL at a turn boundary; harmless to repeat.
 
@@ -802,6 +815,7 @@ class GameStateManager:
 
     # -- start-up, shutdown and health --------------------------------------------------
 
+    @instrumented("recover")
     async def recover_active_games(
         self,
         *,
@@ -850,6 +864,12 @@ class GameStateManager:
             summary.unchanged,
             len(summary.failed),
         )
+        self.metrics.recovered(
+            recovered=summary.recovered,
+            skipped_newer=summary.skipped_newer,
+            unchanged=summary.unchanged,
+            failed=len(summary.failed),
+        )
         return summary
 
     async def _recover_batch(
@@ -895,6 +915,7 @@ class GameStateManager:
                 return f"invalid game state: {_validation_summary(exc)}"
         return None
 
+    @instrumented("flush")
     async def flush_dirty(
         self,
         *,

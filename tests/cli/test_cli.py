@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import typer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner, Result
@@ -95,6 +97,54 @@ def test_help_on_every_level(path: list[str]) -> None:
     result = invoke(*path, "--help")
     assert result.exit_code == 0
     assert "Usage: mantimon" in result.output
+    assert "<bool>" not in result.output
+    assert "╭" not in result.output
+    assert re.search(r"^  --help\s+Show this message and exit\.$", result.output, re.MULTILINE)
+
+
+def test_flags_are_listed_without_a_value() -> None:
+    result = invoke("cards", "search", "--help")
+    assert re.search(r"^  --json\s+Print the page as JSON\.$", result.output, re.MULTILINE)
+    assert re.search(r"^  --hp-min <int>$", result.output, re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["cards", "search", "--hp-min", "abc"],
+            "error: Invalid value for '--hp-min': Input should be a valid integer, unable to "
+            "parse string as an integer (see 'mantimon cards search --help')",
+        ),
+        (["cards", "search", "--colour", "red"], "error: No such option: --colour"),
+        (["cards", "shw"], "error: No such command 'shw'. Did you mean 'show'? (see 'mantimon"),
+        (
+            ["cards", "show"],
+            "error: Missing argument 'card_id'. (see 'mantimon cards show --help')",
+        ),
+    ],
+)
+def test_a_usage_error_is_one_error_line_and_exit_code_2(args: list[str], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1
+    assert "Usage:" not in result.stderr
+
+
+def test_a_group_without_a_command_prints_its_help() -> None:
+    result = invoke("cards")
+    assert result.exit_code == 2
+    assert "Usage: mantimon cards [OPTIONS] COMMAND [ARGS]..." in result.output
+    assert "search" in result.output
+    assert "error:" not in result.output
+
+
+def test_called_as_code_the_group_returns_instead_of_exiting() -> None:
+    command = typer.main.get_command(cli)
+    assert command.main(["cards", "show", "nope-999"], standalone_mode=False) == 1
+    assert command.main(["cards", "validate"], standalone_mode=False) is None
 
 
 def test_cards_validate_reports_the_catalog() -> None:
