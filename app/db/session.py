@@ -3,6 +3,11 @@
 Nothing here connects at import time: `init_db` is called by whoever owns the
 process lifetime (the FastAPI lifespan, a CLI command, a test fixture), and
 `dispose_db` closes the pool again.
+
+More concurrent units of work than ``DB_POOL_SIZE + DB_MAX_OVERFLOW`` queue for
+a connection, up to ``DB_POOL_TIMEOUT`` seconds; only then does a checkout fail,
+with `DatabasePoolExhaustedError` (a SQLAlchemy pool ``TimeoutError``) naming
+the settings involved.
 """
 
 from __future__ import annotations
@@ -11,12 +16,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from app.config import Settings, SettingsError
 from app.errors import MantimonError
@@ -26,8 +33,39 @@ class DatabaseNotInitializedError(MantimonError):
     """`get_session` was used before `init_db` (or after `dispose_db`)."""
 
 
+class DatabasePoolExhaustedError(PoolTimeoutError):
+    """No pooled connection became free within ``DB_POOL_TIMEOUT``: the process is busy.
+
+    Every connection stayed checked out the whole time, so this says nothing
+    about PostgreSQL being reachable; the message names the pool and the settings.
+    """
+
+    def __init__(self, timeout: float, pool_size: int, max_overflow: int) -> None:
+        self.timeout = timeout
+        self.pool_size = pool_size
+        self.max_overflow = max_overflow
+        super().__init__(
+            f"PostgreSQL connection pool exhausted: no free connection within "
+            f"DB_POOL_TIMEOUT={timeout:g}s (DB_POOL_SIZE={pool_size}, "
+            f"DB_MAX_OVERFLOW={max_overflow})",
+        )
+
+
+class SettingsQueuePool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's asyncio queue pool, whose checkout timeout names the settings to change."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        try:
+            return super()._do_get()
+        except DatabasePoolExhaustedError:
+            raise
+        except PoolTimeoutError as exc:
+            timeout, size, overflow = self._timeout, self.size(), self._max_overflow
+            raise DatabasePoolExhaustedError(timeout, size, overflow) from exc
+
+
 def build_engine(settings: Settings, database_url: str | None = None) -> AsyncEngine:
-    """Create an asyncpg engine with the pool settings from `settings`.
+    """Create an asyncpg engine with the pool settings from `settings` (`SettingsQueuePool`).
 
     `database_url` overrides `settings.database_url` (the embedded server in
     development, a per-run database in tests).
@@ -40,6 +78,7 @@ def build_engine(settings: Settings, database_url: str | None = None) -> AsyncEn
         raise SettingsError("DATABASE_URL: not set and no database URL was given")
     return create_async_engine(
         url,
+        poolclass=SettingsQueuePool,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
