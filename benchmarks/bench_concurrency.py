@@ -11,11 +11,15 @@ actions (default 5, a turn boundary) it is also written to PostgreSQL.
           REDIS_POOL_TIMEOUT, DB_POOL_SIZE=10 + DB_MAX_OVERFLOW=20, DB_POOL_PRE_PING on)
   * raw:  model_dump_json + a plain SET ... EX per action, and a plain asyncpg
           INSERT ... ON CONFLICT upsert at each turn boundary, with the same connection
-          budget: a redis-py BlockingConnectionPool of 50 and an asyncpg pool of 30
+          budget: a redis-py BlockingConnectionPool of 50 (no timeout) and an asyncpg pool
+          of 30
 The two sides run alternately (order flipped every round) on separate keys and rows, so
 both see the same machine load; the medians of the wall times give games/s, actions/s
-and the ratio ours / raw. Ours must also show every save CACHED and every persist
-WRITTEN: more work than connections is load, and nothing is written through.
+and the ratio ours / raw. Per-action latency (p50, p99, max, queueing included) shows
+how evenly the pool serves the games: redis-py's BlockingConnectionPool lets a task that
+just released a connection take it straight back, ours serves waiters in arrival order.
+Ours must also show every save CACHED and every persist WRITTEN: more work than
+connections is load, and nothing is written through.
 
 Servers as in bench_game_state.py: PostgreSQL from MANTIMON_BENCH_POSTGRES_URL or
 MANTIMON_TEST_POSTGRES_URL (a temporary database is created and dropped), else an
@@ -82,13 +86,21 @@ def _act(state: GameState) -> None:
     state.record_action("bench", at=state.last_action_at + timedelta(seconds=2))
 
 
-async def _play(games: list[GameState], actions: int, persist_every: int, step: Step) -> float:
-    """Every game plays its actions in order, all games at once; returns the wall time."""
+async def _play(
+    games: list[GameState], actions: int, persist_every: int, step: Step, latencies: list[float]
+) -> float:
+    """Every game plays its actions in order, all games at once; returns the wall time.
+
+    Appends to `latencies` how long each action's storing took, queueing for a
+    connection included: what a player waits for.
+    """
 
     async def one(state: GameState) -> None:
         for n in range(1, actions + 1):
             _act(state)
+            began = time.perf_counter()
             await step(state, n % persist_every == 0)
+            latencies.append(time.perf_counter() - began)
 
     start = time.perf_counter()
     await asyncio.gather(*(one(state) for state in games))
@@ -134,7 +146,7 @@ async def run(games: int, actions: int, persist_every: int, rounds: int) -> None
         BlockingConnectionPool.from_url(
             redis_url,
             max_connections=settings.redis_max_connections,
-            timeout=settings.redis_pool_timeout,
+            timeout=None,  # the baseline never gives up
             client_name="bench-raw",
         )
     )
@@ -213,26 +225,32 @@ async def run(games: int, actions: int, persist_every: int, rounds: int) -> None
             f"{await raw_pg.fetchval('SHOW server_version')}, Python {sys.version.split()[0]}"
         )
 
-        await _play(fresh()[:50], 2, 1, ours)  # warm-up: connections, scripts, caches
-        await _play(fresh()[:50], 2, 1, raw)
+        warm_up: list[float] = []
+        await _play(fresh()[:50], 2, 1, ours, warm_up)  # connections, scripts, caches
+        await _play(fresh()[:50], 2, 1, raw, warm_up)
         await clean()
         outcomes.clear()
         timings: dict[str, list[float]] = {"ours": [], "raw": []}
+        latencies: dict[str, list[float]] = {"ours": [], "raw": []}
         for index in range(rounds):
             order: list[tuple[str, Step]] = [("ours", ours), ("raw", raw)]
             if index % 2:
                 order.reverse()
             for label, step in order:
                 batch = fresh()
-                timings[label].append(await _play(batch, actions, persist_every, step))
+                wall = await _play(batch, actions, persist_every, step, latencies[label])
+                timings[label].append(wall)
                 await clean()
 
         print()
         for label in ("ours", "raw"):
             wall = statistics.median(timings[label])
+            waits = sorted(latencies[label])
+            p50, p99 = (waits[int(q * (len(waits) - 1))] * 1e3 for q in (0.5, 0.99))
             print(
                 f"{label:<5} {wall:7.2f} s   {games / wall:8.1f} games/s   "
-                f"{games * actions / wall:9.0f} actions/s   "
+                f"{games * actions / wall:9.0f} actions/s   per action p50 {p50:6.1f} ms, "
+                f"p99 {p99:7.1f} ms, max {waits[-1] * 1e3:7.1f} ms   "
                 f"(rounds: {', '.join(f'{t:.2f}' for t in timings[label])} s)"
             )
         ratio = statistics.median(timings["ours"]) / statistics.median(timings["raw"])

@@ -6,9 +6,10 @@ connections before reuse (``redis_health_check_interval``) and names itself to
 the server (``CLIENT LIST`` shows which process holds which connection).
 
 More concurrent commands than ``REDIS_MAX_CONNECTIONS`` is load, not an outage:
-a command waits for a free connection, up to ``REDIS_POOL_TIMEOUT`` seconds,
-and only then fails with `RedisPoolExhaustedError` (a redis-py
-``MaxConnectionsError``, so callers can tell it from a server they cannot reach).
+a command waits for a free connection (first come, first served), up to
+``REDIS_POOL_TIMEOUT`` seconds, and only then fails with `RedisPoolExhaustedError`
+(a redis-py ``MaxConnectionsError``, so callers can tell it from a server they
+cannot reach).
 
 Nothing connects at import time, nor when a client is built: redis-py opens a
 connection on the first command. `init_redis` is called by whoever owns the
@@ -21,13 +22,15 @@ key, including any prefix (see `prefixed`).
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 
 from pydantic import BaseModel
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
@@ -76,31 +79,92 @@ class RedisPoolExhaustedError(MaxConnectionsError):
         )
 
 
-class WaitingConnectionPool(BlockingConnectionPool):
-    """A pool whose callers queue for a connection, and say why when they give up.
+class _FifoSlots:
+    """At most `size` holders at once; a freed slot goes to the longest waiter.
 
-    redis-py's `BlockingConnectionPool` reports a wait that timed out as a
-    plain ``ConnectionError("No connection available.")``, the same class as
-    a refused connection; this pool raises `RedisPoolExhaustedError` instead.
-    Connecting a fresh connection happens after the wait, so a server that
-    cannot be reached still fails with ``ConnectionError`` or ``TimeoutError``.
+    A caller that frees a slot and asks again at once (a game task doing its
+    next action) queues behind those already waiting, so under sustained load
+    every caller waits about as long as the others instead of some starving.
+    redis-py's `BlockingConnectionPool` lets such a caller take the connection
+    back before the waiter it woke runs, which starves waiters into timeouts.
     """
 
-    async def get_connection(self, *args: Any, **kwargs: Any) -> AbstractConnection:
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, wait_seconds: float) -> bool:
+        """Take a slot, waiting up to `wait_seconds` in arrival order; False if none came."""
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return True
+        handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(handed)
+        try:
+            async with asyncio.timeout(wait_seconds):
+                await handed
+        except BaseException as exc:
+            if handed.done() and not handed.cancelled():
+                self.release()  # handed a slot just as the wait ended: pass it on
+            else:
+                self._waiters.remove(handed)
+            if isinstance(exc, TimeoutError):
+                return False
+            raise
+        return True
+
+    def release(self) -> None:
+        """Hand the slot to the longest waiter, or free it."""
+        while self._waiters:
+            handed = self._waiters.popleft()
+            if not handed.done():
+                handed.set_result(None)
+                return
+        self._free += 1
+
+
+class WaitingConnectionPool(ConnectionPool):
+    """A pool whose callers queue for a connection in arrival order, and say why they give up.
+
+    At most ``max_connections`` connections are in use; a caller that finds
+    them all busy waits up to ``timeout`` seconds, then gets
+    `RedisPoolExhaustedError`. Connecting happens after the wait, so a server
+    that cannot be reached still fails with ``ConnectionError`` or ``TimeoutError``.
+    """
+
+    def __init__(self, *, timeout: float, max_connections: int, **connection_kwargs: Any) -> None:
+        super().__init__(max_connections=max_connections, **connection_kwargs)
+        self.timeout = timeout
+        self._slots = _FifoSlots(max_connections)
+
+    async def get_connection(self, *_args: Any, **_options: Any) -> AbstractConnection:
         """A connected connection, after waiting up to ``timeout`` seconds for one to be free.
 
         Raises:
             RedisPoolExhaustedError: every connection stayed in use for ``timeout`` seconds.
             redis.exceptions.ConnectionError, redis.exceptions.TimeoutError: connecting failed.
         """
+        if not await self._slots.acquire(self.timeout):
+            raise RedisPoolExhaustedError(self.timeout, self.max_connections)
         try:
-            connection: AbstractConnection = await super().get_connection(*args, **kwargs)  # type: ignore[no-untyped-call]
-        except RedisConnectionError as exc:
-            # Only the wait for a free connection raises with a builtin TimeoutError as cause.
-            if isinstance(exc.__cause__, TimeoutError) and self.timeout is not None:
-                raise RedisPoolExhaustedError(self.timeout, self.max_connections) from exc
+            async with self._lock:
+                connection: AbstractConnection = self.get_available_connection()  # type: ignore[no-untyped-call]
+        except BaseException:
+            self._slots.release()
+            raise
+        try:
+            await self.ensure_connection(connection)
+        except BaseException:
+            await self.release(connection)
             raise
         return connection
+
+    async def release(self, connection: AbstractConnection) -> None:
+        """Return `connection` to the pool and its slot to the next waiter."""
+        try:
+            await super().release(connection)
+        finally:
+            self._slots.release()
 
 
 def prefixed(prefix: str, *parts: str) -> str:

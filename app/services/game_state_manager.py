@@ -17,9 +17,10 @@ on, its default) and that `flush_dirty` runs more often than the cache TTL.
 Load is not an outage: a call that finds every pooled connection in use waits
 (``REDIS_POOL_TIMEOUT``, ``DB_POOL_TIMEOUT``); if none frees up in time it raises
 `GameStoreBusyError` and nothing is written through, since Redis is reachable
-and may hold newer versions than PostgreSQL. A turn-boundary persist that
-reached PostgreSQL returns normally even if Redis is then too busy to clear the
-dirty mark: `flush_dirty` clears it later.
+and may hold newer versions than PostgreSQL. Only while Redis is already known
+to be down (a real failure to reach it) does a full Redis pool count as part of
+that outage. A turn-boundary persist that reached PostgreSQL returns normally
+even if Redis is then too busy to clear the dirty mark: `flush_dirty` clears it.
 
 How the guarantees are kept
 ---------------------------

@@ -119,6 +119,53 @@ async def test_a_pool_that_stays_full_names_the_pool_and_the_settings(redis_url:
     assert (waited.value.timeout, waited.value.max_connections) == (0.1, 2)
 
 
+async def test_a_freed_connection_goes_to_the_longest_waiter(redis_url: str) -> None:
+    """A caller that frees a connection and asks again queues behind those already waiting."""
+    settings = redis_test_settings(redis_url, redis_max_connections=1, redis_pool_timeout=2.0)
+    served: list[str] = []
+    async with open_redis(settings) as client:
+
+        async def busy() -> None:
+            for _ in range(30):
+                await client.ping()
+                served.append("busy")
+
+        async def waiter() -> None:
+            await asyncio.sleep(0)  # `busy` holds the only connection by now
+            await client.ping()
+            served.append("waiter")
+
+        await asyncio.gather(busy(), waiter())
+    assert served.index("waiter") == 1, served
+
+
+async def test_callers_that_give_up_leave_no_trace_in_the_queue(redis_url: str) -> None:
+    settings = redis_test_settings(redis_url, redis_max_connections=1, redis_pool_timeout=0.2)
+    async with open_redis(settings) as client:
+
+        async def ping() -> bool:
+            return bool(await client.ping())
+
+        pool = client.connection_pool
+        held = await pool.get_connection()  # type: ignore[no-untyped-call]
+        timed_out = asyncio.create_task(ping())
+        cancelled = asyncio.create_task(ping())
+        await asyncio.sleep(0.05)
+        cancelled.cancel()
+        with pytest.raises(RedisPoolExhaustedError):
+            await timed_out
+        # Handed the connection and cancelled before it could run: the connection moves on.
+        handed = asyncio.create_task(ping())
+        await asyncio.sleep(0.05)
+        await pool.release(held)
+        handed.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await handed
+        assert cancelled.cancelled()
+        assert await client.ping()
+        assert await asyncio.gather(*(client.ping() for _ in range(5))) == [True] * 5
+
+
 async def test_client_names_itself_to_the_server(redis_url: str) -> None:
     async with open_redis(redis_test_settings(redis_url), client_name="name-check") as client:
         assert await client.client_getname() in ("name-check", b"name-check")
