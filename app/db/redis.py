@@ -22,9 +22,7 @@ key, including any prefix (see `prefixed`).
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
@@ -39,6 +37,7 @@ from redis.exceptions import MaxConnectionsError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.config import Settings, SettingsError, hide_password
+from app.db.fair_gate import FairGate
 from app.errors import MantimonError
 
 RedisClient: TypeAlias = Redis
@@ -79,55 +78,11 @@ class RedisPoolExhaustedError(MaxConnectionsError):
         )
 
 
-class _FifoSlots:
-    """At most `size` holders at once; a freed slot goes to the longest waiter.
-
-    A caller that frees a slot and asks again at once (a game task doing its
-    next action) queues behind those already waiting, so under sustained load
-    every caller waits about as long as the others instead of some starving.
-    redis-py's `BlockingConnectionPool` lets such a caller take the connection
-    back before the waiter it woke runs, which starves waiters into timeouts.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._free = size
-        self._waiters: deque[asyncio.Future[None]] = deque()
-
-    async def acquire(self, wait_seconds: float) -> bool:
-        """Take a slot, waiting up to `wait_seconds` in arrival order; False if none came."""
-        if self._free > 0 and not self._waiters:
-            self._free -= 1
-            return True
-        handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(handed)
-        try:
-            async with asyncio.timeout(wait_seconds):
-                await handed
-        except BaseException as exc:
-            if handed.done() and not handed.cancelled():
-                self.release()  # handed a slot just as the wait ended: pass it on
-            else:
-                self._waiters.remove(handed)
-            if isinstance(exc, TimeoutError):
-                return False
-            raise
-        return True
-
-    def release(self) -> None:
-        """Hand the slot to the longest waiter, or free it."""
-        while self._waiters:
-            handed = self._waiters.popleft()
-            if not handed.done():
-                handed.set_result(None)
-                return
-        self._free += 1
-
-
 class WaitingConnectionPool(ConnectionPool):
     """A pool whose callers queue for a connection in arrival order, and say why they give up.
 
     At most ``max_connections`` connections are in use; a caller that finds
-    them all busy waits up to ``timeout`` seconds, then gets
+    them all busy waits (a `FairGate`) up to ``timeout`` seconds, then gets
     `RedisPoolExhaustedError`. Connecting happens after the wait, so a server
     that cannot be reached still fails with ``ConnectionError`` or ``TimeoutError``.
     """
@@ -135,7 +90,7 @@ class WaitingConnectionPool(ConnectionPool):
     def __init__(self, *, timeout: float, max_connections: int, **connection_kwargs: Any) -> None:
         super().__init__(max_connections=max_connections, **connection_kwargs)
         self.timeout = timeout
-        self._slots = _FifoSlots(max_connections)
+        self._slots = FairGate(max_connections)
 
     async def get_connection(self, *_args: Any, **_options: Any) -> AbstractConnection:
         """A connected connection, after waiting up to ``timeout`` seconds for one to be free.

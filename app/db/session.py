@@ -5,9 +5,9 @@ process lifetime (the FastAPI lifespan, a CLI command, a test fixture), and
 `dispose_db` closes the pool again.
 
 More concurrent units of work than ``DB_POOL_SIZE + DB_MAX_OVERFLOW`` queue for
-a connection, up to ``DB_POOL_TIMEOUT`` seconds; only then does a checkout fail,
-with `DatabasePoolExhaustedError` (a SQLAlchemy pool ``TimeoutError``) naming
-the settings involved.
+a connection (first come, first served), up to ``DB_POOL_TIMEOUT`` seconds; only
+then does a checkout fail, with `DatabasePoolExhaustedError` (a SQLAlchemy pool
+``TimeoutError``) naming the settings involved.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -24,8 +25,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.util import await_
 
 from app.config import Settings, SettingsError
+from app.db.fair_gate import FairGate
 from app.errors import MantimonError
 
 
@@ -52,16 +55,46 @@ class DatabasePoolExhaustedError(PoolTimeoutError):
 
 
 class SettingsQueuePool(AsyncAdaptedQueuePool):
-    """SQLAlchemy's asyncio queue pool, whose checkout timeout names the settings to change."""
+    """SQLAlchemy's asyncio queue pool behind a `FairGate`; its timeout names the settings.
+
+    At most ``pool_size + max_overflow`` connections are checked out at once; a
+    checkout that finds them all out waits, in arrival order, up to the pool
+    timeout, then raises `DatabasePoolExhaustedError`. Past the gate the queue
+    pool always holds an idle connection or has room for an overflow one, so it
+    never waits (nor lets a later caller overtake) itself.
+    """
+
+    def __init__(
+        self,
+        creator: Any,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        timeout: float = 30.0,
+        **kw: Any,
+    ) -> None:
+        super().__init__(
+            creator, pool_size=pool_size, max_overflow=max_overflow, timeout=timeout, **kw
+        )
+        self._gate = FairGate(pool_size + max_overflow) if max_overflow >= 0 else None
 
     def _do_get(self) -> ConnectionPoolEntry:
+        gate = self._gate
+        # Runs in SQLAlchemy's greenlet bridge: await_ suspends this checkout only.
+        if gate is not None and not gate.try_acquire() and not await_(gate.acquire(self._timeout)):
+            raise DatabasePoolExhaustedError(self._timeout, self.size(), self._max_overflow)
         try:
             return super()._do_get()
-        except DatabasePoolExhaustedError:
+        except BaseException:
+            if gate is not None:
+                gate.release()
             raise
-        except PoolTimeoutError as exc:
-            timeout, size, overflow = self._timeout, self.size(), self._max_overflow
-            raise DatabasePoolExhaustedError(timeout, size, overflow) from exc
+
+    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
+        try:
+            super()._do_return_conn(record)
+        finally:
+            if self._gate is not None:
+                self._gate.release()
 
 
 def build_engine(settings: Settings, database_url: str | None = None) -> AsyncEngine:

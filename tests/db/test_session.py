@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -81,6 +82,38 @@ async def test_a_pool_that_stays_full_names_the_pool_and_the_settings(database_u
         "DB_POOL_TIMEOUT=0.1s (DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0)"
     )
     assert isinstance(waited.value, PoolTimeoutError)
+
+
+async def test_a_freed_connection_goes_to_the_longest_waiter(database_url: str) -> None:
+    """A caller that checks a connection in and out again queues behind those waiting.
+
+    SQLAlchemy's own queue pool lets it take the connection straight back: the
+    waiter was served only after the other caller's 20 checkouts.
+    """
+    settings = Settings(
+        database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=5
+    )
+    engine = db.build_engine(settings)
+    served: list[str] = []
+
+    async def busy() -> None:
+        for _ in range(20):
+            connection = await engine.connect()
+            await connection.execute(select(1))
+            await connection.close()
+            served.append("busy")
+
+    async def waiter() -> None:
+        await asyncio.sleep(0)  # `busy` holds the only connection by now
+        async with engine.connect() as connection:
+            await connection.execute(select(1))
+        served.append("waiter")
+
+    try:
+        await asyncio.gather(busy(), waiter())
+    finally:
+        await engine.dispose()
+    assert served.index("waiter") == 1, served
 
 
 def test_engine_without_a_url_names_the_setting() -> None:
