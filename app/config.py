@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     db_echo: bool = False
 
     redis_max_connections: int = Field(default=50, ge=1, le=100_000)
+    redis_pool_timeout: float = Field(default=20.0, gt=0)
+    """How long a caller waits for a free pooled connection before the pool reports itself busy.
+
+    Long enough that callers queued behind a hung server (which holds each connection
+    for up to the socket timeout times the retry attempts) see that real failure
+    themselves, and so an outage, rather than a busy pool.
+    """
     redis_socket_timeout: float = Field(default=5.0, gt=0)
     redis_connect_timeout: float = Field(default=2.0, gt=0)
     redis_health_check_interval: int = Field(default=30, ge=0)

@@ -114,6 +114,7 @@ def test_prod_with_everything_set_starts() -> None:
         ("database_url", "not a url at all", "DATABASE_URL: not a valid URL"),
         ("redis_url", "http://h:6379", "REDIS_URL: expected a redis://"),
         ("db_pool_size", "0", "DB_POOL_SIZE: Input should be greater than or equal to 1"),
+        ("redis_pool_timeout", "0", "REDIS_POOL_TIMEOUT: Input should be greater than 0"),
         ("log_level", "LOUD", "LOG_LEVEL: Input should be 'DEBUG'"),
     ],
 )

@@ -5,6 +5,12 @@ connection errors and timeouts with jittered exponential backoff, checks idle
 connections before reuse (``redis_health_check_interval``) and names itself to
 the server (``CLIENT LIST`` shows which process holds which connection).
 
+More concurrent commands than ``REDIS_MAX_CONNECTIONS`` is load, not an outage:
+a command waits for a free connection (first come, first served), up to
+``REDIS_POOL_TIMEOUT`` seconds, and only then fails with `RedisPoolExhaustedError`
+(a redis-py ``MaxConnectionsError``, so callers can tell it from a server they
+cannot reach).
+
 Nothing connects at import time, nor when a client is built: redis-py opens a
 connection on the first command. `init_redis` is called by whoever owns the
 process lifetime (the FastAPI lifespan, a CLI command, a test fixture), and
@@ -22,13 +28,16 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 
 from pydantic import BaseModel
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import MaxConnectionsError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.config import Settings, SettingsError, hide_password
+from app.db.fair_gate import FairGate
 from app.errors import MantimonError
 
 RedisClient: TypeAlias = Redis
@@ -53,6 +62,66 @@ class RedisPayloadError(MantimonError):
         super().__init__(f"Redis key {key!r} does not hold valid JSON: {reason}")
 
 
+class RedisPoolExhaustedError(MaxConnectionsError):
+    """No pooled connection became free within ``REDIS_POOL_TIMEOUT``: the process is busy.
+
+    Every connection was in use the whole time, so this says nothing about the
+    server being reachable; the message names the pool and both settings.
+    """
+
+    def __init__(self, timeout: float, max_connections: int) -> None:
+        self.timeout = timeout
+        self.max_connections = max_connections
+        super().__init__(
+            f"Redis connection pool exhausted: no free connection within "
+            f"REDIS_POOL_TIMEOUT={timeout:g}s (REDIS_MAX_CONNECTIONS={max_connections})",
+        )
+
+
+class WaitingConnectionPool(ConnectionPool):
+    """A pool whose callers queue for a connection in arrival order, and say why they give up.
+
+    At most ``max_connections`` connections are in use; a caller that finds
+    them all busy waits (a `FairGate`) up to ``timeout`` seconds, then gets
+    `RedisPoolExhaustedError`. Connecting happens after the wait, so a server
+    that cannot be reached still fails with ``ConnectionError`` or ``TimeoutError``.
+    """
+
+    def __init__(self, *, timeout: float, max_connections: int, **connection_kwargs: Any) -> None:
+        super().__init__(max_connections=max_connections, **connection_kwargs)
+        self.timeout = timeout
+        self._slots = FairGate(max_connections)
+
+    async def get_connection(self, *_args: Any, **_options: Any) -> AbstractConnection:
+        """A connected connection, after waiting up to ``timeout`` seconds for one to be free.
+
+        Raises:
+            RedisPoolExhaustedError: every connection stayed in use for ``timeout`` seconds.
+            redis.exceptions.ConnectionError, redis.exceptions.TimeoutError: connecting failed.
+        """
+        if not await self._slots.acquire(self.timeout):
+            raise RedisPoolExhaustedError(self.timeout, self.max_connections)
+        try:
+            async with self._lock:
+                connection: AbstractConnection = self.get_available_connection()  # type: ignore[no-untyped-call]
+        except BaseException:
+            self._slots.release()
+            raise
+        try:
+            await self.ensure_connection(connection)
+        except BaseException:
+            await self.release(connection)
+            raise
+        return connection
+
+    async def release(self, connection: AbstractConnection) -> None:
+        """Return `connection` to the pool and its slot to the next waiter."""
+        try:
+            await super().release(connection)
+        finally:
+            self._slots.release()
+
+
 def prefixed(prefix: str, *parts: str) -> str:
     """Join `parts` with ``:`` after `prefix` (``prefixed("mantimon:", "game", id)``)."""
     return prefix + ":".join(parts)
@@ -68,7 +137,9 @@ def build_redis(
 
     `redis_url` overrides ``settings.redis_url`` (an embedded server in
     development, a test server). Replies are bytes (``decode_responses`` off), so
-    large JSON payloads are handed to the parser without an extra decode.
+    large JSON payloads are handed to the parser without an extra decode. The
+    pool holds at most ``redis_max_connections``; a command that finds them all
+    busy waits up to ``redis_pool_timeout`` seconds (`WaitingConnectionPool`).
 
     Raises:
         SettingsError: no Redis URL is configured, or the URL cannot be used.
@@ -85,9 +156,10 @@ def build_redis(
         supported_errors=(RedisConnectionError, RedisTimeoutError),
     )
     try:
-        return Redis.from_url(
+        pool = WaitingConnectionPool.from_url(
             url,
             max_connections=settings.redis_max_connections,
+            timeout=settings.redis_pool_timeout,
             socket_timeout=settings.redis_socket_timeout,
             socket_connect_timeout=settings.redis_connect_timeout,
             health_check_interval=settings.redis_health_check_interval,
@@ -97,6 +169,7 @@ def build_redis(
         )
     except ValueError as exc:
         raise SettingsError(f"REDIS_URL: cannot use {hide_password(url)!r}: {exc}") from None
+    return Redis.from_pool(pool)
 
 
 @asynccontextmanager

@@ -3,6 +3,11 @@
 Nothing here connects at import time: `init_db` is called by whoever owns the
 process lifetime (the FastAPI lifespan, a CLI command, a test fixture), and
 `dispose_db` closes the pool again.
+
+More concurrent units of work than ``DB_POOL_SIZE + DB_MAX_OVERFLOW`` queue for
+a connection (first come, first served), up to ``DB_POOL_TIMEOUT`` seconds; only
+then does a checkout fail, with `DatabasePoolExhaustedError` (a SQLAlchemy pool
+``TimeoutError``) naming the settings involved.
 """
 
 from __future__ import annotations
@@ -10,15 +15,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.util import await_
 
 from app.config import Settings, SettingsError
+from app.db.fair_gate import FairGate
 from app.errors import MantimonError
 
 
@@ -26,8 +36,69 @@ class DatabaseNotInitializedError(MantimonError):
     """`get_session` was used before `init_db` (or after `dispose_db`)."""
 
 
+class DatabasePoolExhaustedError(PoolTimeoutError):
+    """No pooled connection became free within ``DB_POOL_TIMEOUT``: the process is busy.
+
+    Every connection stayed checked out the whole time, so this says nothing
+    about PostgreSQL being reachable; the message names the pool and the settings.
+    """
+
+    def __init__(self, timeout: float, pool_size: int, max_overflow: int) -> None:
+        self.timeout = timeout
+        self.pool_size = pool_size
+        self.max_overflow = max_overflow
+        super().__init__(
+            f"PostgreSQL connection pool exhausted: no free connection within "
+            f"DB_POOL_TIMEOUT={timeout:g}s (DB_POOL_SIZE={pool_size}, "
+            f"DB_MAX_OVERFLOW={max_overflow})",
+        )
+
+
+class SettingsQueuePool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's asyncio queue pool behind a `FairGate`; its timeout names the settings.
+
+    At most ``pool_size + max_overflow`` connections are checked out at once; a
+    checkout that finds them all out waits, in arrival order, up to the pool
+    timeout, then raises `DatabasePoolExhaustedError`. Past the gate the queue
+    pool always holds an idle connection or has room for an overflow one, so it
+    never waits (nor lets a later caller overtake) itself.
+    """
+
+    def __init__(
+        self,
+        creator: Any,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        timeout: float = 30.0,
+        **kw: Any,
+    ) -> None:
+        super().__init__(
+            creator, pool_size=pool_size, max_overflow=max_overflow, timeout=timeout, **kw
+        )
+        self._gate = FairGate(pool_size + max_overflow) if max_overflow >= 0 else None
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        gate = self._gate
+        # Runs in SQLAlchemy's greenlet bridge: await_ suspends this checkout only.
+        if gate is not None and not gate.try_acquire() and not await_(gate.acquire(self._timeout)):
+            raise DatabasePoolExhaustedError(self._timeout, self.size(), self._max_overflow)
+        try:
+            return super()._do_get()
+        except BaseException:
+            if gate is not None:
+                gate.release()
+            raise
+
+    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
+        try:
+            super()._do_return_conn(record)
+        finally:
+            if self._gate is not None:
+                self._gate.release()
+
+
 def build_engine(settings: Settings, database_url: str | None = None) -> AsyncEngine:
-    """Create an asyncpg engine with the pool settings from `settings`.
+    """Create an asyncpg engine with the pool settings from `settings` (`SettingsQueuePool`).
 
     `database_url` overrides `settings.database_url` (the embedded server in
     development, a per-run database in tests).
@@ -40,6 +111,7 @@ def build_engine(settings: Settings, database_url: str | None = None) -> AsyncEn
         raise SettingsError("DATABASE_URL: not set and no database URL was given")
     return create_async_engine(
         url,
+        poolclass=SettingsQueuePool,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,

@@ -14,6 +14,14 @@ is unreachable at a turn boundary, `persist_to_db` raises
 durable as Redis. This assumes PostgreSQL commits durably (``synchronous_commit``
 on, its default) and that `flush_dirty` runs more often than the cache TTL.
 
+Load is not an outage: a call that finds every pooled connection in use waits
+(``REDIS_POOL_TIMEOUT``, ``DB_POOL_TIMEOUT``); if none frees up in time it raises
+`GameStoreBusyError` and nothing is written through, since Redis is reachable
+and may hold newer versions than PostgreSQL. Only while Redis is already known
+to be down (a real failure to reach it) does a full Redis pool count as part of
+that outage. A turn-boundary persist that reached PostgreSQL returns normally
+even if Redis is then too busy to clear the dirty mark: `flush_dirty` clears it.
+
 How the guarantees are kept
 ---------------------------
 * Every write is version-checked in the store itself: a Lua script in Redis,
@@ -35,6 +43,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -42,10 +51,11 @@ from typing import Any, ClassVar, Final
 from uuid import UUID
 
 from pydantic import ValidationError
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import MaxConnectionsError, RedisError, ResponseError
 from sqlalchemy import delete, exists, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
@@ -101,6 +111,26 @@ class CorruptGameStateError(GameStateError):
 
 class GameStoreUnavailableError(GameStateError):
     """The store an operation needs is unreachable; nothing was half-written."""
+
+
+class GameStoreBusyError(GameStoreUnavailableError):
+    """Every pooled connection stayed in use for the pool timeout: load, not an outage.
+
+    Raised where `GameStoreUnavailableError` would be, with the same promise
+    that calling again is safe; the message names the pool and its settings.
+    Unlike an outage, a busy Redis never makes a save write through.
+    """
+
+
+_POOL_EXHAUSTED: Final = (MaxConnectionsError, PoolTimeoutError)
+"""A pool that had no free connection in time (redis-py, SQLAlchemy): load, not an outage."""
+
+
+def _store_error(message: str, exc: Exception) -> GameStoreUnavailableError:
+    """`GameStoreBusyError` when `exc` is a pool timeout, else `GameStoreUnavailableError`."""
+    if isinstance(exc, _POOL_EXHAUSTED):
+        return GameStoreBusyError(message)
+    return GameStoreUnavailableError(message)
 
 
 class GamePersistRefusedError(GameStateError):
@@ -401,6 +431,15 @@ class GameStateManager:
     # -- Redis health -----------------------------------------------------------------
 
     def _redis_failed(self, operation: str, exc: Exception) -> None:
+        """Count `exc` as Redis failing, unless it is a busy pool while Redis answers.
+
+        Raises:
+            GameStoreBusyError: no pooled connection was free in time and Redis is
+                not known to be down (waiting behind a hung server, before its
+                callers time out, also ends here).
+        """
+        if isinstance(exc, MaxConnectionsError) and self._redis_down_since is None:
+            raise GameStoreBusyError(f"{operation}: {exc}; Redis is busy, not down") from exc
         now = time.monotonic()
         self._redis_retry_at = now + self._probe_interval
         if self._redis_down_since is None:
@@ -502,7 +541,7 @@ class GameStateManager:
         try:
             outcome = await self._upsert(state, payload)
         except GameStoreUnavailableError as exc:
-            raise GameStoreUnavailableError(f"{exc}; Redis is unreachable too") from exc
+            raise type(exc)(f"{exc}; Redis is unreachable too") from exc
         if outcome is PersistOutcome.GAME_ENDED:
             raise GameEndedError(f"game {state.game_id} has ended; version {state.version} dropped")
         if outcome is PersistOutcome.ALREADY_CURRENT:
@@ -576,9 +615,10 @@ class GameStateManager:
             async with self._sessionmaker() as session:
                 row = (await session.execute(_READ_STATE_SQL, {"id": game_id})).first()
         except (SQLAlchemyError, OSError) as exc:
-            raise GameStoreUnavailableError(
+            raise _store_error(
                 f"game {game_id}: cannot read PostgreSQL ({type(exc).__name__}: {exc})"
                 + ("" if self._redis_down_since is None else "; Redis is unreachable too"),
+                exc,
             ) from exc
         if row is None:
             return None
@@ -628,9 +668,10 @@ class GameStateManager:
                 f"game {state.game_id}: PostgreSQL refused version {state.version}: {exc.orig}",
             ) from exc
         except (SQLAlchemyError, OSError) as exc:
-            raise GameStoreUnavailableError(
+            raise _store_error(
                 f"game {state.game_id}: cannot write version {state.version} to PostgreSQL "
                 f"({type(exc).__name__}: {exc})",
+                exc,
             ) from exc
         return PersistOutcome.GAME_ENDED if ended else PersistOutcome.ALREADY_CURRENT
 
@@ -655,6 +696,11 @@ class GameStateManager:
         if outcome is PersistOutcome.GAME_ENDED:
             await self._forget_cached(game_id)
             return
+        # The state is in PostgreSQL: a busy Redis leaves the dirty mark for flush_dirty.
+        with suppress(GameStoreBusyError):
+            await self._clear_dirty_mark(game_id, version)
+
+    async def _clear_dirty_mark(self, game_id: UUID, version: int) -> None:
         if not await self._redis_ready():
             return
         try:
@@ -668,17 +714,13 @@ class GameStateManager:
             self._redis_ok()
 
     async def _forget_cached(self, game_id: UUID) -> None:
-        """Drop the game from Redis now, or as soon as Redis answers again."""
-        if await self._redis_ready():
-            try:
-                await self._drop_cached(game_id)
-            except RedisError as exc:
-                self._redis_failed("dropping a cached game", exc)
-            else:
-                self._redis_ok()
-                self._uncached.pop(game_id, None)
-                return
+        """Drop the game from Redis now, or as soon as Redis answers (or has a free connection).
+
+        Called once the game has left PostgreSQL's active games, so it never raises.
+        """
         self._uncached[game_id] = None
+        with suppress(GameStoreBusyError):
+            await self._redis_ready()  # re-caches what it can: here, drops this game
 
     # -- whole-game operations ----------------------------------------------------------
 
@@ -705,8 +747,9 @@ class GameStateManager:
             async with session_scope(self._sessionmaker) as session:
                 await session.execute(delete(ActiveGame).where(ActiveGame.id == gid))
         except (SQLAlchemyError, OSError) as exc:
-            raise GameStoreUnavailableError(
+            raise _store_error(
                 f"game {gid}: deleted from Redis but not from PostgreSQL ({exc}); call again",
+                exc,
             ) from exc
 
     async def end_game(self, game_id: UUID | str, result: GameResult) -> bool:
@@ -758,8 +801,9 @@ class GameStateManager:
                 f"game {gid}: PostgreSQL refused its history row: {exc.orig}",
             ) from exc
         except (SQLAlchemyError, OSError) as exc:
-            raise GameStoreUnavailableError(
+            raise _store_error(
                 f"game {gid}: cannot end it in PostgreSQL ({exc}); nothing changed, call again",
+                exc,
             ) from exc
         await self._forget_cached(gid)
         return inserted is not None
@@ -795,8 +839,9 @@ class GameStateManager:
             async with self._sessionmaker() as session:
                 rows = (await session.execute(stmt)).all()
         except (SQLAlchemyError, OSError) as exc:
-            raise GameStoreUnavailableError(
+            raise _store_error(
                 f"user {uid}: cannot list active games ({exc})",
+                exc,
             ) from exc
         return [
             PlayerGame(
@@ -854,8 +899,9 @@ class GameStateManager:
                 f"recovery stopped after {summary.total} games: Redis failed ({exc})",
             ) from exc
         except (SQLAlchemyError, OSError) as exc:
-            raise GameStoreUnavailableError(
+            raise _store_error(
                 f"recovery stopped after {summary.total} games: cannot read PostgreSQL ({exc})",
+                exc,
             ) from exc
         logger.info(
             "recovered %d games into Redis (%d newer in Redis, %d unchanged, %d failed)",

@@ -10,6 +10,7 @@ import pytest
 from pydantic import BaseModel
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import MaxConnectionsError
 
 from app.config import SettingsError
 from app.db import redis as redis_module
@@ -18,6 +19,8 @@ from app.db.redis import (
     RedisClient,
     RedisNotInitializedError,
     RedisPayloadError,
+    RedisPoolExhaustedError,
+    WaitingConnectionPool,
     build_redis,
     close_redis,
     delete,
@@ -44,10 +47,13 @@ def test_build_redis_applies_every_setting(redis_url: str) -> None:
         redis_connect_timeout=1.5,
         redis_health_check_interval=12,
         redis_retry_attempts=4,
+        redis_pool_timeout=2.5,
     )
     client = build_redis(settings, client_name="checker")
     kwargs = client.connection_pool.connection_kwargs
+    assert isinstance(client.connection_pool, WaitingConnectionPool)
     assert client.connection_pool.max_connections == 7
+    assert client.connection_pool.timeout == 2.5
     assert kwargs["socket_timeout"] == 3.5
     assert kwargs["socket_connect_timeout"] == 1.5
     assert kwargs["health_check_interval"] == 12
@@ -72,10 +78,92 @@ def test_build_redis_refuses_an_unusable_url(redis_url: str) -> None:
 async def test_building_a_client_does_not_connect() -> None:
     client = build_redis(redis_test_settings(f"redis://127.0.0.1:{free_tcp_port()}/0"))
     try:
-        with pytest.raises(RedisConnectionError):
+        with pytest.raises(RedisConnectionError) as failed:
             await client.ping()
+        assert not isinstance(failed.value, MaxConnectionsError), "unreachable is not busy"
     finally:
         await client.aclose()
+
+
+async def test_more_commands_than_connections_wait_their_turn(
+    redis_url: str, redis_key_prefix: str, redis_client: RedisClient
+) -> None:
+    key = prefixed(redis_key_prefix, "counter")
+    settings = redis_test_settings(redis_url, redis_max_connections=2)
+    async with open_redis(settings) as client:
+        await asyncio.gather(*(client.incr(key) for _ in range(200)))
+        assert len(client.connection_pool._in_use_connections) == 0
+        assert len(client.connection_pool._available_connections) <= 2
+    assert await redis_client.get(key) == b"200"
+
+
+async def test_a_pool_that_stays_full_names_the_pool_and_the_settings(redis_url: str) -> None:
+    settings = redis_test_settings(redis_url, redis_max_connections=2, redis_pool_timeout=0.1)
+    async with open_redis(settings) as client:
+        pool = client.connection_pool
+        held = [await pool.get_connection() for _ in range(2)]  # type: ignore[no-untyped-call]
+        with pytest.raises(RedisPoolExhaustedError) as waited:
+            await client.ping()
+        pipe = client.pipeline(transaction=False)
+        pipe.ping()
+        with pytest.raises(RedisPoolExhaustedError):
+            await pipe.execute()
+        for connection in held:
+            await pool.release(connection)
+        assert await client.ping()
+    assert str(waited.value) == (
+        "Redis connection pool exhausted: no free connection within "
+        "REDIS_POOL_TIMEOUT=0.1s (REDIS_MAX_CONNECTIONS=2)"
+    )
+    assert isinstance(waited.value, MaxConnectionsError)
+    assert (waited.value.timeout, waited.value.max_connections) == (0.1, 2)
+
+
+async def test_a_freed_connection_goes_to_the_longest_waiter(redis_url: str) -> None:
+    """A caller that frees a connection and asks again queues behind those already waiting."""
+    settings = redis_test_settings(redis_url, redis_max_connections=1, redis_pool_timeout=2.0)
+    served: list[str] = []
+    async with open_redis(settings) as client:
+
+        async def busy() -> None:
+            for _ in range(30):
+                await client.ping()
+                served.append("busy")
+
+        async def waiter() -> None:
+            await asyncio.sleep(0)  # `busy` holds the only connection by now
+            await client.ping()
+            served.append("waiter")
+
+        await asyncio.gather(busy(), waiter())
+    assert served.index("waiter") == 1, served
+
+
+async def test_callers_that_give_up_leave_no_trace_in_the_queue(redis_url: str) -> None:
+    settings = redis_test_settings(redis_url, redis_max_connections=1, redis_pool_timeout=0.2)
+    async with open_redis(settings) as client:
+
+        async def ping() -> bool:
+            return bool(await client.ping())
+
+        pool = client.connection_pool
+        held = await pool.get_connection()  # type: ignore[no-untyped-call]
+        timed_out = asyncio.create_task(ping())
+        cancelled = asyncio.create_task(ping())
+        await asyncio.sleep(0.05)
+        cancelled.cancel()
+        with pytest.raises(RedisPoolExhaustedError):
+            await timed_out
+        # Handed the connection and cancelled before it could run: the connection moves on.
+        handed = asyncio.create_task(ping())
+        await asyncio.sleep(0.05)
+        await pool.release(held)
+        handed.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await handed
+        assert cancelled.cancelled()
+        assert await client.ping()
+        assert await asyncio.gather(*(client.ping() for _ in range(5))) == [True] * 5
 
 
 async def test_client_names_itself_to_the_server(redis_url: str) -> None:

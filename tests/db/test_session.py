@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import delete, select
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Environment, Settings, SettingsError
@@ -37,16 +39,81 @@ async def _remove(sessionmaker: async_sessionmaker[AsyncSession], user: User) ->
 
 def test_engine_uses_pool_settings_from_config(database_url: str) -> None:
     settings = Settings(
-        database_url=database_url, db_pool_size=3, db_max_overflow=4, db_pool_pre_ping=False
+        database_url=database_url,
+        db_pool_size=3,
+        db_max_overflow=4,
+        db_pool_pre_ping=False,
+        db_pool_timeout=2.5,
     )
     engine = db.build_engine(settings)
     try:
-        assert engine.pool.size() == 3  # type: ignore[attr-defined]
-        assert engine.pool._max_overflow == 4  # type: ignore[attr-defined]
+        assert isinstance(engine.pool, db.SettingsQueuePool)
+        assert engine.pool.size() == 3
+        assert engine.pool._max_overflow == 4
+        assert engine.pool._timeout == 2.5
         assert engine.pool._pre_ping is False
         assert engine.url.drivername == "postgresql+asyncpg"
     finally:
         engine.sync_engine.dispose()
+
+
+async def test_a_pool_that_stays_full_names_the_pool_and_the_settings(database_url: str) -> None:
+    settings = Settings(
+        database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.1
+    )
+    engine = db.build_engine(settings)
+    try:
+        async with engine.connect() as held:
+            with pytest.raises(db.DatabasePoolExhaustedError) as waited:
+                async with engine.connect():
+                    pass
+            assert (await held.execute(select(1))).scalar() == 1
+        await engine.dispose()  # a fresh pool of the same class, still naming the settings
+        assert isinstance(engine.pool, db.SettingsQueuePool)
+        async with engine.connect():
+            with pytest.raises(db.DatabasePoolExhaustedError) as again:
+                async with engine.connect():
+                    pass
+    finally:
+        await engine.dispose()
+    assert str(again.value) == str(waited.value)
+    assert str(waited.value) == (
+        "PostgreSQL connection pool exhausted: no free connection within "
+        "DB_POOL_TIMEOUT=0.1s (DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0)"
+    )
+    assert isinstance(waited.value, PoolTimeoutError)
+
+
+async def test_a_freed_connection_goes_to_the_longest_waiter(database_url: str) -> None:
+    """A caller that checks a connection in and out again queues behind those waiting.
+
+    SQLAlchemy's own queue pool lets it take the connection straight back: the
+    waiter was served only after the other caller's 20 checkouts.
+    """
+    settings = Settings(
+        database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=5
+    )
+    engine = db.build_engine(settings)
+    served: list[str] = []
+
+    async def busy() -> None:
+        for _ in range(20):
+            connection = await engine.connect()
+            await connection.execute(select(1))
+            await connection.close()
+            served.append("busy")
+
+    async def waiter() -> None:
+        await asyncio.sleep(0)  # `busy` holds the only connection by now
+        async with engine.connect() as connection:
+            await connection.execute(select(1))
+        served.append("waiter")
+
+    try:
+        await asyncio.gather(busy(), waiter())
+    finally:
+        await engine.dispose()
+    assert served.index("waiter") == 1, served
 
 
 def test_engine_without_a_url_names_the_setting() -> None:
