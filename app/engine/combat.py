@@ -91,7 +91,13 @@ def deal_attack_damage(ctx: Ctx, run: EffectRun) -> int:
     dealt = ops.deal_damage(ctx, ops.opponent(seat), defender, amount)
     executor = hooks.executor()
     if dealt and executor is not None:
-        executor.fire(ctx, "on_damaged_by_attack", ops.opponent(seat), defender.instance_id)
+        executor.fire(
+            ctx,
+            "on_damaged_by_attack",
+            ops.opponent(seat),
+            defender.instance_id,
+            attacker=attacker.instance_id,
+        )
     return dealt
 
 
@@ -103,6 +109,7 @@ def use_attack(ctx: Ctx, seat: PlayerIndex, index: int) -> None:
         raise EngineError("attack without an active creature")
     attack = ctx.index.creature(attacker.definition_id).attacks[index]
     state.phase = TurnPhase.ATTACK
+    ctx.attacker = attacker.instance_id
     ctx.emit("attacked", seat, card=attacker.instance_id, index=index, attack=attack.name)
     if StatusCondition.CONFUSED in attacker.status_conditions and not ops.flip_coin(
         ctx, seat, "confusion"
@@ -121,6 +128,7 @@ def use_attack(ctx: Ctx, seat: PlayerIndex, index: int) -> None:
 
 def finish_attack(ctx: Ctx, run: EffectRun) -> None:
     """Deal the main damage if the effects did not, then end the turn."""
+    ctx.attacker = run.source
     if not run.main_damage_done:
         deal_attack_damage(ctx, run)
     after_attack(ctx)
@@ -130,5 +138,6 @@ def after_attack(ctx: Ctx) -> None:
     """Score knockouts, fill active spots, end the turn."""
     if knockout.resolve(ctx):
         return
+    ctx.attacker = None
     if knockout.request_promotions(ctx, then="end_turn"):
         turn.end_turn(ctx)

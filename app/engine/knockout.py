@@ -71,7 +71,7 @@ def resolve(ctx: Ctx) -> bool:
     executor = hooks.executor()
     for seat, creature in knocked:
         if executor is not None:
-            executor.fire(ctx, "on_knocked_out", seat, creature.instance_id)
+            executor.fire(ctx, "on_knocked_out", seat, creature.instance_id, attacker=ctx.attacker)
         ex = query.is_ex(index, creature)
         ops.discard_creature(ctx, seat, creature)
         ctx.emit("knocked_out", seat, card=creature.instance_id, ex=ex)
