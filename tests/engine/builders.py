@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from app.core.cards import CardDefinition
+from app.core.cards import CardDefinition, EnergyType
 from app.core.enums import GameType
 from app.core.game_state import (
     AttachedCard,
@@ -110,8 +110,9 @@ def _player(seat: int, spec: Mapping[str, Any]) -> PlayerState:
     player.energy_deck = [_card(ids, d) for d in spec.get("energy_deck", [])]
     player.points = spec.get("points", 0)
     player.turns_taken = spec.get("turns_taken", 3)
-    player.energy_zone = list(spec.get("zone", []))
-    player.zone_current = spec.get("zone_current")
+    player.energy_zone = [EnergyType(t) for t in spec.get("zone", [])]
+    current = spec.get("zone_current")
+    player.zone_current = EnergyType(current) if current is not None else None
     player.setup_done = True
     return player
 
