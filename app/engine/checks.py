@@ -362,6 +362,8 @@ def why_illegal(ctx: Ctx, action: Action) -> str | None:
         if action.kind is not ActionKind.CHOOSE:
             return f"answer the pending {state.pending_choice.kind} choice first"
         return check_choose(ctx, seat, action)
+    if action.kind is ActionKind.CHOOSE:
+        return "no choice is pending"
     if state.phase is TurnPhase.SETUP:
         check = SETUP_CHECKS.get(action.kind)
         if check is None:
