@@ -112,7 +112,13 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
     creature_defs = index.creatures
     actions: list[Action] = []
     add = actions.append
-    for card_id, definition_id in _first_of_each(state, seat):
+    seen: set[str] = set()
+    for card in player.hand:
+        definition_id = card.definition_id
+        if definition_id in seen:
+            continue
+        seen.add(definition_id)
+        card_id = card.instance_id
         creature = creature_defs.get(definition_id)
         if creature is not None:
             if creature.stage is Stage.BASIC:
