@@ -30,7 +30,6 @@ from app.engine.checks import (
     acting_player,
     check_play_trainer,
     check_use_ability,
-    retreat_choice,
 )
 from app.engine.context import Ctx
 from app.engine.index import index_for
@@ -183,7 +182,7 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
             and query.can_retreat(ctx, seat, active) is None
         ):
             cost = query.retreat_cost(ctx, seat, active)
-            energy_ids = retreat_choice(index, active, cost)
+            energy_ids = query.retreat_choice(index, active, cost)
             if energy_ids is not None:
                 for benched in player.bench:
                     add(Action(ActionKind.RETREAT, target=benched.instance_id, choice=energy_ids))

@@ -106,6 +106,24 @@ def units_of(index: CardIndex, creature: CardInstance) -> list[Unit]:
     return units
 
 
+def retreat_choice(index: CardIndex, creature: CardInstance, cost: int) -> tuple[str, ...] | None:
+    """A canonical set of attached energy paying `cost` (basic energy first, newest first)."""
+    if cost <= 0:
+        return ()
+    units = index.units
+    held = creature.attached_energy
+    order = sorted(range(len(held)), key=lambda i: (len(units[held[i].definition_id]), -i))
+    ordered = [held[i] for i in order]
+    chosen: list[str] = []
+    paid = 0
+    for energy in ordered:
+        if paid >= cost:
+            break
+        chosen.append(energy.instance_id)
+        paid += len(units[energy.definition_id])
+    return tuple(chosen) if paid >= cost else None
+
+
 def can_pay(units: Sequence[Unit], cost: Sequence[EnergyType]) -> bool:
     """Whether these units pay `cost` (typed costs need a matching unit; colorless any)."""
     if len(units) < len(cost):
