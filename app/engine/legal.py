@@ -112,6 +112,7 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
     actions: list[Action] = []
     add = actions.append
     seen: set[str] = set()
+    names_in_play: set[str] | None = None
     for card in player.hand:
         definition_id = card.definition_id
         if definition_id in seen:
@@ -125,6 +126,10 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
                     add(Action(ActionKind.PLAY_CREATURE, card=card_id))
             elif can_evolve:
                 wanted = creature.evolves_from
+                if names_in_play is None:
+                    names_in_play = {creature_defs[c.definition_id].name for c in creatures}
+                if wanted not in names_in_play:
+                    continue
                 for target in creatures:
                     if creature_defs[target.definition_id].name == wanted and not (
                         fresh_blocked and target.turn_played == turn_number
