@@ -19,7 +19,7 @@ FORBIDDEN = re.compile(
 
 
 def test_engine_modules_use_no_global_random_clock_or_io() -> None:
-    offenders = []
+    offenders: list[str] = []
     for path in sorted(ENGINE.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         offenders.extend(f"{path}: {m.group(0).strip()}" for m in FORBIDDEN.finditer(text))
