@@ -24,20 +24,30 @@ from enum import StrEnum
 from typing import Annotated, Final, Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import AwareDatetime, Field, JsonValue, model_validator
 
 from app.core.cards import EnergyType
+from app.core.choices import (
+    ChoiceSource,
+    Continuation,
+    InstanceId,
+    LastingEffect,
+    PendingChoice,
+    PlayerIndex,
+    StateModel,
+)
 from app.core.enums import EndReason, GameType
 from app.core.rules import RulesConfig
 
-GAME_STATE_SCHEMA_VERSION: Final = 1
-"""Bumped (with a migration of stored states) whenever the JSON shape changes incompatibly."""
+GAME_STATE_SCHEMA_VERSION: Final = 2
+"""Bumped whenever the JSON shape changes incompatibly.
 
-PlayerIndex = Literal[0, 1]
-"""A seat at the table: 0 is the player who went first, 1 the other."""
+Version 2 added what the rules engine needs (stadium, lasting effects, pending
+choices, per-turn bookkeeping, the first player and the end reason). Stored
+version 1 states are refused with a clear error rather than migrated: they were
+only ever written by tests and fixtures, never by a game the engine played.
+"""
 
-InstanceId = Annotated[str, Field(min_length=1, max_length=64)]
-"""Identifies one physical card within one game; unique across all zones of both players."""
 
 DefinitionId = Annotated[str, Field(min_length=1, max_length=64)]
 """A card id of the catalog (``CardDefinition.id``)."""
@@ -64,18 +74,14 @@ class TurnPhase(StrEnum):
     ENDED = "ended"
 
 
-class _StateModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class AttachedCard(_StateModel):
+class AttachedCard(StateModel):
     """A card held by a creature in play: an attached energy or tool, or a lower evolution stage."""
 
     instance_id: InstanceId
     definition_id: DefinitionId
 
 
-class CardInstance(_StateModel):
+class CardInstance(StateModel):
     """One physical card in one zone, with what happened to it in this game."""
 
     instance_id: InstanceId
@@ -104,7 +110,15 @@ class CardInstance(_StateModel):
         return ids
 
 
-class PlayerState(_StateModel):
+class StadiumInPlay(StateModel):
+    """The one stadium in play, shared by both players; ``owner`` gets it back in their discard."""
+
+    card: CardInstance
+    owner: PlayerIndex
+    turn_played: int = Field(ge=0)
+
+
+class PlayerState(StateModel):
     """One side of the table: who plays it (a user or an NPC) and every zone they own.
 
     ``prizes`` is used under the prizes win condition and ``points`` under the
@@ -123,11 +137,30 @@ class PlayerState(_StateModel):
     energy_deck: list[CardInstance] = Field(default_factory=list)
     energy_zone: list[EnergyType] = Field(
         default_factory=list,
-        description="Energy types the zone offers this turn (energy-zone rules only).",
+        description="Energy types the deck declared for its zone (energy-zone rules only).",
     )
+    zone_current: EnergyType | None = Field(
+        default=None, description="The energy the zone offers this turn (None: none yet)."
+    )
+    zone_next: EnergyType | None = Field(
+        default=None, description="The energy the zone will offer next turn, shown in advance."
+    )
+    zone_energy_made: int = Field(
+        default=0, ge=0, description="Zone energies created so far; numbers their instance ids."
+    )
+    mulligans: int = Field(default=0, ge=0)
+    setup_done: bool = False
     supporters_played_this_turn: int = Field(default=0, ge=0)
+    stadiums_played_this_turn: int = Field(default=0, ge=0)
+    stadium_used_this_turn: bool = Field(
+        default=False, description="Whether the stadium's once-per-turn effect was used."
+    )
     retreats_this_turn: int = Field(default=0, ge=0)
     energy_attached_this_turn: int = Field(default=0, ge=0)
+    abilities_used_this_turn: list[str] = Field(
+        default_factory=list, description="'instance_id:ability_index' of abilities used."
+    )
+    turns_taken: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _exactly_one_identity(self) -> Self:
@@ -152,7 +185,7 @@ class PlayerState(_StateModel):
         yield from self.energy_deck
 
 
-class ActionRecord(_StateModel):
+class ActionRecord(StateModel):
     """One accepted action, as the replay needs it."""
 
     version: int = Field(ge=1, description="The state version this action produced.")
@@ -163,7 +196,7 @@ class ActionRecord(_StateModel):
     at: AwareDatetime
 
 
-class GameState(_StateModel):
+class GameState(StateModel):
     """A whole game in progress; see the module docstring for the version rule.
 
     Raises:
@@ -172,7 +205,7 @@ class GameState(_StateModel):
             rules' size, action log out of step with ``version``...).
     """
 
-    schema_version: Literal[1] = GAME_STATE_SCHEMA_VERSION
+    schema_version: Literal[2] = GAME_STATE_SCHEMA_VERSION
     game_id: UUID
     game_type: GameType
     rules: RulesConfig = Field(default_factory=RulesConfig)
@@ -182,17 +215,39 @@ class GameState(_StateModel):
     current_player: PlayerIndex = 0
     phase: TurnPhase = TurnPhase.SETUP
     turn_deadline: AwareDatetime | None = None
+    first_player: PlayerIndex = 0
     winner: PlayerIndex | None = None
+    end_reason: EndReason | None = None
+    stadium: StadiumInPlay | None = None
+    lasting_effects: list[LastingEffect] = Field(default_factory=list)
+    pending_choice: PendingChoice | None = None
     version: int = Field(default=0, ge=0)
     started_at: AwareDatetime
     last_action_at: AwareDatetime
     action_log: list[ActionRecord] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_old_schema(cls, data: object) -> object:
+        if isinstance(data, dict):
+            found = data.get("schema_version", GAME_STATE_SCHEMA_VERSION)
+            if found != GAME_STATE_SCHEMA_VERSION:
+                raise ValueError(
+                    f"schema_version {found!r} is not supported: this version reads game "
+                    f"states of schema_version {GAME_STATE_SCHEMA_VERSION} only (version 1 "
+                    "states predate the rules engine and cannot be resumed)"
+                )
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         problems = [*self._player_problems(), *self._card_problems(), *self._log_problems()]
         if self.winner is not None and self.phase is not TurnPhase.ENDED:
             problems.append(f"winner is set but phase is {self.phase}, not ended")
+        if self.end_reason is not None and self.phase is not TurnPhase.ENDED:
+            problems.append(f"end_reason is set but phase is {self.phase}, not ended")
+        if self.pending_choice is not None and self.phase is TurnPhase.ENDED:
+            problems.append("a choice is pending but the game has ended")
         if self.last_action_at < self.started_at:
             problems.append("last_action_at is earlier than started_at")
         if problems:
@@ -214,6 +269,8 @@ class GameState(_StateModel):
                     f"the rules allow {self.rules.board_bench_size}"
                 )
         ids: list[str] = []
+        if self.stadium is not None:
+            ids.append(self.stadium.card.instance_id)
         for player in self.players:
             for card in player.cards():
                 if card.attached_energy or card.attached_tool or card.evolved_from:
@@ -253,15 +310,21 @@ class GameState(_StateModel):
 
         `player` defaults to the player whose turn it is. The caller applies the
         action's effect on the zones; this keeps the version, the log and
-        ``last_action_at`` in step.
+        ``last_action_at`` in step. The record is built without validation (it is
+        on the engine's hot path): `kind` and `params` must be what a record
+        holds (a short name, JSON values); a naive `at` is refused.
         """
-        action = ActionRecord(
-            version=self.version + 1,
-            turn=self.turn_number,
-            player=self.current_player if player is None else player,
-            kind=kind,
-            params=params or {},
-            at=at,
+        if at.tzinfo is None:
+            raise ValueError("record_action needs a timezone-aware time")
+        action = _new_record(
+            {
+                "version": self.version + 1,
+                "turn": self.turn_number,
+                "player": self.current_player if player is None else player,
+                "kind": kind,
+                "params": params or {},
+                "at": at,
+            }
         )
         self.action_log.append(action)
         self.version = action.version
@@ -269,7 +332,20 @@ class GameState(_StateModel):
         return action
 
 
-class GameResult(_StateModel):
+_RECORD_FIELDS = set(ActionRecord.model_fields)
+
+
+def _new_record(values: dict[str, object]) -> ActionRecord:
+    """An `ActionRecord` without validation (what `model_construct` does, minus its field loop)."""
+    record = object.__new__(ActionRecord)
+    object.__setattr__(record, "__dict__", values)
+    object.__setattr__(record, "__pydantic_fields_set__", _RECORD_FIELDS)
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
+    return record
+
+
+class GameResult(StateModel):
     """How a game ended, as passed to the GameStateManager's ``end_game``."""
 
     winner: PlayerIndex | None = Field(default=None, description="None for a draw.")
@@ -278,3 +354,24 @@ class GameResult(_StateModel):
         default=None,
         description="When the game ended; None means the time end_game runs.",
     )
+
+
+__all__ = [
+    "GAME_STATE_SCHEMA_VERSION",
+    "ActionRecord",
+    "AttachedCard",
+    "CardInstance",
+    "ChoiceSource",
+    "Continuation",
+    "DefinitionId",
+    "GameResult",
+    "GameState",
+    "InstanceId",
+    "LastingEffect",
+    "PendingChoice",
+    "PlayerIndex",
+    "PlayerState",
+    "StadiumInPlay",
+    "StatusCondition",
+    "TurnPhase",
+]

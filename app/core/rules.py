@@ -12,8 +12,26 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from app.core.rule_sections import (
+    CombatRules,
+    DeckRules,
+    EnergyRules,
+    EnergySource,
+    EvolutionRules,
+    FirstTurnRules,
+    HandRules,
+    MulliganMode,
+    Rules,
+    StatusRules,
+    TrainerRules,
+    TurnLimitOutcome,
+    TurnRules,
+    WeaknessMode,
+    WinCondition,
+    WinRules,
+)
 from app.errors import MantimonError
 
 
@@ -37,156 +55,18 @@ class RulesPreset(StrEnum):
     CLASSIC = "classic"
 
 
-class EnergySource(StrEnum):
-    """Where a player's energy comes from during a game."""
-
-    ENERGY_DECK = "energy_deck"
-    """A separate deck of energy cards, drawn from one per turn (``energy_deck_size`` cards)."""
-    ENERGY_ZONE = "energy_zone"
-    """No energy cards are drawn: a zone generates one energy per turn of the deck's types."""
-    MAIN_DECK = "main_deck"
-    """Energy cards are shuffled into the main deck, as in the classic game."""
-
-
-class WinCondition(StrEnum):
-    """How the knock-outs a player scores are counted towards victory."""
-
-    POINTS = "points"
-    PRIZES = "prizes"
-
-
-class WeaknessMode(StrEnum):
-    """How weakness changes damage: ``add`` adds the value, ``multiply`` multiplies by it."""
-
-    ADD = "add"
-    MULTIPLY = "multiply"
-
-
-class _Rules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DeckRules(_Rules):
-    """What makes a deck legal to bring to a game."""
-
-    size: int = Field(default=40, ge=1, le=200, description="Exact number of main-deck cards.")
-    max_copies_per_name: int = Field(
-        default=4,
-        ge=1,
-        description="Copies allowed of one card name; alternate arts share their name.",
-    )
-    basic_energy_exempt: bool = Field(
-        default=True, description="Basic energy cards ignore the copy limit."
-    )
-    min_basic_creatures: int = Field(
-        default=1, ge=1, description="Basic creatures the main deck must hold to open a game."
-    )
-
-
-class EnergyRules(_Rules):
-    """Where energy comes from and how much of it a player may use.
-
-    The size settings belong to one source each; left out, they default to the
-    chosen source's usual value (20 energy-deck cards, 3 zone types) and stay null
-    for the other sources, so switching source needs only ``source``.
-    """
-
-    source: EnergySource = EnergySource.ENERGY_DECK
-    energy_deck_size: int | None = Field(
-        default=None, ge=1, le=100, description="Cards in the energy deck; only for energy_deck."
-    )
-    zone_max_types: int | None = Field(
-        default=None, ge=1, le=9, description="Energy types a deck may declare; only energy_zone."
-    )
-    attachments_per_turn: int = Field(default=1, ge=1)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _source_defaults(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            source = data.get("source", EnergySource.ENERGY_DECK)
-            if source == EnergySource.ENERGY_DECK:
-                data = {"energy_deck_size": 20, **data}
-            elif source == EnergySource.ENERGY_ZONE:
-                data = {"zone_max_types": 3, **data}
-        return data
-
-
-class HandRules(_Rules):
-    """Hand sizes."""
-
-    opening_size: int = Field(default=7, ge=1)
-    max_size: int | None = Field(
-        default=None, ge=1, description="Cards a hand may hold at end of turn; None: no limit."
-    )
-
-
-class WinRules(_Rules):
-    """How a game is won, lost or cut short.
-
-    ``points_to_win`` belongs to the points condition and ``prize_count`` to the
-    prizes condition; left out, each defaults to its condition's usual value (4
-    points, 6 prizes) and stays null for the other condition.
-    """
-
-    condition: WinCondition = WinCondition.POINTS
-    points_to_win: int | None = Field(default=None, ge=1)
-    points_per_knockout: int = Field(default=1, ge=1)
-    points_per_ex_knockout: int = Field(default=2, ge=1)
-    prize_count: int | None = Field(default=None, ge=1)
-    deck_out_loses: bool = Field(
-        default=True, description="A player who must draw from an empty deck loses."
-    )
-    turn_limit: int | None = Field(
-        default=30, ge=1, description="Turns (both players) after which the game ends; None: none."
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _condition_defaults(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            if data.get("condition", WinCondition.POINTS) == WinCondition.POINTS:
-                data = {"points_to_win": 4, **data}
-            else:
-                data = {"prize_count": 6, **data}
-        return data
-
-
-class FirstTurnRules(_Rules):
-    """What the player who goes first may do on their very first turn."""
-
-    can_draw: bool = True
-    can_attach_energy: bool = False
-    can_attack: bool = True
-    can_play_supporter: bool = True
-
-
-class TurnRules(_Rules):
-    """Limits that apply to every turn."""
-
-    supporters_per_turn: int = Field(default=1, ge=0)
-    retreats_per_turn: int = Field(default=1, ge=0)
-
-
-class CombatRules(_Rules):
-    """How weakness and resistance change damage.
-
-    A card's printed weakness names only the type (its value may be left out):
-    the rules decide the mode and the default value, so one catalog plays under
-    every preset.
-    """
-
-    weakness_mode: WeaknessMode = WeaknessMode.ADD
-    weakness_value: int = Field(default=20, ge=1)
-    resistance_enabled: bool = True
-
-
-class RulesConfig(_Rules):
+class RulesConfig(Rules):
     """Every setting a game needs, grouped by concern; immutable once built.
 
     The defaults are the ``mantimon`` house rules: a 40-card deck with a separate
-    20-card energy deck, 4 points to win (2 for an ex), no energy attachment on
-    the first turn and a 30-turn limit.
+    20-card energy deck (one energy card drawn into the hand each turn), 4 points
+    to win (2 for an ex), no energy attachment on the first turn, an opening hand
+    that always holds a basic, and a 30-turn limit after which more points wins
+    (equal points: a draw). ``pocket`` differs in data only: 20 cards, an energy
+    zone, 3 points, bench 3, hand limit 10, no deck-out loss, a draw at turn 30,
+    no resistance. ``classic``: 60 cards with energy inside, 6 prizes (2 for an
+    ex), redraw mulligans (the opponent draws 1 each), x2 weakness, 30 confusion
+    self-damage, no turn limit, no attack or supporter on the first turn.
 
     Raises:
         pydantic.ValidationError: on construction or `model_validate`, listing every
@@ -202,6 +82,9 @@ class RulesConfig(_Rules):
     first_turn: FirstTurnRules = Field(default_factory=FirstTurnRules)
     turn: TurnRules = Field(default_factory=TurnRules)
     combat: CombatRules = Field(default_factory=CombatRules)
+    evolution: EvolutionRules = Field(default_factory=EvolutionRules)
+    trainers: TrainerRules = Field(default_factory=TrainerRules)
+    status: StatusRules = Field(default_factory=StatusRules)
 
     @model_validator(mode="after")
     def _refuse_invalid_combinations(self) -> Self:
@@ -261,6 +144,12 @@ def _combination_problems(rules: RulesConfig) -> list[str]:
         if win.points_to_win is not None:
             problems.append("win.points_to_win must be null when win.condition is prizes")
 
+    if win.prizes_per_ex_knockout < win.prizes_per_knockout:
+        problems.append("win.prizes_per_ex_knockout must be at least win.prizes_per_knockout")
+    if hand.mulligan_mode is MulliganMode.GUARANTEE_BASIC and hand.mulligan_extra_draw:
+        problems.append(
+            "hand.mulligan_extra_draw must be 0 when hand.mulligan_mode is guarantee_basic"
+        )
     if hand.opening_size > deck.size:
         problems.append(f"hand.opening_size ({hand.opening_size}) exceeds deck.size ({deck.size})")
     if hand.max_size is not None and hand.max_size < hand.opening_size:
@@ -285,7 +174,12 @@ def _build_presets() -> dict[RulesPreset, RulesConfig]:
             "deck": {"size": 20, "max_copies_per_name": 2},
             "energy": {"source": "energy_zone", "zone_max_types": 3},
             "hand": {"opening_size": 5, "max_size": 10},
-            "win": {"points_to_win": 3, "turn_limit": 30},
+            "win": {
+                "points_to_win": 3,
+                "turn_limit": 30,
+                "deck_out_loses": False,
+                "turn_limit_outcome": "draw",
+            },
             "first_turn": {"can_attach_energy": False, "can_attack": True},
             "combat": {"weakness_mode": "add", "weakness_value": 20, "resistance_enabled": False},
         },
@@ -293,12 +187,18 @@ def _build_presets() -> dict[RulesPreset, RulesConfig]:
             "board_bench_size": 5,
             "deck": {"size": 60, "max_copies_per_name": 4, "basic_energy_exempt": True},
             "energy": {"source": "main_deck"},
-            "hand": {"opening_size": 7, "max_size": None},
+            "hand": {
+                "opening_size": 7,
+                "max_size": None,
+                "mulligan_mode": "redraw",
+                "mulligan_extra_draw": 1,
+            },
             "win": {
                 "condition": "prizes",
                 "prize_count": 6,
                 "turn_limit": None,
             },
+            "status": {"confusion_self_damage": 30},
             "first_turn": {
                 "can_draw": True,
                 "can_attach_energy": True,
@@ -319,3 +219,26 @@ RULES_PRESETS: dict[RulesPreset, RulesConfig] = _build_presets()
 """The shipped presets by name; `RulesConfig()` equals ``RULES_PRESETS["mantimon"]``."""
 
 DEFAULT_RULES_PRESET = RulesPreset.MANTIMON
+
+__all__ = [
+    "DEFAULT_RULES_PRESET",
+    "RULES_PRESETS",
+    "CombatRules",
+    "DeckRules",
+    "EnergyRules",
+    "EnergySource",
+    "EvolutionRules",
+    "FirstTurnRules",
+    "HandRules",
+    "MulliganMode",
+    "RulesConfig",
+    "RulesPreset",
+    "StatusRules",
+    "TrainerRules",
+    "TurnLimitOutcome",
+    "TurnRules",
+    "UnknownRulesPresetError",
+    "WeaknessMode",
+    "WinCondition",
+    "WinRules",
+]

@@ -27,6 +27,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
@@ -245,18 +246,31 @@ class _Loader:
             return _UNREADABLE
 
     def report_validation(
-        self, file: str, error: ValidationError, card_id: str | None, prefix: str = ""
+        self,
+        file: str,
+        error: ValidationError,
+        card_id: str | None,
+        prefix: str = "",
+        raw: Any = None,
     ) -> None:
         for item in error.errors(include_url=False):
-            loc = list(item["loc"])
-            if loc and loc[0] in _CARD_TAGS:  # the union member pydantic tried
-                loc = loc[1:]
+            loc = _data_loc(raw, item["loc"])
             field = prefix + _format_loc(loc) if loc else (prefix.rstrip(".") or None)
             kind = item["type"]
+            nested = bool(loc)  # a tagged union inside the card: an effect, not the card
             if kind == "missing":
                 message = "missing field"
             elif kind == "extra_forbidden":
                 message = "unknown field"
+            elif kind == "union_tag_invalid" and nested:
+                field = prefix + _format_loc([*loc, "kind"])
+                ctx = item.get("ctx", {})
+                message = (
+                    f"unknown kind {ctx.get('tag')!r}; expected one of: {ctx.get('expected_tags')}"
+                )
+            elif kind == "union_tag_not_found" and nested:
+                field = prefix + _format_loc([*loc, "kind"])
+                message = "missing field (kind decides which parameters this entry has)"
             elif kind == "union_tag_invalid":
                 field = prefix + "card_type"
                 tag = item["input"].get("card_type")
@@ -377,7 +391,7 @@ class _Loader:
         try:
             card = CARD_DEFINITION_ADAPTER.validate_python(raw)
         except ValidationError as exc:
-            self.report_validation(entry.file, exc, card_id)
+            self.report_validation(entry.file, exc, card_id, raw=raw)
             if isinstance(raw.get("name"), str):
                 self.invalid_names.add(raw["name"].strip())
             return None
@@ -427,6 +441,30 @@ class _Loader:
 _CARD_TAGS = tuple(str(kind) for kind in CardType)
 
 
+def _data_loc(raw: Any, loc: Sequence[int | str]) -> list[int | str]:
+    """The error location as a path in the data: the tags pydantic inserts are dropped.
+
+    A tagged union adds the tag it tried to the location (``attacks[0].effects[0].coin_flip
+    .on_heads``); walking the raw data tells a tag (the value of the object's ``card_type``
+    or ``kind``) from a field of that name.
+    """
+    path: list[int | str] = []
+    node = raw
+    for part in loc:
+        if isinstance(node, dict):
+            if part not in node and part in (node.get("card_type"), node.get("kind")):
+                continue
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+        path.append(part)
+    if path and raw is None and path[0] in _CARD_TAGS:
+        path = path[1:]
+    return path
+
+
 def _format_loc(loc: Sequence[int | str]) -> str:
     text = ""
     for part in loc:
@@ -469,6 +507,7 @@ class CardService:
         self._by_id: dict[str, CardDefinition] = {card.id: card for card in self._cards}
         if len(self._by_id) != len(self._cards):
             raise ValueError("card ids must be unique")
+        self._by_id_view: Mapping[str, CardDefinition] = MappingProxyType(self._by_id)
         self._build_indexes()
 
     @classmethod
@@ -545,6 +584,11 @@ class CardService:
     def sets(self) -> tuple[SetInfo, ...]:
         """The sets in catalog order (the order of ``_index.json``)."""
         return self._sets
+
+    @property
+    def by_id(self) -> Mapping[str, CardDefinition]:
+        """Every card by id, read-only; the same object every time (the engine caches by it)."""
+        return self._by_id_view
 
     def all_cards(self) -> tuple[CardDefinition, ...]:
         """Every card, ordered by set then collector number."""

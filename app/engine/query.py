@@ -1,0 +1,194 @@
+"""Derived values: the one place rules and effects ask "how much" and "may it".
+
+Printed numbers (HP, retreat cost, attack cost, energy provided) are adjusted
+here by the modifiers in force (`app.engine.modifiers`: tools, the stadium,
+passive abilities, special energy and lasting effects). Every function takes the
+action's `Ctx` (state plus catalog index) and never mutates anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from app.core.cards import Attack, CreatureCard, EnergyType
+from app.core.game_state import CardInstance, PlayerIndex, StatusCondition
+from app.engine.context import Ctx
+from app.engine.index import CardIndex, Unit
+from app.engine.modifiers import in_force
+
+COLORLESS = EnergyType.COLORLESS
+_NO_ATTACK = (StatusCondition.ASLEEP, StatusCondition.PARALYZED)
+
+
+def modifiers_for(
+    ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str
+) -> Iterator[dict[str, Any]]:
+    """Every modifier of `kind` in force on `creature` (owned by `seat`), as JSON dicts."""
+    if not ctx.state.lasting_effects and (ctx.held == [] or not ctx.index.modifiers):
+        return
+    yield from in_force(ctx.state, ctx.index, seat, creature, kind, ctx.held)
+
+
+def sum_amounts(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str) -> int:
+    """The total ``amount`` of the modifiers of `kind` on `creature`."""
+    if not ctx.state.lasting_effects and (ctx.held == [] or not ctx.index.modifiers):
+        return 0
+    total = 0
+    for modifier in modifiers_for(ctx, seat, creature, kind):
+        amount = modifier.get("amount", 0)
+        if isinstance(amount, int):
+            total += amount
+    return total
+
+
+def has_modifier(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str) -> bool:
+    """Whether any modifier of `kind` applies to `creature`."""
+    if not ctx.state.lasting_effects and (ctx.held == [] or not ctx.index.modifiers):
+        return False
+    return next(modifiers_for(ctx, seat, creature, kind), None) is not None
+
+
+def max_hp(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> int:
+    """Printed HP plus HP modifiers."""
+    return ctx.index.creature(creature.definition_id).hp + sum_amounts(ctx, seat, creature, "hp")
+
+
+def remaining_hp(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> int:
+    """HP left before a knockout (0 or less: knocked out)."""
+    return max_hp(ctx, seat, creature) - creature.damage
+
+
+def knocked_out(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> bool:
+    """Whether `creature` has no HP left (HP modifiers only add, so most checks are one read)."""
+    damage = creature.damage
+    if not damage or damage < ctx.index.creatures[creature.definition_id].hp:
+        return False
+    return remaining_hp(ctx, seat, creature) <= 0
+
+
+def retreat_cost(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> int:
+    """Energy to discard to retreat, after modifiers (``free_retreat`` wins; never below 0)."""
+    cost = ctx.index.creature(creature.definition_id).retreat_cost
+    if has_modifier(ctx, seat, creature, "free_retreat"):
+        return 0
+    return max(0, cost + sum_amounts(ctx, seat, creature, "retreat_cost"))
+
+
+def attack_cost(
+    ctx: Ctx, seat: PlayerIndex, creature: CardInstance, attack: Attack
+) -> tuple[EnergyType, ...]:
+    """What the attack costs now: ``attack_cost`` modifiers add or remove energy of a type.
+
+    A reduction removes energy of the named type (colorless: colorless ones), never
+    below none of that type.
+    """
+    cost = attack.cost
+    for modifier in modifiers_for(ctx, seat, creature, "attack_cost"):
+        amount = modifier.get("amount", 0)
+        energy = EnergyType(modifier.get("energy", COLORLESS))
+        trimmed = list(cost)
+        if amount > 0:
+            trimmed.extend([energy] * amount)
+        for _ in range(-amount):
+            if energy in trimmed:
+                trimmed.remove(energy)
+        cost = tuple(trimmed)
+    return cost
+
+
+def units_of(index: CardIndex, creature: CardInstance) -> list[Unit]:
+    """The energy units attached to `creature` (one per energy provided)."""
+    units: list[Unit] = []
+    table = index.units
+    for energy in creature.attached_energy:
+        units.extend(table[energy.definition_id])
+    return units
+
+
+def retreat_choice(index: CardIndex, creature: CardInstance, cost: int) -> tuple[str, ...] | None:
+    """A minimal set of attached energy paying `cost`, or None when they cannot.
+
+    Basic energy first (newest first), then energy providing more; then any card
+    the rest can do without is put back, so no named card is superfluous (what
+    `app.engine.checks.check_retreat` requires).
+    """
+    if cost <= 0:
+        return ()
+    units = index.units
+    held = creature.attached_energy
+    order = sorted(range(len(held)), key=lambda i: (len(units[held[i].definition_id]), -i))
+    chosen: list[tuple[str, int]] = []
+    paid = 0
+    for position in order:
+        if paid >= cost:
+            break
+        size = len(units[held[position].definition_id])
+        chosen.append((held[position].instance_id, size))
+        paid += size
+    if paid < cost:
+        return None
+    for entry in sorted(chosen, key=lambda e: e[1]):
+        if paid - entry[1] >= cost:
+            chosen.remove(entry)
+            paid -= entry[1]
+    return tuple(instance_id for instance_id, _ in chosen)
+
+
+def can_pay(units: Sequence[Unit], cost: Sequence[EnergyType]) -> bool:
+    """Whether these units pay `cost` (typed costs need a matching unit; colorless any)."""
+    if len(units) < len(cost):
+        return False
+    typed = [t for t in cost if t is not COLORLESS]
+    if not typed:
+        return True
+    return _match(typed, list(units))
+
+
+def _match(typed: list[EnergyType], units: list[Unit]) -> bool:
+    if not typed:
+        return True
+    need = typed[-1]
+    tried: set[Unit] = set()
+    for position, unit in enumerate(units):
+        if need in unit and unit not in tried:
+            tried.add(unit)
+            rest = units[:position] + units[position + 1 :]
+            if _match(typed[:-1], rest):
+                return True
+    return False
+
+
+def can_attack_with(creature: CardInstance) -> str | None:
+    """Why the status of `creature` forbids attacking (or retreating), or None."""
+    for status in _NO_ATTACK:
+        if status in creature.status_conditions:
+            return f"the active creature is {status.value}"
+    return None
+
+
+def can_retreat(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> str | None:
+    """Why `creature` cannot retreat now (status or an effect), or None."""
+    reason = can_attack_with(creature)
+    if reason is not None:
+        return reason
+    if has_modifier(ctx, seat, creature, "cannot_retreat"):
+        return "an effect prevents the active creature from retreating"
+    return None
+
+
+def attack_blocked(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> str | None:
+    """Why an effect forbids `creature` to attack, or None."""
+    if has_modifier(ctx, seat, creature, "cannot_attack"):
+        return "an effect prevents the active creature from attacking this turn"
+    return None
+
+
+def is_ex(index: CardIndex, creature: CardInstance) -> bool:
+    """Whether knocking `creature` out scores the ex reward."""
+    return index.creature(creature.definition_id).is_ex
+
+
+def definition(index: CardIndex, creature: CardInstance) -> CreatureCard:
+    """Shorthand for the creature's definition."""
+    return index.creature(creature.definition_id)
