@@ -19,7 +19,7 @@ from uuid import uuid4
 
 from pydantic import TypeAdapter
 
-from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, CreatureCard, EnergyType
+from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, EnergyType
 from app.core.effects import Step
 from app.core.enums import GameType
 from app.core.game_state import (
