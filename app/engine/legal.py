@@ -1,0 +1,189 @@
+"""`legal_actions`: every action the player who must act may take now.
+
+Main-phase actions are generated directly from the same conditions as
+`app.engine.checks` (batched, since this runs before every decision); a test
+holds every listed action to the checks `apply` runs. To keep the list short and
+the hot path cheap:
+- hand cards are listed once per definition (the first copy); `apply` accepts
+  any copy;
+- a retreat is listed once per benched creature, with a canonical set of energy
+  to discard (basic energy first); `apply` accepts any minimal set;
+- ``resign`` is never listed (it is always allowed, see `checks`);
+- a pending choice lists every subset of the allowed sizes when there are at
+  most 64 of them, otherwise, for each allowed size k, the n windows of k
+  consecutive options (wrapping), which always includes every single option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from itertools import combinations
+from math import comb
+
+from app.core.cards import CardDefinition, Stage, TrainerSubtype
+from app.core.game_state import GameState, PendingChoice, PlayerIndex, TurnPhase
+from app.core.rules import EnergySource
+from app.engine import hooks, query
+from app.engine.actions import Action, ActionKind
+from app.engine.checks import (
+    SETUP_CHECKS,
+    acting_player,
+    check_play_trainer,
+    check_use_ability,
+    retreat_choice,
+)
+from app.engine.context import Ctx
+from app.engine.index import index_for
+from app.engine.ops import in_play
+from app.engine.rng import Rng
+
+_MAX_SUBSETS = 64
+
+
+def choice_actions(choice: PendingChoice) -> list[Action]:
+    """The answers offered for a pending choice (see the module docstring)."""
+    options = choice.options
+    n = len(options)
+    sizes = range(choice.min_count, min(choice.max_count, n) + 1)
+    if sum(comb(n, k) for k in sizes) <= _MAX_SUBSETS:
+        return [
+            Action(ActionKind.CHOOSE, choice=subset)
+            for k in sizes
+            for subset in combinations(options, k)
+        ]
+    actions: list[Action] = []
+    seen: set[tuple[str, ...]] = set()
+    for k in sizes:
+        for start in range(n if k else 1):
+            window = tuple(options[(start + i) % n] for i in range(k))
+            if window not in seen:
+                seen.add(window)
+                actions.append(Action(ActionKind.CHOOSE, choice=window))
+    return actions
+
+
+def _first_of_each(state: GameState, seat: PlayerIndex) -> Iterator[tuple[str, str]]:
+    seen: set[str] = set()
+    for card in state.players[seat].hand:
+        if card.definition_id not in seen:
+            seen.add(card.definition_id)
+            yield card.instance_id, card.definition_id
+
+
+def _setup_candidates(state: GameState, seat: PlayerIndex) -> Iterator[Action]:
+    player = state.players[seat]
+    kind = ActionKind.PLACE_ACTIVE if player.active is None else ActionKind.PLACE_BENCH
+    for card_id, _ in _first_of_each(state, seat):
+        yield Action(kind, card=card_id)
+    yield Action(ActionKind.FINISH_SETUP)
+
+
+def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
+    """The legal main-phase actions, generated directly (the checks' rules, batched).
+
+    Equivalent to filtering every candidate through `MAIN_CHECKS` (a test holds
+    them to it) but computes each shared condition once instead of per candidate.
+    """
+    state, index = ctx.state, ctx.index
+    rules = state.rules
+    player = state.players[seat]
+    creatures = in_play(player)
+    first_turn = state.turn_number == 1
+    bench_room = len(player.bench) < rules.board_bench_size
+    can_evolve = not (rules.evolution.not_on_first_turn and player.turns_taken <= 1)
+    turn_number = state.turn_number
+    fresh_blocked = rules.evolution.not_on_turn_played
+    energy_ok = (
+        not (first_turn and not rules.first_turn.can_attach_energy)
+        and player.energy_attached_this_turn < rules.energy.attachments_per_turn
+    )
+    zone = rules.energy.source is EnergySource.ENERGY_ZONE
+    executor = hooks.executor()
+    supporter_ok = player.supporters_played_this_turn < rules.turn.supporters_per_turn and not (
+        first_turn and not rules.first_turn.can_play_supporter
+    )
+    actions: list[Action] = []
+    add = actions.append
+    for card_id, definition_id in _first_of_each(state, seat):
+        creature = index.creatures.get(definition_id)
+        if creature is not None:
+            if creature.stage is Stage.BASIC:
+                if bench_room:
+                    add(Action(ActionKind.PLAY_CREATURE, card=card_id))
+            elif can_evolve:
+                for target in creatures:
+                    if index.creatures[target.definition_id].name == creature.evolves_from and not (
+                        fresh_blocked and target.turn_played == turn_number
+                    ):
+                        add(Action(ActionKind.EVOLVE, card=card_id, target=target.instance_id))
+        elif definition_id in index.energies:
+            if energy_ok and not zone:
+                for target in creatures:
+                    add(Action(ActionKind.ATTACH_ENERGY, card=card_id, target=target.instance_id))
+        else:
+            action = Action(ActionKind.PLAY_TRAINER, card=card_id)
+            subtype = index.trainers[definition_id].trainer_subtype
+            if subtype is TrainerSubtype.TOOL:
+                for target in creatures:
+                    if target.attached_tool is None:
+                        add(
+                            Action(ActionKind.PLAY_TRAINER, card=card_id, target=target.instance_id)
+                        )
+            elif (
+                subtype is TrainerSubtype.STADIUM
+                or (
+                    executor is not None
+                    and (subtype is not TrainerSubtype.SUPPORTER or supporter_ok)
+                )
+            ) and check_play_trainer(ctx, seat, action) is None:
+                add(action)
+    if zone and energy_ok and player.zone_current is not None:
+        for target in creatures:
+            add(Action(ActionKind.ATTACH_ENERGY, target=target.instance_id))
+    if executor is not None:
+        for holder in creatures:
+            for ability_index in range(len(index.creatures[holder.definition_id].abilities)):
+                action = Action(
+                    ActionKind.USE_ABILITY, card=holder.instance_id, index=ability_index
+                )
+                if check_use_ability(ctx, seat, action) is None:
+                    add(action)
+    active = player.active
+    if active is not None:
+        if (
+            player.bench
+            and player.retreats_this_turn < rules.turn.retreats_per_turn
+            and query.can_retreat(state, seat, active) is None
+        ):
+            cost = query.retreat_cost(index, state, seat, active)
+            energy = retreat_choice(index, active, cost)
+            if energy is not None:
+                for benched in player.bench:
+                    add(Action(ActionKind.RETREAT, target=benched.instance_id, choice=energy))
+        if (
+            not (first_turn and not rules.first_turn.can_attack)
+            and (query.can_attack_with(active) or query.attack_blocked(state, seat, active)) is None
+        ):
+            units = query.units_of(index, active)
+            for attack_index, attack in enumerate(index.creatures[active.definition_id].attacks):
+                if query.can_pay(units, query.attack_cost(state, seat, active, attack)):
+                    add(Action(ActionKind.ATTACK, index=attack_index))
+    add(Action(ActionKind.END_TURN))
+    return actions
+
+
+def legal_actions(state: GameState, cards: Mapping[str, CardDefinition]) -> list[Action]:
+    """Every action `acting_player(state)` may take now; empty once the game has ended."""
+    if state.phase is TurnPhase.ENDED:
+        return []
+    if state.pending_choice is not None:
+        return choice_actions(state.pending_choice)
+    ctx = Ctx(state, index_for(cards), Rng(state.rng_seed, state.version), state.last_action_at)
+    seat = acting_player(state)
+    if state.phase is TurnPhase.SETUP:
+        return [
+            a for a in _setup_candidates(state, seat) if SETUP_CHECKS[a.kind](ctx, seat, a) is None
+        ]
+    if state.phase is not TurnPhase.MAIN:
+        return []
+    return _main_actions(ctx, seat)
