@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.game_state import LastingEffect, StatusCondition
-from app.engine import ops
+from app.core.game_state import StatusCondition
 from tests.engine.effects.table import FIRE_60, GRASS_60, WATER_60, Table
 
 OPP_ACTIVE = {"select": "all", "side": "opponent", "zone": "active"}
@@ -32,15 +31,7 @@ def test_apply_status_sticks_to_actives_unless_immune() -> None:
     table = Table()
     item = table.item_with([{"kind": "apply_status", "target": OPP_ACTIVE, "status": "burned"}])
     defender = table.creature(1, GRASS_60, active=True)
-    ops.add_lasting(
-        table.ctx,
-        LastingEffect(
-            modifier={"kind": "status_immunity"},
-            player=1,
-            target=defender.instance_id,
-            created_turn=3,
-        ),
-    )
+    table.lasting(defender, {"kind": "status_immunity"})
     table.play(item)
     assert defender.status_conditions == []
     assert table.events("status_blocked")
@@ -112,15 +103,7 @@ def test_optional_switch_may_be_declined_and_anchors_hold() -> None:
     gust = table.item_with([{"kind": "switch", "side": "opponent"}])
     anchored = table.creature(1, GRASS_60, active=True)
     table.creature(1, FIRE_60)
-    ops.add_lasting(
-        table.ctx,
-        LastingEffect(
-            modifier={"kind": "prevent_forced_switch"},
-            player=1,
-            target=anchored.instance_id,
-            created_turn=3,
-        ),
-    )
+    table.lasting(anchored, {"kind": "prevent_forced_switch"})
     table.play(gust)
     assert table.state.players[1].active is anchored
     assert table.events("switch_prevented")
@@ -132,7 +115,7 @@ def test_return_to_hand_with_or_without_the_attached_cards() -> None:
         [{"kind": "return_to_hand", "target": {"select": "choose", "side": "own", "zone": "bench"}}]
     )
     table.creature(0, GRASS_60, active=True)
-    benched = table.creature(0, FIRE_60, energy=["mv1-157"], tool="mv1-136", damage=30)
+    table.creature(0, FIRE_60, energy=["mv1-157"], tool="mv1-136", damage=30)
     table.play(item)
     assert table.state.players[0].bench == []
     assert sorted(table.ids(0, "hand")) == sorted([FIRE_60, "mv1-157", "mv1-136"])

@@ -46,7 +46,7 @@ def test_draw_to_hand_size_and_shuffle_hand_and_draw() -> None:
 def test_put_from_hand_to_the_discard_or_the_bottom_of_the_deck() -> None:
     table = Table()
     item = table.item_with([{"kind": "put_from_hand", "min_count": 0, "max_count": 2}])
-    fire, water, grass = table.put(0, "hand", FIRE, WATER, GRASS_60)
+    fire, _water, grass = table.put(0, "hand", FIRE, WATER, GRASS_60)
     table.play(item)
     choice = table.state.pending_choice
     assert choice is not None

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.core.cards import EnergyType
-from app.core.game_state import CardInstance, LastingEffect, StatusCondition
-from app.engine import ops
+from app.core.game_state import CardInstance, StatusCondition
 from tests.engine.effects.table import ENERGY, FIRE_60, GRASS_60, WATER_60, Table
 
 OPP_ACTIVE = {"select": "all", "side": "opponent", "zone": "active"}
@@ -138,14 +137,8 @@ def test_bench_damage_from_an_attack_obeys_prevention_and_reduction() -> None:
     )
     shielded = table.creature(1, FIRE_60)
     braced = table.creature(1, WATER_60)
-    for target, modifier in (
-        (shielded, {"kind": "prevent_damage"}),
-        (braced, {"kind": "damage_taken", "amount": -20}),
-    ):
-        ops.add_lasting(
-            table.ctx,
-            LastingEffect(modifier=modifier, player=1, target=target.instance_id, created_turn=3),
-        )
+    table.lasting(shielded, {"kind": "prevent_damage"})
+    table.lasting(braced, {"kind": "damage_taken", "amount": -20})
     table.attack()
     assert shielded.damage == 0
     assert braced.damage == 10
@@ -160,15 +153,7 @@ def test_damage_from_a_trainer_is_plain_and_counters_are_never_modified() -> Non
         ]
     )
     defender = table.creature(1, GRASS_60, active=True)
-    ops.add_lasting(
-        table.ctx,
-        LastingEffect(
-            modifier={"kind": "prevent_damage"},
-            player=1,
-            target=defender.instance_id,
-            created_turn=3,
-        ),
-    )
+    table.lasting(defender, {"kind": "prevent_damage"})
     table.play(item)
     assert defender.damage == 40
     assert table.events("counters_placed") == [{"card": defender.instance_id, "counters": 2}]
