@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.core.game_state import CardInstance, ChoiceSource, StatusCondition
+from app.core.game_state import CardInstance, ChoiceSource, PlayerIndex, StatusCondition
 from app.engine import combat, knockout, query
 from app.engine.hooks import EffectRun
 from tests.engine.effects.table import FIRE_60, GRASS_60, WATER_60, Table
@@ -36,16 +36,16 @@ def lasting(
     return table
 
 
-def active(table: Table, seat: int) -> CardInstance:
+def active(table: Table, seat: PlayerIndex) -> CardInstance:
     """The active creature of a seat."""
     creature = table.state.players[seat].active
     assert creature is not None
     return creature
 
 
-def hit(table: Table, attacker_seat: int, base: int = 30) -> int:
+def hit(table: Table, attacker_seat: PlayerIndex, base: int = 30) -> int:
     """What the attacker's active would deal to the other active for `base` damage."""
-    other = 1 - attacker_seat
+    other: PlayerIndex = 1 if attacker_seat == 0 else 0
     return combat.modified_damage(
         table.ctx, attacker_seat, active(table, attacker_seat), active(table, other), base
     )

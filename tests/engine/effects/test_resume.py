@@ -27,7 +27,7 @@ def snipe_table(steps: list[dict[str, Any]]) -> Table:
 
 
 def test_a_restored_state_resumes_like_the_original() -> None:
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"kind": "damage", "target": OPP_BENCH_ONE, "amount": {"value": 20}},
         {"kind": "self_damage", "amount": 10},
     ]
