@@ -271,7 +271,7 @@ def canonical_retreat(ctx: Ctx, seat: PlayerIndex, action: Action) -> Action:
         return action
     from app.engine.query import retreat_cost
 
-    cost = retreat_cost(ctx.index, ctx.state, seat, active)
+    cost = retreat_cost(ctx, seat, active)
     choice = retreat_choice(ctx.index, active, cost)
     if not choice:
         return action
