@@ -99,7 +99,10 @@ class Executor:
         """
         if ":" in card:
             return _ability_usable(ctx, player, card)
-        definition_id = find_definition(ctx.state, card)
+        definition_id = next(
+            (c.definition_id for c in ctx.state.players[player].hand if c.instance_id == card),
+            None,
+        ) or find_definition(ctx.state, card)
         trainer = ctx.index.trainers.get(definition_id) if definition_id else None
         if trainer is None:
             return False
