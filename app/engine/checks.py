@@ -254,24 +254,6 @@ def check_use_ability(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None
     return None
 
 
-def retreat_choice(index: CardIndex, creature: CardInstance, cost: int) -> tuple[str, ...] | None:
-    """A canonical set of attached energy paying `cost` (basic energy first, newest first)."""
-    if cost <= 0:
-        return ()
-    units = index.units
-    held = creature.attached_energy
-    order = sorted(range(len(held)), key=lambda i: (len(units[held[i].definition_id]), -i))
-    ordered = [held[i] for i in order]
-    chosen: list[str] = []
-    paid = 0
-    for energy in ordered:
-        if paid >= cost:
-            break
-        chosen.append(energy.instance_id)
-        paid += len(units[energy.definition_id])
-    return tuple(chosen) if paid >= cost else None
-
-
 def check_retreat(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None:
     """Swap the active creature with a benched one, discarding energy for the retreat cost."""
     state, index = ctx.state, ctx.index
