@@ -1,9 +1,10 @@
 """Why an action is illegal now: one function per action kind, shared by legal and apply.
 
 Each check returns None when the action is allowed, else a sentence saying why.
-`legal_actions` enumerates candidates and keeps those a check allows; `apply`
-runs the same check and raises `IllegalActionError` with its reason, so the two
-can never disagree.
+`apply` runs the check and raises `IllegalActionError` with its reason;
+`legal_actions` generates the same conditions in batch (setup actions and
+trainer/ability candidates go through these checks directly) and the random-game
+tests hold every listed action to these checks, so the two cannot drift apart.
 
 Decisions: trainers (items, supporters) and abilities with effects need the
 effects executor (`app.engine.hooks`); without one they are refused rather than
