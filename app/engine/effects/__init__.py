@@ -10,6 +10,17 @@ trainer's play conditions. Handlers live one family per module (`damage`, `flow`
 Everything is pure: the state is mutated in place through `app.engine.ops`, random
 draws come from ``ctx.rng`` and choices are `PendingChoice` values whose continuation
 is plain JSON (`runtime`).
+
+Decisions the vocabulary leaves open (each module lists its own):
+- An attack's main damage is dealt just before its first step that does not shape the
+  damage (``damage_bonus``, ``set_damage``, coin flips of only those), so switching,
+  recoil, bench damage and "discard an energy" follow the hit as the text reads; a
+  test keeps the catalog's shaping steps first.
+- A choice with nothing to decide (every option needed, identical cards, one
+  target) is taken without asking; identical cards are offered once.
+- A trainer is playable when its ``requires`` hold and, for an evolving item, some
+  creature has a matching card in the hand; an activated ability or stadium trigger
+  when its condition holds (the core engine counts the once-per-turn limits).
 """
 
 from __future__ import annotations
