@@ -3,16 +3,35 @@
 Durability contract
 -------------------
 A completed turn is never lost: once `GameStateManager.persist_to_db` has
-returned for a turn boundary, that state (or a newer one) survives a crash of
-the application process, of Redis, or of both. A crash of the application
-process or of Redis loses at most the actions of the turn in progress. While
-Redis is unreachable, `GameStateManager.save_to_cache` writes every accepted
-action through to PostgreSQL instead, so not even those are lost. If PostgreSQL
-is unreachable at a turn boundary, `persist_to_db` raises
-`GameStoreUnavailableError`; the turn stays in Redis, marked dirty, and a later
-`GameStateManager.flush_dirty` writes it. Until then that turn is only as
-durable as Redis. This assumes PostgreSQL commits durably (``synchronous_commit``
-on, its default) and that `flush_dirty` runs more often than the cache TTL.
+returned for a turn boundary (``WRITTEN`` or ``ALREADY_CURRENT``), PostgreSQL
+holds that state or one played on from it, whatever happens next: a crash of
+the application process, of Redis or of both, or a Redis that comes back older
+(restarted empty, from its AOF or an RDB snapshot, or a promoted replica that
+missed the last writes). A crash of the application process or of Redis loses
+at most the actions of the turn in progress. While Redis is unreachable,
+`GameStateManager.save_to_cache` writes every accepted action through to
+PostgreSQL instead, so not even those are lost. If PostgreSQL is unreachable at
+a turn boundary, `persist_to_db` raises `GameStoreUnavailableError`; the turn
+stays in Redis, marked dirty, and a later `GameStateManager.flush_dirty` writes
+it. Until then that turn is only as durable as Redis. This assumes PostgreSQL
+commits durably (``synchronous_commit`` on, its default) and that `flush_dirty`
+runs more often than the cache TTL.
+
+When Redis comes back older, what each case costs:
+
+* Restarted empty, or from an AOF / RDB older than PostgreSQL, or replaced by a
+  promoted replica (or a server demoted and promoted back): the actions after
+  the last turn boundary that only Redis held. Once a manager has seen the new
+  instance it never serves, nor (while PostgreSQL answers) accepts a first save
+  built on, a cached copy older than PostgreSQL's: the copy is compared on the
+  game's first use and replaced by PostgreSQL's state; `flush_dirty` refreshes
+  dirty copies that PostgreSQL is ahead of.
+* A game server that played on from an older copy anyway: PostgreSQL refuses
+  its states (`DivergedStateError`) on every path (persist, write-through,
+  flush) and keeps its own; the actions played on the older copy are lost.
+* A manager that has not seen the change yet (another process that cannot reach
+  Redis writes through meanwhile): its trusted copy may lag PostgreSQL until the
+  writer reaches Redis again and re-caches; anything built on it is refused.
 
 How the guarantees are kept
 ---------------------------
@@ -20,11 +39,22 @@ How the guarantees are kept
   ``INSERT ... ON CONFLICT DO UPDATE ... WHERE active_games.version <
   excluded.version`` in PostgreSQL. An older state never replaces a newer one,
   whichever process, retry or duplicate delivers it.
+* The PostgreSQL upsert also checks lineage in the same statement: the row
+  keeps the head of its state's hash chain over the action log
+  (`app.services.game_lineage`) and the incoming state's chain must pass through
+  it, so a newer version that does not contain the stored turn is refused.
+* Every Lua script that reads or writes a game checks the Redis instance it runs
+  on (``run_id`` and ``master_replid``, see `app.services.redis_epoch`) against
+  the one the manager expects, atomically with its read or write. A game's
+  cached copy is trusted only after it was compared with PostgreSQL (or written
+  by this manager) on that instance; a new instance distrusts every copy. A
+  save on a trusted game costs no PostgreSQL round trip.
 * Redis marks a game dirty (a sorted set scored by the time of the oldest
   unpersisted change, taken from the Redis clock) in the same script that caches
   it, and a persist clears the mark only while Redis still holds that version.
 * A game that has ended (it has a ``game_history`` row) is never written back to
-  ``active_games`` by a late persist.
+  ``active_games`` by a late persist, and a cached copy of it that a restored
+  Redis brings back is dropped on its next use.
 
 Each public method is one unit of work and commits its own PostgreSQL
 transaction: callers pass states, never sessions.
@@ -289,14 +319,11 @@ class _Cached:
     """Why the copy is unusable; None when it is usable or absent."""
 
 
-def _contains(state: GameState, stored: _Stored) -> bool:
-    """Whether `state` is PostgreSQL's state or a descendant of it."""
-    if stored.version is None:
-        return True
-    if state.version < stored.version:
+def _contains(state: GameState, version: int, lineage: bytes | None) -> bool:
+    """Whether `state` is PostgreSQL's state (at `version`, head `lineage`) or descends from it."""
+    if state.version < version:
         return False
-    chain = lineage_chain(state, upto=stored.version)
-    return descends_from(chain, stored.version, stored.lineage)
+    return descends_from(lineage_chain(state, upto=version), version, lineage)
 
 
 def parse_uuid(value: UUID | str, what: str = "game id") -> UUID:
@@ -642,12 +669,12 @@ class GameStateManager:
             return
         if state.version < stored.version:
             raise StaleStateError(game_id, state.version, stored.version, "PostgreSQL")
-        if not _contains(state, stored):
+        if not _contains(state, stored.version, stored.lineage):
             self._diverged(game_id, state.version, stored.version)
         cached = await self._read_cached(game_id, identity)
         if cached.state is None and cached.problem is None:
             return
-        if cached.state is None or not _contains(cached.state, stored):
+        if cached.state is None or not _contains(cached.state, stored.version, stored.lineage):
             await self._replace_cached(game_id, cached, identity, stored.version)
 
     def _diverged(self, game_id: UUID, version: int, stored_version: int) -> NoReturn:
@@ -714,7 +741,7 @@ class GameStateManager:
                 raise CorruptGameStateError(game_id, "Redis", cached.problem or "no state")
             self._epoch.trust(game_id, identity)
             return cached.state
-        if cached.state is not None and _contains(cached.state, stored):
+        if cached.state is not None and _contains(cached.state, stored.version, stored.lineage):
             self._epoch.trust(game_id, identity)
             return cached.state
         if not recache:

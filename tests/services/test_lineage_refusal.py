@@ -3,6 +3,9 @@
 A branch is a state played on from an older version than PostgreSQL's: newer by
 version, but without the turn PostgreSQL holds. Every path into PostgreSQL
 (persist, write-through, flush) must refuse it and keep what PostgreSQL holds.
+The last section checks the first use of a game on a Redis instance (a new
+process here, on the suite's shared Redis): the cached copy is compared with
+PostgreSQL before it is served or built on.
 """
 
 from __future__ import annotations
@@ -11,23 +14,28 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from redis.exceptions import RedisError
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from app.core.game_state import GameState
+from app.core.enums import EndReason
+from app.core.game_state import GameResult, GameState
 from app.core.game_state_factory import end_turn
 from app.db.embedded_redis import free_tcp_port
-from app.db.models import ActiveGame
+from app.db.models import ActiveGame, GameHistory
 from app.db.redis import RedisClient, build_redis
-from app.db.session import session_scope
+from app.db.session import build_sessionmaker, session_scope
 from app.services.game_lineage import head_digest, lineage_chain
 from app.services.game_state_manager import (
     DivergedStateError,
     GameStateError,
     GameStateManager,
+    GameStoreUnavailableError,
     PersistOutcome,
+    SaveOutcome,
     StaleStateError,
 )
+from app.services.redis_epoch import RedisIdentityChanged
 from tests.harness.redis import redis_test_settings
 from tests.services.conftest import StateFactory
 from tests.services.test_game_state_manager import advance, cached_version, dirty_ids, row
@@ -193,3 +201,112 @@ async def test_unknown_games_persist_and_a_deleted_row_is_written_again(
     assert await manager.persist_to_db(state) is PersistOutcome.WRITTEN
     await assert_holds(sessionmaker, state)
     assert await manager.load_state(uuid.uuid4()) is None
+
+
+# -- the first use of a game on a Redis instance -----------------------------------------
+
+
+async def test_a_first_save_replaces_a_cached_copy_postgres_is_ahead_of(
+    manager: GameStateManager,
+    redis_client: RedisClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    redis_key_prefix: str,
+    new_state: StateFactory,
+) -> None:
+    base = new_state()
+    v11 = advance(base, 1)
+    await manager.save_to_cache(v11)
+    v13 = turn_end(v11)
+    elsewhere = GameStateManager(redis_client, sessionmaker, key_prefix="elsewhere:")
+    await elsewhere.persist_to_db(v13)  # this Redis never saw v13
+    fresh = GameStateManager(redis_client, sessionmaker, key_prefix=redis_key_prefix)
+    v14 = advance(v13, 1)
+    assert await fresh.save_to_cache(v14) is SaveOutcome.CACHED
+    assert await fresh.load_state(base.game_id) == v14
+    assert await fresh.persist_to_db(v14) is PersistOutcome.WRITTEN
+
+
+async def test_a_cached_copy_of_an_ended_game_is_dropped_on_first_use(
+    manager: GameStateManager,
+    redis_client: RedisClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    redis_key_prefix: str,
+    new_state: StateFactory,
+) -> None:
+    state = new_state()
+    await manager.persist_to_db(state)
+    await manager.end_game(state.game_id, GameResult(winner=0, end_reason=EndReason.POINTS))
+    # A restored Redis brings the cached copy back.
+    await redis_client.hset(
+        manager.game_key(state.game_id),
+        mapping={"v": state.version, "s": state.model_dump_json()},
+    )
+    fresh = GameStateManager(redis_client, sessionmaker, key_prefix=redis_key_prefix)
+    assert await fresh.load_state(state.game_id) is None
+    assert await redis_client.exists(manager.game_key(state.game_id)) == 0
+
+
+async def test_end_game_records_postgres_turn_when_the_cached_copy_is_older(
+    manager: GameStateManager,
+    redis_client: RedisClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    redis_key_prefix: str,
+    new_state: StateFactory,
+) -> None:
+    base = new_state()
+    v11 = advance(base, 1)
+    await manager.save_to_cache(v11)
+    v13 = turn_end(v11)
+    await GameStateManager(redis_client, sessionmaker, key_prefix="elsewhere:").persist_to_db(v13)
+    fresh = GameStateManager(redis_client, sessionmaker, key_prefix=redis_key_prefix)
+    result = GameResult(winner=1, end_reason=EndReason.RESIGNATION)
+    assert await fresh.end_game(base.game_id, result) is True
+    async with sessionmaker() as session:
+        history = await session.get(GameHistory, base.game_id)
+    assert history is not None
+    assert history.replay_data is not None
+    assert history.replay_data["final_version"] == v13.version
+    assert history.turn_count == v13.turn_number
+
+
+async def test_a_hash_without_a_state_is_a_cache_miss(
+    manager: GameStateManager, redis_client: RedisClient, new_state: StateFactory
+) -> None:
+    state = new_state()
+    await manager.persist_to_db(state)
+    await redis_client.hset(manager.game_key(state.game_id), "v", 3)
+    assert await manager.load_state(state.game_id) == state
+    assert await cached_version(redis_client, manager, state.game_id) == state.version
+
+
+async def test_a_copy_that_cannot_be_checked_is_not_served(
+    manager: GameStateManager,
+    redis_client: RedisClient,
+    redis_key_prefix: str,
+    new_state: StateFactory,
+) -> None:
+    """A new process with PostgreSQL down: an unchecked cached copy is refused, not served."""
+    state = new_state()
+    await manager.save_to_cache(state)
+    engine = create_async_engine(f"postgresql+asyncpg://root@127.0.0.1:{free_tcp_port()}/none")
+    try:
+        cut_off = GameStateManager(
+            redis_client, build_sessionmaker(engine), key_prefix=redis_key_prefix
+        )
+        with pytest.raises(GameStoreUnavailableError, match="to check the cached copy"):
+            await cut_off.load_state(state.game_id)
+        newer = advance(state, 1)
+        assert await cut_off.save_to_cache(newer) is SaveOutcome.CACHED
+        assert await cut_off.load_state(state.game_id) == newer
+    finally:
+        await engine.dispose()
+
+
+async def test_an_instance_that_keeps_changing_is_treated_as_redis_failing(
+    manager: GameStateManager,
+) -> None:
+    async def always_changing() -> None:
+        raise RedisIdentityChanged("another:one")
+
+    with pytest.raises(RedisError, match="changed instance or copy 3 times"):
+        await manager._on_one_instance(always_changing)
