@@ -470,6 +470,8 @@ class GameStateManager:
                 self._redis_failed("re-caching games written through", exc)
                 return
             self._redis_ok()
+            # Compared with PostgreSQL again on next use, whatever the cached copy was.
+            self._epoch.distrust(game_id)
             if self._uncached.get(game_id) == entry:
                 del self._uncached[game_id]
 
