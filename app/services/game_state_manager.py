@@ -357,9 +357,10 @@ def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
 class GameStateManager:
     """Loads and saves game states; Redis is the primary copy, PostgreSQL the durable one.
 
-    The manager owns its units of work: each `save_to_cache` is one Redis script,
-    each `persist_to_db` one PostgreSQL statement in its own transaction followed by
-    one Redis script, each `end_game` one PostgreSQL transaction followed by one
+    The manager owns its units of work: each `save_to_cache` is one Redis script
+    (after, on a game's first use on a Redis instance, one PostgreSQL query and one
+    Redis read), each `persist_to_db` one PostgreSQL statement in its own transaction
+    followed by one Redis script, each `end_game` one PostgreSQL transaction followed by one
     Redis transaction. It takes its collaborators in the constructor, so two
     managers (two processes, in tests) can share servers but not pools.
 
