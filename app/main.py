@@ -22,7 +22,7 @@ operator can act on (the catalog error adds one line per problem found), logged
 as ``start-up refused: ...`` and handed to the ASGI server without a traceback;
 whatever had been opened is closed again. Shutdown (SIGTERM, Ctrl-C) first writes every
 game with changes only in Redis to PostgreSQL, then closes Redis, the engine,
-and stops embedded servers.
+and leaves the embedded servers (stopped unless another process uses them).
 """
 
 from __future__ import annotations
@@ -42,12 +42,15 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import health, v1
+from app.api import health, metrics, v1
 from app.api.deps import AppServices
+from app.api.docs import install_docs
 from app.api.errors import install_problem_details, problem_responses
+from app.api.middleware import HeadAsGet, RecordRequests
 from app.config import Settings, get_settings
 from app.db.migrate import current_revision, head_revision, upgrade
 from app.errors import MantimonError
+from app.observability.metrics import AppMetrics
 from app.runtime import open_stores
 from app.services.card_service import CardService
 from app.services.game_state_manager import GameStateManager, GameStoreUnavailableError
@@ -118,7 +121,7 @@ async def _flush_on_shutdown(games: GameStateManager) -> None:
         )
 
 
-async def _start(settings: Settings, stack: AsyncExitStack) -> AppServices:
+async def _start(settings: Settings, metrics: AppMetrics, stack: AsyncExitStack) -> AppServices:
     """Run the start-up steps in order; `stack` closes whatever they opened."""
     began = time.perf_counter()
     with _timed("start-up", "servers") as step:
@@ -132,7 +135,9 @@ async def _start(settings: Settings, stack: AsyncExitStack) -> AppServices:
     with _timed("start-up", "card catalog") as step:
         cards = await asyncio.to_thread(CardService.load, settings.cards_dir)
         step.detail = f"{len(cards)} cards in {len(cards.sets)} sets from {settings.cards_dir}"
-    games = GameStateManager.from_settings(settings, stores.redis, stores.sessionmaker)
+    games = GameStateManager.from_settings(
+        settings, stores.redis, stores.sessionmaker, metrics=metrics.games
+    )
     with _timed("start-up", "game recovery") as step:
         recovery = await games.recover_active_games()
         step.detail = (
@@ -165,7 +170,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """
     async with AsyncExitStack() as stack:
         try:
-            services = await _start(app.state.settings, stack)
+            services = await _start(app.state.settings, app.state.metrics, stack)
         except MantimonError as exc:
             logger.error("start-up refused: %s", exc)
             raise
@@ -252,11 +257,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses=problem_responses(HTTPStatus.INTERNAL_SERVER_ERROR),
         generate_unique_id_function=_operation_id,
+        docs_url=None,
+        redoc_url=None,
     )
-    app.add_middleware(_StartupRefusalWithoutTraceback)
     app.state.settings = settings or get_settings()
     app.state.services = None
+    app.state.metrics = AppMetrics.create()
+    # The last added is the outermost: HEAD becomes GET before requests are recorded.
+    app.add_middleware(RecordRequests, metrics=app.state.metrics.http)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(_StartupRefusalWithoutTraceback)
     install_problem_details(app)
+    install_docs(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(v1.router)
     return app

@@ -5,6 +5,9 @@ PostgreSQL and a real Redis are started from pip-installed packages, with their
 data under ``DATA_DIR`` (``.mantimon/`` by default) so games survive a restart.
 Staging and prod never start embedded servers: `Settings` already refuses to
 load there without both URLs. With both URLs set, nothing embedded starts.
+Embedded servers are shared by every process using the same ``DATA_DIR``
+(`app.db.embedded_servers`): a command run beside ``mantimon serve`` uses the
+service's servers, and stops none that another process still uses.
 """
 
 from __future__ import annotations
@@ -21,8 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings, SettingsError, hide_password
-from app.db.embedded_postgres import EmbeddedPostgres
-from app.db.embedded_redis import EmbeddedRedis
+from app.db.embedded_servers import ServerRegistry
 from app.db.redis import RedisClient, build_redis
 from app.db.session import build_engine, build_sessionmaker
 from app.errors import MantimonError
@@ -32,30 +34,43 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Infrastructure:
-    """The servers this process talks to, and which of them it started itself."""
+    """The servers this process talks to, and which of them are embedded.
+
+    `redis_url` is None for a process that asked for PostgreSQL only.
+    `joined` names the embedded servers that were already running (another
+    process's, or left running) rather than started for this process.
+    """
 
     database_url: str
-    redis_url: str
+    redis_url: str | None
     embedded: tuple[str, ...] = field(default=())
+    joined: tuple[str, ...] = field(default=())
 
     @property
     def is_embedded(self) -> bool:
-        """Whether any server was started by this process."""
+        """Whether any server is an embedded one (started here or joined)."""
         return bool(self.embedded)
 
+    def _origin(self, name: str) -> str:
+        if name not in self.embedded:
+            return "configured"
+        return "embedded, already running" if name in self.joined else "embedded"
+
     def describe(self) -> list[str]:
-        """One line per server, saying where it is; passwords are masked."""
-        postgres = "embedded" if "postgres" in self.embedded else "configured"
-        redis = "embedded" if "redis" in self.embedded else "configured"
-        return [
-            f"PostgreSQL ({postgres}): {hide_password(self.database_url)}",
-            f"Redis ({redis}): {hide_password(self.redis_url)}",
-        ]
+        """One line per server in use, saying where it is; passwords are masked."""
+        lines = [f"PostgreSQL ({self._origin('postgres')}): {hide_password(self.database_url)}"]
+        if self.redis_url is not None:
+            lines.append(f"Redis ({self._origin('redis')}): {hide_password(self.redis_url)}")
+        return lines
 
 
 @contextmanager
-def infrastructure(settings: Settings) -> Iterator[Infrastructure]:
-    """Yield the servers to use, starting embedded ones for unset URLs and stopping them on exit.
+def infrastructure(settings: Settings, *, redis: bool = True) -> Iterator[Infrastructure]:
+    """Yield the servers to use, embedded ones for unset URLs; with `redis` false, PostgreSQL only.
+
+    An embedded server already running for ``DATA_DIR`` is used, not doubled;
+    on exit this process leaves it, which stops it only if no other live
+    process uses it.
 
     Raises:
         SettingsError: a URL is unset outside dev and test.
@@ -66,22 +81,25 @@ def infrastructure(settings: Settings) -> Iterator[Infrastructure]:
             f"DATABASE_URL and REDIS_URL must be set in {settings.environment.value}: "
             "embedded servers are for development only",
         )
-    data_dir = settings.data_dir.expanduser().resolve()
+    registry = ServerRegistry(settings.data_dir)
     embedded: list[str] = []
+    joined: list[str] = []
     with ExitStack() as stack:
         database_url = settings.database_url
         if database_url is None:
-            postgres = EmbeddedPostgres(data_dir / "postgres")
-            stack.callback(postgres.stop)
-            database_url = postgres.start()
+            lease = stack.enter_context(registry.use("postgres"))
+            database_url = lease.url
             embedded.append("postgres")
-        redis_url = settings.redis_url
-        if redis_url is None:
-            redis = EmbeddedRedis(data_dir / "redis", persistence=True)
-            stack.callback(redis.stop)
-            redis_url = redis.start()
+            if lease.joined:
+                joined.append("postgres")
+        redis_url = settings.redis_url if redis else None
+        if redis and redis_url is None:
+            lease = stack.enter_context(registry.use("redis"))
+            redis_url = lease.url
             embedded.append("redis")
-        yield Infrastructure(database_url, redis_url, tuple(embedded))
+            if lease.joined:
+                joined.append("redis")
+        yield Infrastructure(database_url, redis_url, tuple(embedded), tuple(joined))
 
 
 class StoreUnavailableError(MantimonError):
@@ -116,6 +134,33 @@ async def check_redis(redis: RedisClient, url: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class Database:
+    """Open clients for PostgreSQL alone, for a command that needs nothing else."""
+
+    infrastructure: Infrastructure
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+
+@asynccontextmanager
+async def open_database(settings: Settings, *, check: bool = True) -> AsyncIterator[Database]:
+    """Find or start PostgreSQL only (no Redis starts), open an engine, close it all on exit.
+
+    Raises:
+        StoreUnavailableError: with `check`, the server does not answer.
+    """
+    with ExitStack() as stack:
+        infra = await asyncio.to_thread(stack.enter_context, infrastructure(settings, redis=False))
+        engine = build_engine(settings, infra.database_url)
+        try:
+            if check:
+                await check_postgres(engine)
+            yield Database(infra, engine, build_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+
+@dataclass(frozen=True, slots=True)
 class Stores:
     """Open clients for both stores, for one command or one process lifetime."""
 
@@ -139,13 +184,15 @@ async def open_stores(
     """
     with ExitStack() as stack:
         infra = await asyncio.to_thread(stack.enter_context, infrastructure(settings))
+        redis_url = infra.redis_url
+        assert redis_url is not None  # infrastructure() was asked for Redis
         engine = build_engine(settings, infra.database_url)
         try:
-            redis = build_redis(settings, infra.redis_url, client_name=client_name)
+            redis = build_redis(settings, redis_url, client_name=client_name)
             try:
                 if check:
                     await check_postgres(engine)
-                    await check_redis(redis, infra.redis_url)
+                    await check_redis(redis, redis_url)
                 yield Stores(infra, engine, build_sessionmaker(engine), redis)
             finally:
                 await redis.aclose()

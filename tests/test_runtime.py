@@ -33,6 +33,7 @@ async def test_embedded_default_starts_stops_and_keeps_data(tmp_path: Path) -> N
             assert kept.scalar_one() == "across restarts"
         assert await stores.redis.get("mantimon:kept") == b"across restarts"
         assert stores.infrastructure.is_embedded
+    assert first_redis is not None
     assert first_redis.startswith("redis://127.0.0.1:")
 
 

@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.middleware import client_method
 from app.core.rules import UnknownRulesPresetError
 from app.errors import MantimonError
 from app.services.card_service import CardNotFoundError, SetNotFoundError
@@ -192,7 +193,7 @@ def _server_error(request: Request, exc: BaseException, mapping: _Mapping) -> Pr
     logger.error(
         "error %s on %s %s: %s: %s",
         error_id,
-        request.method,
+        client_method(request.scope),
         request.url.path,
         type(exc).__name__,
         exc,
@@ -214,7 +215,7 @@ async def _domain_error(request: Request, exc: Exception) -> ProblemResponse:
     if mapping is _INTERNAL:
         return _server_error(request, exc, mapping)
     if mapping.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-        logger.warning("%s %s: %s", request.method, request.url.path, exc)
+        logger.warning("%s %s: %s", client_method(request.scope), request.url.path, exc)
     return problem_response(
         request,
         mapping.status,
@@ -261,7 +262,7 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     if status == HTTPStatus.NOT_FOUND:
         detail = f"no resource at {request.url.path}"
     elif status == HTTPStatus.METHOD_NOT_ALLOWED:
-        detail = f"{request.method} is not allowed on {request.url.path}"
+        detail = f"{client_method(request.scope)} is not allowed on {request.url.path}"
     else:
         detail = str(exc.detail)
     return problem_response(request, status, detail=detail, headers=exc.headers)
@@ -296,13 +297,20 @@ def install_problem_details(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def problem_responses(*statuses: HTTPStatus) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries documenting the problem body for `statuses`."""
+def problem_responses(
+    *statuses: HTTPStatus, described: Mapping[HTTPStatus, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting the problem body for `statuses`.
+
+    The description is the status phrase, or what `described` says for that
+    status: the cases a client meets that the parameters' schemas cannot show.
+    """
+    described = described or {}
     return {
         status.value: {
             "model": Problem,
-            "description": status.phrase,
+            "description": described.get(status, status.phrase),
             "content": {PROBLEM_MEDIA_TYPE: {}},
         }
-        for status in statuses
+        for status in (*statuses, *described)
     }

@@ -2,10 +2,12 @@
 
 ``GET /health`` answers as soon as the process serves HTTP and touches nothing
 else, so a supervisor restarts the process only when it is really stuck.
-``GET /ready`` checks every dependency a request may need and answers 503 with
-the same body when one fails, so a load balancer stops sending traffic without
-the process being restarted. Each check has its own time budget: a hung server
-makes ``/ready`` fail, not hang.
+``GET /ready`` checks every dependency a request may need and answers 503 when
+one fails, so a load balancer stops sending traffic without the process being
+restarted. The 503 is a problem document like every other error (type
+``urn:mantimon:problem:not-ready``), its ``detail`` naming each failed check and
+its ``checks`` member holding the same per-check entries as the 200. Each check
+has its own time budget: a hung server makes ``/ready`` fail, not hang.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import time
 from collections.abc import Awaitable
 from datetime import datetime
 from http import HTTPStatus
-from typing import Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from app.api.deps import AppServices, ServicesDep, SettingsDep
+from app.api.errors import PROBLEM_MEDIA_TYPE, Problem, problem_response
 from app.config import Environment
 from app.db.migrate import current_revision
 
@@ -87,10 +90,19 @@ class ReadyChecks(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Whether the service can handle requests now, and what each check found."""
+    """The service can handle requests now; what each check found."""
 
-    status: Literal["ready", "not_ready"]
+    status: Literal["ready"] = "ready"
     checks: ReadyChecks
+
+
+class NotReadyProblem(Problem):
+    """The 503 of ``/ready``: a problem document with every check's outcome in ``checks``."""
+
+    checks: ReadyChecks | None = Field(
+        default=None,
+        description="Every check's outcome; absent while the service is starting or stopping.",
+    )
 
 
 async def _bounded(work: Awaitable[_T]) -> _T:
@@ -149,14 +161,16 @@ async def health(request: Request, settings: SettingsDep) -> Health:
 @router.get(
     "/ready",
     summary="The service can handle requests",
+    response_model=Readiness,
     responses={
         HTTPStatus.SERVICE_UNAVAILABLE.value: {
-            "model": Readiness,
-            "description": "A dependency failed; the failing checks say why.",
+            "model": NotReadyProblem,
+            "description": "Not ready (a check failed, or the service is starting or stopping).",
+            "content": {PROBLEM_MEDIA_TYPE: {}},
         },
     },
 )
-async def ready(services: ServicesDep, response: Response) -> Readiness:
+async def ready(request: Request, services: ServicesDep) -> Any:
     """Readiness: database at the latest migration, Redis reachable, catalog loaded.
 
     The games entry reports how many games have changes only in Redis and the
@@ -166,9 +180,30 @@ async def ready(services: ServicesDep, response: Response) -> Readiness:
         _check_database(services), _check_redis(services), _check_games(services)
     )
     cards = services.cards
-    catalog = CatalogCheck(ok=len(cards) > 0, cards=len(cards), sets=len(cards.sets))
+    catalog = CatalogCheck(
+        ok=len(cards) > 0,
+        cards=len(cards),
+        sets=len(cards.sets),
+        error=None if len(cards) > 0 else "no cards loaded",
+    )
     checks = ReadyChecks(database=database, redis=redis, catalog=catalog, games=games)
-    is_ready = all(check.ok for check in (database, redis, catalog, games))
-    if not is_ready:
-        response.status_code = HTTPStatus.SERVICE_UNAVAILABLE.value
-    return Readiness(status="ready" if is_ready else "not_ready", checks=checks)
+    failed = {
+        name: check
+        for name, check in (
+            ("database", database),
+            ("redis", redis),
+            ("catalog", catalog),
+            ("games", games),
+        )
+        if not check.ok
+    }
+    if not failed:
+        return Readiness(checks=checks)
+    return problem_response(
+        request,
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        title="Service not ready",
+        slug="not-ready",
+        detail="; ".join(f"{name}: {check.error}" for name, check in failed.items()),
+        checks=checks.model_dump(mode="json"),
+    )

@@ -1,8 +1,9 @@
 """The ``mantimon`` command: run the service and administer its data.
 
 Every command reads the same settings as the service. In dev with
-``DATABASE_URL`` / ``REDIS_URL`` unset, commands that need a store start the
-embedded servers (data under ``DATA_DIR``) and say where they are.
+``DATABASE_URL`` / ``REDIS_URL`` unset, commands that need a store use the
+embedded servers of ``DATA_DIR`` (those of a running ``serve``, or started for
+the command and stopped after it) and say where they are.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import typer
 
 from app.cli import cards, db, games
-from app.cli._support import command, configure_logging, settings
+from app.cli._support import PlainErrorsGroup, command, configure_logging, settings
 
 cli = typer.Typer(
     name="mantimon",
@@ -18,6 +19,8 @@ cli = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
+    cls=PlainErrorsGroup,
 )
 cli.add_typer(db.app, name="db")
 cli.add_typer(cards.app, name="cards")

@@ -1,4 +1,10 @@
-"""What every command shares: settings, running async work, and one clear line per user error."""
+"""What every command shares: settings, running async work, and one clear line per user error.
+
+Two kinds of mistakes, two exit codes, one shape: a usage error (an unknown
+option, ``--hp-min abc``) exits 2 as Click's convention has it; a user error met
+while running (a bad URL, an unreachable server, a missing card) exits 1. Both
+print one plain ``error: ...`` line on standard error, never a box or a traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import asyncio
 import functools
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
@@ -17,6 +23,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
+
+# Typer 0.29 carries its own copy of Click (pyproject pins typer below 0.30 for this).
+from typer._click.core import Context as ClickContext
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer.core import TyperGroup
 
 from app.config import Settings, load_settings
 from app.errors import MantimonError
@@ -29,6 +40,57 @@ PIPED_WIDTH = 240
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class PlainErrorsGroup(TyperGroup):
+    """The top-level command group: usage errors as one ``error:`` line, exit code 2.
+
+    Typer would draw them in a box, with a usage line and a hint before; the
+    one line here still says where to look (``see 'mantimon cards search --help'``).
+    Calling it in non-standalone mode (as code, not as a program) changes nothing.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command; in standalone mode, report a Click error in one line and exit."""
+        run = functools.partial(
+            super().main,
+            args,
+            prog_name,
+            complete_var,
+            standalone_mode=False,
+            windows_expand_args=windows_expand_args,
+            **extra,
+        )
+        if not standalone_mode:
+            return run()
+        try:
+            result = run()
+        except NoArgsIsHelpError as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            sys.exit(_report_click_error(exc))
+        except typer.Abort:
+            err.print("error: aborted", markup=False)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _report_click_error(exc: ClickException) -> int:
+    message = " ".join(exc.format_message().split())
+    context = getattr(exc, "ctx", None)
+    if isinstance(context, ClickContext):
+        message += f" (see '{context.command_path} --help')"
+    err.print(f"error: {message}", markup=False)
+    return exc.exit_code
 
 
 def print_table(table: Table) -> None:

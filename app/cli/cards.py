@@ -22,7 +22,11 @@ from app.core.cards import (
 )
 from app.services.card_service import CardSearchFilters, CardService
 
-app = typer.Typer(help="Validate, show and search the card catalog.", no_args_is_help=True)
+app = typer.Typer(
+    help="Validate, show and search the card catalog.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 CardsDir = typer.Option(None, "--dir", help="Catalog folder (default: CARDS_DIR).")
 

@@ -1,4 +1,7 @@
-"""``mantimon db``: the schema, through the same Alembic migrations the service applies."""
+"""``mantimon db``: the schema, through the same Alembic migrations the service applies.
+
+These commands need PostgreSQL only, so they never start an embedded Redis.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +9,37 @@ import typer
 
 from app.cli._support import announce, command, fail, out, run, settings
 from app.db import migrate
-from app.runtime import open_stores
+from app.runtime import open_database
 
-app = typer.Typer(help="Apply, revert and inspect database migrations.", no_args_is_help=True)
+app = typer.Typer(
+    help="Apply, revert and inspect database migrations.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 async def _upgrade(revision: str) -> str | None:
-    async with open_stores(settings()) as stores:
+    async with open_database(settings()) as stores:
         announce(stores.infrastructure)
         await migrate.upgrade(stores.engine, revision)
         return await migrate.current_revision(stores.engine)
 
 
 async def _downgrade(revision: str) -> str | None:
-    async with open_stores(settings()) as stores:
+    async with open_database(settings()) as stores:
         announce(stores.infrastructure)
         await migrate.downgrade(stores.engine, revision)
         return await migrate.current_revision(stores.engine)
 
 
 async def _current() -> str | None:
-    async with open_stores(settings()) as stores:
+    async with open_database(settings()) as stores:
         announce(stores.infrastructure)
         return await migrate.current_revision(stores.engine)
 
 
 async def _check() -> tuple[str | None, list[str]]:
-    async with open_stores(settings()) as stores:
+    async with open_database(settings()) as stores:
         announce(stores.infrastructure)
         current = await migrate.current_revision(stores.engine)
         if current != migrate.head_revision():

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.cli._support import announce, command, fail, out, print_table, progress_bar, run, settings
 from app.core.game_state import GameState
 from app.db.models import ActiveGame
-from app.runtime import open_stores
+from app.runtime import open_database, open_stores
 from app.services.game_state_manager import (
     FlushSummary,
     GameFailure,
@@ -20,11 +20,15 @@ from app.services.game_state_manager import (
     parse_uuid,
 )
 
-app = typer.Typer(help="List, inspect, recover and flush games in progress.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, inspect, recover and flush games in progress.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 async def _list(limit: int) -> tuple[int, list[ActiveGame]]:
-    async with open_stores(settings()) as stores:
+    async with open_database(settings()) as stores:  # PostgreSQL's rows only: no Redis
         announce(stores.infrastructure)
         async with stores.sessionmaker() as session:
             total = (await session.execute(select(func.count()).select_from(ActiveGame))).scalar()

@@ -3,10 +3,17 @@
 The service's lifespan, the ``mantimon db`` commands and the tests all migrate
 through these functions, on the same asyncpg engine they already hold, so
 there is one way the schema changes.
+
+Reading the revision or comparing the schema logs nothing: Alembic announces
+"Context impl PostgresqlImpl" and "Will assume transactional DDL" at INFO
+whenever a context is set up, which a health poller calling ``/ready`` every
+few seconds would turn into a flood. Upgrades and downgrades log as Alembic does.
 """
 
 from __future__ import annotations
 
+import logging
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +28,26 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db.models import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+_inspecting: ContextVar[bool] = ContextVar("alembic_inspecting", default=False)
+
+
+class _QuietWhileInspecting(logging.Filter):
+    """Drop Alembic's INFO set-up lines for contexts opened only to read or compare."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or not _inspecting.get()
+
+
+logging.getLogger("alembic.runtime.migration").addFilter(_QuietWhileInspecting())
+
+
+def _inspection_context(sync: Connection, opts: dict[str, Any] | None = None) -> MigrationContext:
+    token = _inspecting.set(True)
+    try:
+        return MigrationContext.configure(sync, opts=opts)
+    finally:
+        _inspecting.reset(token)
 
 
 def alembic_config() -> Config:
@@ -49,7 +76,7 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at, or None for an unmigrated database."""
     async with engine.connect() as connection:
         return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision(),
+            lambda sync: _inspection_context(sync).get_current_revision(),
         )
 
 
@@ -65,10 +92,7 @@ async def schema_drift(engine: AsyncEngine) -> list[Any]:
     """
 
     def compare(sync: Connection) -> list[Any]:
-        context = MigrationContext.configure(
-            sync,
-            opts={"compare_type": True, "compare_server_default": True},
-        )
+        context = _inspection_context(sync, {"compare_type": True, "compare_server_default": True})
         return list(compare_metadata(context, Base.metadata))
 
     async with engine.connect() as connection:

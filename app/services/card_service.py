@@ -156,7 +156,9 @@ class CardSearchFilters(BaseModel):
         default=None, description="Trainer subtype (trainers only)."
     )
     hp_min: int | None = Field(default=None, ge=0, description="Lowest hp, inclusive.")
-    hp_max: int | None = Field(default=None, ge=0, description="Highest hp, inclusive.")
+    hp_max: int | None = Field(
+        default=None, ge=0, description="Highest hp, inclusive; not below hp_min."
+    )
     name_contains: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None
     ) = Field(default=None, description="Case-insensitive part of the card name.")

@@ -68,7 +68,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Final, NoReturn, TypeVar
+from typing import Any, ClassVar, Final, NoReturn, TypeVar
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -86,6 +86,7 @@ from app.db.models import ActiveGame, GameHistory
 from app.db.redis import RedisClient, prefixed
 from app.db.session import session_scope
 from app.errors import MantimonError
+from app.observability.metrics import GameMetrics, instrumented
 from app.services.game_lineage import descends_from, head_digest, lineage_chain
 from app.services.game_store_statements import (
     CACHE_MOVED,
@@ -130,6 +131,8 @@ class InvalidGameIdError(GameStateError, ValueError):
 class StaleStateError(GameStateError):
     """A save was refused because the store already holds this version or a newer one."""
 
+    refusal_reason: ClassVar[str] = "stale"
+
     def __init__(self, game_id: UUID, version: int, stored_version: int | None, store: str) -> None:
         self.game_id = game_id
         self.version = version
@@ -148,6 +151,8 @@ class DivergedStateError(StaleStateError):
     older, say), so writing it would drop the turns PostgreSQL holds. A
     `StaleStateError`, so a caller that reloads on a stale save handles it too.
     """
+
+    refusal_reason: ClassVar[str] = "diverged"
 
     def __init__(self, game_id: UUID, version: int, stored_version: int) -> None:
         GameStateError.__init__(
@@ -385,6 +390,7 @@ class GameStateManager:
         key_prefix: str = "mantimon:",
         cache_ttl_seconds: int = 86_400,
         redis_probe_interval: float = DEFAULT_REDIS_PROBE_INTERVAL,
+        metrics: GameMetrics | None = None,
     ) -> None:
         if cache_ttl_seconds < 1:
             raise ValueError(f"cache_ttl_seconds must be at least 1, got {cache_ttl_seconds}")
@@ -393,6 +399,7 @@ class GameStateManager:
         self._prefix = key_prefix
         self._ttl = cache_ttl_seconds
         self._probe_interval = redis_probe_interval
+        self.metrics = metrics if metrics is not None else GameMetrics()
         self._dirty_key = prefixed(key_prefix, "games", "dirty")
         self._cache_state = redis.register_script(CACHE_STATE_LUA)
         self._read_state = redis.register_script(READ_STATE_LUA)
@@ -410,13 +417,16 @@ class GameStateManager:
         settings: Settings,
         redis: RedisClient,
         sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        metrics: GameMetrics | None = None,
     ) -> GameStateManager:
-        """A manager with the key prefix and cache TTL of `settings`."""
+        """A manager with the key prefix and cache TTL of `settings`, reporting to `metrics`."""
         return cls(
             redis,
             sessionmaker,
             key_prefix=settings.redis_key_prefix,
             cache_ttl_seconds=settings.game_cache_ttl_seconds,
+            metrics=metrics,
         )
 
     def game_key(self, game_id: UUID) -> str:
@@ -435,6 +445,7 @@ class GameStateManager:
         self._redis_retry_at = now + self._probe_interval
         if self._redis_down_since is None:
             self._redis_down_since = now
+            self.metrics.redis_outage()
             logger.warning(
                 "Redis failed during %s (%s: %s); using PostgreSQL until it answers again",
                 operation,
@@ -446,6 +457,7 @@ class GameStateManager:
 
     def _redis_ok(self) -> None:
         if self._redis_down_since is not None:
+            self.metrics.redis_recovered()
             logger.warning(
                 "Redis answers again after %.1f s",
                 time.monotonic() - self._redis_down_since,
@@ -603,6 +615,7 @@ class GameStateManager:
 
     # -- the fast path ------------------------------------------------------------------
 
+    @instrumented("save")
     async def save_to_cache(self, state: GameState) -> SaveOutcome:
         """Cache `state` after an accepted action; Redis only, unless Redis is down.
 
@@ -690,6 +703,7 @@ class GameStateManager:
         )
         raise DivergedStateError(game_id, version, stored_version)
 
+    @instrumented("load")
     async def load_state(self, game_id: UUID | str) -> GameState | None:
         """The latest state of a game: from Redis, else from PostgreSQL (then re-cached).
 
@@ -885,6 +899,7 @@ class GameStateManager:
             self._diverged(state.game_id, state.version, held.version)
         return True
 
+    @instrumented("persist")
     async def persist_to_db(self, state: GameState) -> PersistOutcome:
         """Write `state` to PostgreSQL at a turn boundary; harmless to repeat.
 
@@ -1074,6 +1089,7 @@ class GameStateManager:
 
     # -- start-up, shutdown and health --------------------------------------------------
 
+    @instrumented("recover")
     async def recover_active_games(
         self,
         *,
@@ -1122,6 +1138,12 @@ class GameStateManager:
             summary.unchanged,
             len(summary.failed),
         )
+        self.metrics.recovered(
+            recovered=summary.recovered,
+            skipped_newer=summary.skipped_newer,
+            unchanged=summary.unchanged,
+            failed=len(summary.failed),
+        )
         return summary
 
     async def _recover_batch(
@@ -1167,6 +1189,7 @@ class GameStateManager:
                 return f"invalid game state: {_validation_summary(exc)}"
         return None
 
+    @instrumented("flush")
     async def flush_dirty(
         self,
         *,
@@ -1228,7 +1251,8 @@ class GameStateManager:
             summary.failed.append(GameFailure(member, str(exc)))
             logger.error("game %s: not flushed: %s", member, exc)
             return
-        except DivergedStateError:
+        except DivergedStateError as exc:
+            self.metrics.refused(exc.refusal_reason)
             await self._refresh_after_flush(state)
             summary.diverged += 1
             return

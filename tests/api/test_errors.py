@@ -184,6 +184,7 @@ async def test_openapi_documents_every_route_and_the_problem_shape(api: httpx.As
     assert set(operations) == {
         ("/health", "get"),
         ("/ready", "get"),
+        ("/metrics", "get"),
         ("/api/v1/sets", "get"),
         ("/api/v1/sets/{set_id}", "get"),
         ("/api/v1/cards", "get"),
@@ -195,9 +196,12 @@ async def test_openapi_documents_every_route_and_the_problem_shape(api: httpx.As
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for (path, _), operation in operations.items():
         for status, documented in operation["responses"].items():
-            if status.startswith("2") or (path, status) == ("/ready", "503"):
+            if status.startswith("2"):
                 continue
-            assert documented["content"] == {PROBLEM: {"schema": problem_ref}}, (path, status)
+            expected = problem_ref
+            if (path, status) == ("/ready", "503"):
+                expected = {"$ref": "#/components/schemas/NotReadyProblem"}
+            assert documented["content"] == {PROBLEM: {"schema": expected}}, (path, status)
     card_params = {p["name"] for p in operations[("/api/v1/cards", "get")]["parameters"]}
     assert card_params == {
         "card_type",
@@ -212,7 +216,13 @@ async def test_openapi_documents_every_route_and_the_problem_shape(api: httpx.As
         "limit",
         "offset",
     }
-    assert set(operations[("/api/v1/cards", "get")]["responses"]) >= {"200", "422", "500", "503"}
-    ready = operations[("/ready", "get")]["responses"]["503"]["content"]["application/json"]
-    assert ready["schema"] == {"$ref": "#/components/schemas/Readiness"}
-    assert (await api.get("/docs")).status_code == 200
+    search_responses = operations[("/api/v1/cards", "get")]["responses"]
+    assert set(search_responses) >= {"200", "422", "500", "503"}
+    assert "hp_min greater than hp_max" in search_responses["422"]["description"]
+    not_ready = schema["components"]["schemas"]["NotReadyProblem"]
+    assert {"$ref": "#/components/schemas/ReadyChecks"} in not_ready["properties"]["checks"][
+        "anyOf"
+    ]
+    assert "checks" not in not_ready.get("required", [])
+    metrics_content = operations[("/metrics", "get")]["responses"]["200"]["content"]
+    assert set(metrics_content) == {"text/plain"}

@@ -62,6 +62,13 @@ def catalog(api_app: FastAPI) -> CardService:
     return services_of(api_app).cards
 
 
+@pytest.fixture(scope="session")
+def search_responses(api_app: FastAPI) -> dict[str, Any]:
+    """What the OpenAPI schema promises the search answers, by status."""
+    responses: dict[str, Any] = api_app.openapi()["paths"]["/api/v1/cards"]["get"]["responses"]
+    return responses
+
+
 def assert_problem(response: httpx.Response) -> dict[str, Any]:
     assert response.headers["content-type"] == PROBLEM, response.text
     body: dict[str, Any] = response.json()
@@ -74,10 +81,15 @@ def assert_problem(response: httpx.Response) -> dict[str, Any]:
 @FUZZ
 @given(params=query_params)
 async def test_card_search_never_fails_and_matches_the_oracle(
-    api: httpx.AsyncClient, catalog: CardService, params: dict[str, str]
+    api: httpx.AsyncClient,
+    catalog: CardService,
+    search_responses: dict[str, Any],
+    params: dict[str, str],
 ) -> None:
     response = await api.get("/api/v1/cards", params=params)
     assert response.status_code in (200, 422), response.text
+    documented = search_responses[str(response.status_code)]["content"]
+    assert response.headers["content-type"] in documented, (response.status_code, documented)
     if response.status_code == 422:
         body = assert_problem(response)
         assert body["errors"]

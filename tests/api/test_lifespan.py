@@ -278,8 +278,13 @@ async def test_ready_reports_a_database_behind_head_then_gone(
         await set_revision(url, "0000deadbeef")
         response = await client.get("/ready")
         assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
         body = response.json()
-        assert body["status"] == "not_ready"
+        assert body["type"] == "urn:mantimon:problem:not-ready"
+        assert body["title"] == "Service not ready"
+        assert body["status"] == 503
+        assert body["instance"] == "/ready"
+        assert body["detail"] == "database: the database is not at the latest migration"
         assert body["checks"]["database"] == {
             "ok": False,
             "error": "the database is not at the latest migration",
@@ -323,6 +328,9 @@ async def test_ready_reports_redis_down_and_shutdown_survives_it(
                 assert "ConnectionError" in checks["redis"]["error"]
                 assert checks["games"]["ok"] is False
                 assert checks["games"]["dirty_games"] is None
+                detail = response.json()["detail"]
+                assert detail.startswith("redis: ConnectionError"), detail
+                assert "; games: " in detail
         assert "shutdown: games with unpersisted changes stay in Redis" in caplog.text
         assert "shutdown: flush dirty games: failed" in caplog.text
         assert re.search(r"shutdown: stopped in \d+\.\d\d s", caplog.text)

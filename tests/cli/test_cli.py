@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import typer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner, Result
@@ -18,10 +20,12 @@ from app.cli import cli
 from app.config import PROJECT_ROOT
 from app.core.game_state_factory import build_game_state
 from app.db import migrate
+from app.db.embedded_servers import STATE_FILE
 from app.db.redis import build_redis
 from app.db.session import build_sessionmaker, session_scope
 from app.services.game_state_manager import GameStateManager
 from tests.db.factories import new_user
+from tests.harness.embedded import postmaster_pids
 from tests.harness.postgres import temporary_database
 from tests.harness.redis import delete_keys_under, redis_test_settings
 
@@ -93,6 +97,54 @@ def test_help_on_every_level(path: list[str]) -> None:
     result = invoke(*path, "--help")
     assert result.exit_code == 0
     assert "Usage: mantimon" in result.output
+    assert "<bool>" not in result.output
+    assert "╭" not in result.output
+    assert re.search(r"^  --help\s+Show this message and exit\.$", result.output, re.MULTILINE)
+
+
+def test_flags_are_listed_without_a_value() -> None:
+    result = invoke("cards", "search", "--help")
+    assert re.search(r"^  --json\s+Print the page as JSON\.$", result.output, re.MULTILINE)
+    assert re.search(r"^  --hp-min <int>$", result.output, re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["cards", "search", "--hp-min", "abc"],
+            "error: Invalid value for '--hp-min': Input should be a valid integer, unable to "
+            "parse string as an integer (see 'mantimon cards search --help')",
+        ),
+        (["cards", "search", "--colour", "red"], "error: No such option: --colour"),
+        (["cards", "shw"], "error: No such command 'shw'. Did you mean 'show'? (see 'mantimon"),
+        (
+            ["cards", "show"],
+            "error: Missing argument 'card_id'. (see 'mantimon cards show --help')",
+        ),
+    ],
+)
+def test_a_usage_error_is_one_error_line_and_exit_code_2(args: list[str], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1
+    assert "Usage:" not in result.stderr
+
+
+def test_a_group_without_a_command_prints_its_help() -> None:
+    result = invoke("cards")
+    assert result.exit_code == 2
+    assert "Usage: mantimon cards [OPTIONS] COMMAND [ARGS]..." in result.output
+    assert "search" in result.output
+    assert "error:" not in result.output
+
+
+def test_called_as_code_the_group_returns_instead_of_exiting() -> None:
+    command = typer.main.get_command(cli)
+    assert command.main(["cards", "show", "nope-999"], standalone_mode=False) == 1
+    assert command.main(["cards", "validate"], standalone_mode=False) is None
 
 
 def test_cards_validate_reports_the_catalog() -> None:
@@ -256,13 +308,53 @@ async def test_games_commands(
     assert "not-a-uuid" in not_an_id.stderr
 
 
+def test_postgres_only_commands_on_embedded_servers_start_no_redis(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("ENVIRONMENT", "dev")
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    for args in (("db", "upgrade"), ("db", "current"), ("games", "list")):
+        result = invoke(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "PostgreSQL (embedded)" in result.stderr
+        assert "Redis" not in result.stderr
+    assert not (data_dir / "redis").exists()
+    assert postmaster_pids(data_dir) == [], "a command left the server it started running"
+    assert json.loads((data_dir / STATE_FILE).read_text()) == {}
+
+
+def test_postgres_only_commands_never_touch_redis(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`db` commands and `games list` read PostgreSQL only, so a Redis that is down is no error."""
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:9/0")
+    monkeypatch.setenv("REDIS_RETRY_ATTEMPTS", "0")
+    assert invoke("db", "upgrade").exit_code == 0
+    for args in (("db", "current"), ("db", "check"), ("games", "list")):
+        result = invoke(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "Redis" not in result.output
+
+
 @pytest.mark.parametrize(
-    ("variable", "value", "expected"),
+    ("variable", "value", "command", "expected"),
     [
-        ("DATABASE_URL", "mysql://u@h/db", "error: invalid settings: DATABASE_URL: expected"),
-        ("ENVIRONMENT", "production", "error: invalid settings: ENVIRONMENT:"),
-        ("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/x", "error: cannot reach PostgreSQL"),
-        ("REDIS_URL", "redis://127.0.0.1:9/0", "error: cannot reach Redis at redis://127.0.0.1:9"),
+        ("DATABASE_URL", "mysql://u@h/db", "db", "error: invalid settings: DATABASE_URL: expected"),
+        ("ENVIRONMENT", "production", "db", "error: invalid settings: ENVIRONMENT:"),
+        (
+            "DATABASE_URL",
+            "postgresql://nobody@127.0.0.1:9/x",
+            "db",
+            "error: cannot reach PostgreSQL",
+        ),
+        (
+            "REDIS_URL",
+            "redis://127.0.0.1:9/0",
+            "games",
+            "error: cannot reach Redis at redis://127.0.0.1:9",
+        ),
     ],
 )
 def test_user_mistakes_end_in_one_line(
@@ -270,11 +362,12 @@ def test_user_mistakes_end_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
     variable: str,
     value: str,
+    command: str,
     expected: str,
 ) -> None:
     monkeypatch.setenv(variable, value)
     monkeypatch.setenv("REDIS_RETRY_ATTEMPTS", "0")
-    result = invoke("db", "current")
+    result = invoke("db", "current") if command == "db" else invoke("games", "flush")
     assert result.exit_code == 1
     assert result.stderr.startswith(expected)
     assert len(result.stderr.strip().splitlines()) == 1

@@ -62,3 +62,18 @@ def test_without_a_database_url_it_says_which_setting_is_missing() -> None:
     result = alembic(None, "current")
     assert result.returncode != 0
     assert "DATABASE_URL: not set" in result.stderr
+
+
+def test_a_url_given_with_x_is_used_without_database_url(empty_database: str) -> None:
+    plain = empty_database.replace("postgresql+asyncpg://", "postgresql://", 1)
+    upgraded = alembic(None, "-x", f"url={plain}", "upgrade", "head")
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = alembic(None, "-x", f"url={empty_database}", "current")
+    assert current.returncode == 0, current.stderr
+    assert "001 (head)" in current.stdout
+
+
+def test_x_url_wins_over_database_url_and_a_bad_one_is_named() -> None:
+    result = alembic("postgresql://nobody@127.0.0.1:9/none", "-x", "url=mysql://x/y", "current")
+    assert result.returncode != 0
+    assert "-x url: expected a postgresql:// URL, got scheme 'mysql'" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -78,3 +79,19 @@ async def test_drift_is_detected_when_the_schema_differs(empty_engine: AsyncEngi
 async def test_the_suite_database_is_at_head(engine: AsyncEngine) -> None:
     assert await migrate.is_at_head(engine)
     assert await migrate.schema_drift(engine) == []
+
+
+async def test_reading_the_revision_logs_nothing_but_migrating_still_does(
+    empty_engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="alembic"):
+        await migrate.upgrade(empty_engine)
+    migrated = [r.getMessage() for r in caplog.records if r.name.startswith("alembic")]
+    assert any(m.startswith("Context impl PostgresqlImpl") for m in migrated), migrated
+    assert any(m.startswith("Running upgrade  -> 001") for m in migrated), migrated
+
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="alembic"):
+        for _ in range(3):  # what every GET /ready does
+            assert await migrate.current_revision(empty_engine) == migrate.head_revision()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("alembic")] == []

@@ -372,6 +372,43 @@ def test_combined_filters_are_anded(catalog: CardService, filters: dict[str, Any
     assert search_ids(catalog, **filters) == expected
 
 
+# Each filter narrows the cards before the hp range is checked card by card, a code
+# path the hp range alone (its own index) never takes.
+FILTERS_BESIDE_AN_HP_RANGE: list[dict[str, Any]] = [
+    {"element": EnergyType.FIRE},
+    {"stage": Stage.STAGE_1},
+    {"set_id": "mv2"},
+    {"rarity": Rarity.COMMON},
+    {"card_type": CardType.CREATURE},
+    {"name_contains": "o"},
+]
+
+
+@pytest.mark.parametrize(
+    "other", FILTERS_BESIDE_AN_HP_RANGE, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items())
+)
+def test_an_hp_range_beside_another_filter_includes_both_ends(
+    catalog: CardService, other: dict[str, Any]
+) -> None:
+    creatures = [
+        card
+        for card in catalog.get_cards(linear(catalog, CardSearchFilters(**other))).values()
+        if isinstance(card, CreatureCard)
+    ]
+    hps = sorted({card.hp for card in creatures})
+    assert len(hps) >= 4, "pick a filter whose creatures have varied hp"
+    low, high = hps[1], hps[-2]
+    found = search_ids(catalog, **other, hp_min=low, hp_max=high)
+    assert found == linear(catalog, CardSearchFilters(**other, hp_min=low, hp_max=high))
+    found_hps = {
+        card.hp for card in catalog.get_cards(found).values() if isinstance(card, CreatureCard)
+    }
+    assert low in found_hps
+    assert high in found_hps
+    assert hps[0] not in found_hps
+    assert hps[-1] not in found_hps
+
+
 def test_contradictory_filters_find_nothing(catalog: CardService) -> None:
     assert search_ids(catalog, card_type=CardType.TRAINER, stage=Stage.BASIC) == []
     assert search_ids(catalog, card_type=CardType.ENERGY, hp_min=10) == []

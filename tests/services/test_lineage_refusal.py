@@ -62,6 +62,16 @@ async def assert_holds(
     return stored
 
 
+def refusals(manager: GameStateManager, reason: str) -> float:
+    """How many writes the manager's metrics counted as refused for `reason`."""
+    return sum(
+        sample.value
+        for metric in manager.metrics.refusals.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total") and sample.labels.get("reason") == reason
+    )
+
+
 @pytest.fixture
 async def dead_redis() -> AsyncIterator[RedisClient]:
     client = build_redis(
@@ -85,6 +95,8 @@ async def test_persist_refuses_a_newer_state_that_lacks_the_stored_turn(
     assert branch.version == v13.version + 1
     with pytest.raises(DivergedStateError) as caught:
         await manager.persist_to_db(branch)
+    assert refusals(manager, "diverged") == 1
+    assert refusals(manager, "stale") == 0
     message = str(caught.value)
     assert str(base.game_id) in message
     assert f"version {branch.version}" in message
@@ -166,6 +178,7 @@ async def test_flush_replaces_a_diverged_dirty_copy_and_keeps_postgres(
     await manager.save_to_cache(branch)  # this one trusts its own copy and plays on
     summary = await manager.flush_dirty()
     assert (summary.diverged, summary.persisted, summary.total) == (1, 0, 1)
+    assert refusals(manager, "diverged") == 1
     await assert_holds(sessionmaker, v13)
     assert await cached_version(redis_client, manager, base.game_id) == v13.version
     assert str(base.game_id) not in await dirty_ids(redis_client, manager)

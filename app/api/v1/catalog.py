@@ -62,7 +62,15 @@ async def get_set(
 @router.get(
     "/cards",
     summary="Search the cards",
-    responses=problem_responses(HTTPStatus.UNPROCESSABLE_ENTITY),
+    responses=problem_responses(
+        described={
+            HTTPStatus.UNPROCESSABLE_ENTITY: (
+                "A filter is invalid: a value of the wrong type or out of range, an unknown "
+                "query parameter, a set_id naming no set, or hp_min greater than hp_max; "
+                "``errors`` names each one."
+            ),
+        },
+    ),
 )
 async def search_cards(cards: CardsDep, filters: Annotated[CardSearchFilters, Query()]) -> CardList:
     """Cards matching every filter given, ordered by set then collector number.

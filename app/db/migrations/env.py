@@ -3,7 +3,9 @@
 Migrations run on asyncpg, the driver the service uses, so there is one
 PostgreSQL driver to install and configure. Code that is already inside an
 event loop (the service's lifespan, the tests) hands a connection in through
-``config.attributes["connection"]``; the ``alembic`` command line opens its own.
+``config.attributes["connection"]``; the ``alembic`` command line opens its own,
+on ``-x url=...`` if given, else ``sqlalchemy.url`` from the ini file, else the
+settings' ``DATABASE_URL`` (any PostgreSQL scheme; asyncpg is always used).
 """
 
 import asyncio
@@ -12,7 +14,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.config import get_settings
+from app.config import get_settings, to_asyncpg_url
 from app.db.models import Base
 
 config = context.config
@@ -32,10 +34,14 @@ def _configure(connection: Connection) -> None:
 
 
 def _database_url() -> str:
-    url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    given = context.get_x_argument(as_dictionary=True).get("url")
+    url = given or config.get_main_option("sqlalchemy.url") or get_settings().database_url
     if not url:
         raise SystemExit("DATABASE_URL: not set; export it or pass -x url=... to alembic")
-    return url
+    try:
+        return to_asyncpg_url(url)
+    except ValueError as exc:
+        raise SystemExit(f"-x url: {exc}" if given else f"database URL: {exc}") from None
 
 
 async def _run_online() -> None:
