@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
+from collections.abc import Sequence
 from typing import Final
+from uuid import UUID
 
 from app.core.game_state import ActionRecord, GameState
 
@@ -64,6 +67,16 @@ def _action_bytes(action: ActionRecord) -> bytes:
     ).encode()
 
 
+def _extend(chain: bytes, actions: Sequence[ActionRecord]) -> bytes:
+    """`chain` followed by the digests of `actions`, in order."""
+    digest = chain[-DIGEST_SIZE:]
+    parts = [chain]
+    for action in actions:
+        digest = _hash(digest + _action_bytes(action))
+        parts.append(digest)
+    return b"".join(parts)
+
+
 def lineage_chain(state: GameState, upto: int | None = None) -> bytes:
     """The digests ``d0 .. dN`` of `state`, concatenated (``DIGEST_SIZE`` bytes each).
 
@@ -79,12 +92,53 @@ def lineage_chain(state: GameState, upto: int | None = None) -> bytes:
             f"game {state.game_id}: no lineage at version {last}; "
             f"the state holds versions 0 to {len(state.action_log)}"
         )
-    digest = _hash(state.game_id.bytes)
-    parts = [digest]
-    for action in state.action_log[:last]:
-        digest = _hash(digest + _action_bytes(action))
-        parts.append(digest)
-    return b"".join(parts)
+    return _extend(_hash(state.game_id.bytes), state.action_log[:last])
+
+
+class LineageCache:
+    """Chains of recently persisted games, extended instead of computed again.
+
+    A game server appends actions to one `GameState` in place, so the records in
+    its next persist are the same objects as in the last one: the cache checks
+    that by identity (cheap) and hashes only the actions recorded since. A state
+    whose records are other objects (read from a store, copied) is hashed in
+    full. This relies on recorded actions never being changed in place
+    (`GameState.record_action` appends; nothing edits history). Bounded: past
+    `max_games` games the cache is emptied, which costs one full hash per game.
+    """
+
+    def __init__(self, *, max_games: int = 10_000) -> None:
+        if max_games < 1:
+            raise ValueError(f"max_games must be at least 1, got {max_games}")
+        self._max_games = max_games
+        self._entries: dict[UUID, tuple[list[ActionRecord], bytes]] = {}
+
+    def chain(self, state: GameState) -> bytes:
+        """`lineage_chain(state)`, reusing what was hashed for an earlier state of the game."""
+        log = state.action_log
+        entry = self._entries.get(state.game_id)
+        if entry is not None:
+            seen, chain = entry
+            if len(seen) <= len(log) and all(map(operator.is_, seen, log)):
+                if len(seen) < len(log):
+                    chain = _extend(chain, log[len(seen) :])
+                    self._remember(state.game_id, log, chain)
+                return chain
+        chain = lineage_chain(state)
+        self._remember(state.game_id, log, chain)
+        return chain
+
+    def forget(self, game_id: UUID) -> None:
+        """Drop a game that has ended or been deleted."""
+        self._entries.pop(game_id, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _remember(self, game_id: UUID, log: list[ActionRecord], chain: bytes) -> None:
+        if game_id not in self._entries and len(self._entries) >= self._max_games:
+            self._entries.clear()
+        self._entries[game_id] = (list(log), chain)
 
 
 def digest_at(chain: bytes, version: int) -> bytes | None:

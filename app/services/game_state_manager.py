@@ -87,7 +87,7 @@ from app.db.redis import RedisClient, prefixed
 from app.db.session import session_scope
 from app.errors import MantimonError
 from app.observability.metrics import GameMetrics, instrumented
-from app.services.game_lineage import descends_from, head_digest, lineage_chain
+from app.services.game_lineage import LineageCache, descends_from, head_digest, lineage_chain
 from app.services.game_store_statements import (
     CACHE_MOVED,
     CACHE_REFUSED,
@@ -405,6 +405,7 @@ class GameStateManager:
         self._read_state = redis.register_script(READ_STATE_LUA)
         self._clear_dirty = redis.register_script(CLEAR_DIRTY_LUA)
         self._epoch = RedisEpoch()
+        self._lineage = LineageCache()
         self._redis_down_since: float | None = None
         self._redis_retry_at = 0.0
         # Games whose Redis entry went stale while Redis was down: the (version, JSON) to
@@ -831,7 +832,7 @@ class GameStateManager:
             GamePersistRefusedError, GameStoreUnavailableError: as for `persist_to_db`.
         """
         first, second = state.players
-        chain = lineage_chain(state)
+        chain = self._lineage.chain(state)
         params = {
             "id": state.game_id,
             "game_type": state.game_type.value,
@@ -939,6 +940,7 @@ class GameStateManager:
     async def _forget_cached(self, game_id: UUID) -> None:
         """Drop the game from Redis now, or as soon as Redis answers again."""
         self._epoch.distrust(game_id)
+        self._lineage.forget(game_id)
         if await self._redis_ready():
             try:
                 await self._drop_cached(game_id)
@@ -963,6 +965,7 @@ class GameStateManager:
         """
         gid = parse_uuid(game_id)
         self._epoch.distrust(gid)
+        self._lineage.forget(gid)
         try:
             await self._drop_cached(gid)
         except RedisError as exc:

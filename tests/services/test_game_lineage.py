@@ -14,6 +14,7 @@ from app.core.game_state_factory import build_game_state, play_action
 from app.db.models import ActiveGame
 from app.services.game_lineage import (
     DIGEST_SIZE,
+    LineageCache,
     descends_from,
     digest_at,
     head_digest,
@@ -117,3 +118,34 @@ def test_the_epoch_trusts_games_only_under_the_identity_they_were_checked_on() -
     assert epoch.snapshot(game) == ("b:2", False)
     with pytest.raises(ValueError, match="max_trusted"):
         RedisEpoch(max_trusted=0)
+
+
+def test_the_cache_extends_a_chain_for_the_same_records_and_recomputes_otherwise() -> None:
+    cache = LineageCache(max_games=2)
+    state = build_game_state(turn_number=3, seed=7)
+    assert cache.chain(state) == lineage_chain(state)
+    rng = random.Random(1)
+    for _ in range(3):
+        play_action(state, rng, at=state.last_action_at + timedelta(seconds=5))
+    assert cache.chain(state) == lineage_chain(state)  # extended: same record objects
+    assert cache.chain(state) == lineage_chain(state)  # unchanged
+    # Other objects (a copy, a branch, a shorter log) are hashed in full.
+    copied = GameState.model_validate_json(state.model_dump_json())
+    copied.action_log[-1].params = {"edited": True}
+    assert cache.chain(copied) == lineage_chain(copied) != lineage_chain(state)
+    older = state.model_copy(update={"action_log": state.action_log[:1], "version": 1})
+    assert cache.chain(older) == lineage_chain(state, upto=1)
+
+
+def test_the_cache_is_bounded_and_forgets_games() -> None:
+    cache = LineageCache(max_games=2)
+    states = [build_game_state(turn_number=1, seed=n) for n in range(3)]
+    for state in states[:2]:
+        cache.chain(state)
+    assert len(cache) == 2
+    cache.chain(states[2])  # over the bound: emptied, then the newcomer kept
+    assert len(cache) == 1
+    cache.forget(states[2].game_id)
+    assert len(cache) == 0
+    with pytest.raises(ValueError, match="max_games"):
+        LineageCache(max_games=0)
