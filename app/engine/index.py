@@ -19,8 +19,9 @@ from app.core.cards import (
     EnergyType,
     Stage,
     TrainerCard,
+    TrainerSubtype,
 )
-from app.core.effects import Modifier, TriggerKind
+from app.core.effects import EvolveFromHand, Modifier, TriggerKind
 from app.engine.errors import EngineError
 
 Unit = frozenset[EnergyType]
@@ -42,8 +43,14 @@ class CardIndex:
     basics: frozenset[str]
     modifiers: dict[str, tuple[Modifier, ...]]
     """Printed passive modifiers by definition id (only cards that have some)."""
+    modifier_kinds: frozenset[str]
+    """Every modifier kind printed somewhere in the catalog (a kind not here never applies
+    unless a lasting effect carries it)."""
     activated: dict[str, tuple[int, ...]]
     """Indexes of activated abilities (creatures) or activated triggers (stadiums), by id."""
+    free_trainers: frozenset[str]
+    """Items and supporters with no play condition (no ``requires``, no evolve-from-hand
+    step): playable whenever the turn's supporter limit allows, without asking the executor."""
 
     def creature(self, definition_id: str) -> CreatureCard:
         """The creature definition, or `EngineError` when the id is not a creature."""
@@ -80,6 +87,14 @@ def _activated(card: CardDefinition) -> tuple[int, ...]:
     return ()
 
 
+def _free_trainer(card: TrainerCard) -> bool:
+    return (
+        card.trainer_subtype in (TrainerSubtype.ITEM, TrainerSubtype.SUPPORTER)
+        and not card.requires
+        and not any(isinstance(step, EvolveFromHand) for step in card.effects)
+    )
+
+
 def build_index(cards: Mapping[str, CardDefinition]) -> CardIndex:
     """Compute the lookups of one catalog (pure; O(catalog))."""
     creatures: dict[str, CreatureCard] = {}
@@ -97,6 +112,9 @@ def build_index(cards: Mapping[str, CardDefinition]) -> CardIndex:
             energies[card_id] = card
             if card.energy_kind is EnergyKind.BASIC:
                 basic_energy.setdefault(card.energy_type, card_id)
+    modifiers = {
+        card_id: found for card_id, card in cards.items() if (found := card_modifiers(card))
+    }
     return CardIndex(
         cards=cards,
         creatures=creatures,
@@ -108,9 +126,9 @@ def build_index(cards: Mapping[str, CardDefinition]) -> CardIndex:
         activated={
             card_id: indexes for card_id, card in cards.items() if (indexes := _activated(card))
         },
-        modifiers={
-            card_id: found for card_id, card in cards.items() if (found := card_modifiers(card))
-        },
+        free_trainers=frozenset(i for i, c in trainers.items() if _free_trainer(c)),
+        modifiers=modifiers,
+        modifier_kinds=frozenset(m.kind for group in modifiers.values() for m in group),
     )
 
 

@@ -80,6 +80,14 @@ def _setup_candidates(state: GameState, seat: PlayerIndex) -> Iterator[Action]:
 
 _END_TURN = Action(ActionKind.END_TURN)
 _ATTACKS = tuple(Action(ActionKind.ATTACK, index=i) for i in range(8))
+# Enum members bound once: reading ``Enum.MEMBER`` goes through the enum metaclass
+# (several times slower than a global read) and these run per hand card per decision.
+_BASIC = Stage.BASIC
+_TOOL, _STADIUM, _SUPPORTER = TrainerSubtype.TOOL, TrainerSubtype.STADIUM, TrainerSubtype.SUPPORTER
+_PLAY_CREATURE, _EVOLVE = ActionKind.PLAY_CREATURE, ActionKind.EVOLVE
+_ATTACH_ENERGY, _PLAY_TRAINER = ActionKind.ATTACH_ENERGY, ActionKind.PLAY_TRAINER
+_USE_ABILITY, _RETREAT = ActionKind.USE_ABILITY, ActionKind.RETREAT
+_ENERGY_ZONE = EnergySource.ENERGY_ZONE
 
 
 def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
@@ -103,12 +111,15 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
         not (first_turn and not first_rules.can_attach_energy)
         and player.energy_attached_this_turn < rules.energy.attachments_per_turn
     )
-    zone = rules.energy.source is EnergySource.ENERGY_ZONE
+    zone = rules.energy.source is _ENERGY_ZONE
     executor = hooks.executor()
     supporter_ok = player.supporters_played_this_turn < rules.turn.supporters_per_turn and not (
         first_turn and not first_rules.can_play_supporter
     )
     creature_defs = index.creatures
+    energy_defs = index.energies
+    trainer_defs = index.trainers
+    free_trainers = index.free_trainers
     actions: list[Action] = []
     add = actions.append
     seen: set[str] = set()
@@ -121,9 +132,9 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
         card_id = card.instance_id
         creature = creature_defs.get(definition_id)
         if creature is not None:
-            if creature.stage is Stage.BASIC:
+            if creature.stage is _BASIC:
                 if bench_room:
-                    add(Action(ActionKind.PLAY_CREATURE, card=card_id))
+                    add(Action(_PLAY_CREATURE, card=card_id))
             elif can_evolve:
                 wanted = creature.evolves_from
                 if names_in_play is None:
@@ -134,49 +145,42 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
                     if creature_defs[target.definition_id].name == wanted and not (
                         fresh_blocked and target.turn_played == turn_number
                     ):
-                        add(Action(ActionKind.EVOLVE, card=card_id, target=target.instance_id))
+                        add(Action(_EVOLVE, card=card_id, target=target.instance_id))
             continue
-        energy = index.energies.get(definition_id)
+        energy = energy_defs.get(definition_id)
         if energy is not None:
             if energy_ok and not zone:
                 requirement = energy.attach_requirement
                 for target in creatures:
                     if requirement is None or matches(state, index, target, requirement):
-                        add(
-                            Action(
-                                ActionKind.ATTACH_ENERGY, card=card_id, target=target.instance_id
-                            )
-                        )
+                        add(Action(_ATTACH_ENERGY, card=card_id, target=target.instance_id))
             continue
-        subtype = index.trainers[definition_id].trainer_subtype
-        if subtype is TrainerSubtype.TOOL:
+        subtype = trainer_defs[definition_id].trainer_subtype
+        if subtype is _TOOL:
             for target in creatures:
                 if target.attached_tool is None:
-                    add(Action(ActionKind.PLAY_TRAINER, card=card_id, target=target.instance_id))
-        elif subtype is TrainerSubtype.STADIUM or (
-            executor is not None and (subtype is not TrainerSubtype.SUPPORTER or supporter_ok)
+                    add(Action(_PLAY_TRAINER, card=card_id, target=target.instance_id))
+        elif subtype is _STADIUM or (
+            executor is not None and (subtype is not _SUPPORTER or supporter_ok)
         ):
-            action = Action(ActionKind.PLAY_TRAINER, card=card_id)
-            if check_play_trainer(ctx, seat, action) is None:
+            action = Action(_PLAY_TRAINER, card=card_id)
+            # The limits checked above are all an unconditional item or supporter needs.
+            if definition_id in free_trainers or check_play_trainer(ctx, seat, action) is None:
                 add(action)
     if zone and energy_ok and player.zone_current is not None:
         for target in creatures:
-            add(Action(ActionKind.ATTACH_ENERGY, target=target.instance_id))
+            add(Action(_ATTACH_ENERGY, target=target.instance_id))
     if executor is not None:
         activated = index.activated
         for holder in creatures:
             for ability_index in activated.get(holder.definition_id, ()):
-                action = Action(
-                    ActionKind.USE_ABILITY, card=holder.instance_id, index=ability_index
-                )
+                action = Action(_USE_ABILITY, card=holder.instance_id, index=ability_index)
                 if check_use_ability(ctx, seat, action) is None:
                     add(action)
         stadium = state.stadium
         if stadium is not None and not player.stadium_used_this_turn:
             for trigger_index in activated.get(stadium.card.definition_id, ()):
-                action = Action(
-                    ActionKind.USE_ABILITY, card=stadium.card.instance_id, index=trigger_index
-                )
+                action = Action(_USE_ABILITY, card=stadium.card.instance_id, index=trigger_index)
                 if check_use_ability(ctx, seat, action) is None:
                     add(action)
     active = player.active
@@ -190,7 +194,7 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
             energy_ids = query.retreat_choice(index, active, cost)
             if energy_ids is not None:
                 for benched in player.bench:
-                    add(Action(ActionKind.RETREAT, target=benched.instance_id, choice=energy_ids))
+                    add(Action(_RETREAT, target=benched.instance_id, choice=energy_ids))
         if (
             not (first_turn and not first_rules.can_attack)
             and (query.can_attack_with(active) or query.attack_blocked(ctx, seat, active)) is None
