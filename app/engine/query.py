@@ -134,6 +134,11 @@ def retreat_choice(index: CardIndex, creature: CardInstance, cost: int) -> tuple
         return ()
     units = index.units
     held = creature.attached_energy
+    if all(len(units[energy.definition_id]) == 1 for energy in held):
+        # Every card pays one: the newest `cost` cards, none superfluous.
+        if len(held) < cost:
+            return None
+        return tuple(held[i].instance_id for i in range(len(held) - 1, len(held) - 1 - cost, -1))
     order = sorted(range(len(held)), key=lambda i: (len(units[held[i].definition_id]), -i))
     chosen: list[tuple[str, int]] = []
     paid = 0
