@@ -39,3 +39,29 @@ class StarterDeck(BaseModel):
     def energy_total(self) -> int:
         """Number of cards in the energy deck."""
         return sum(self.energy_cards.values())
+
+
+class DeckList(BaseModel):
+    """The cards one player brings to one game, in the shape the engine deals from.
+
+    ``main`` is the main deck and ``energy`` the energy deck (energy-deck rules),
+    both definition id -> copies; under energy-zone rules ``zone_types`` lists the
+    types the zone generates (None: the types of the basic energy in ``energy``).
+    `app.engine.decks.adapt_deck` turns any deck into one a preset accepts.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    main: CardCounts
+    energy: CardCounts = Field(default_factory=dict)
+    zone_types: list[EnergyType] | None = None
+
+    @classmethod
+    def from_starter(cls, deck: StarterDeck) -> DeckList:
+        """A starter deck as it is stored (mantimon format: main deck plus energy deck)."""
+        return cls(main=dict(deck.cards), energy=dict(deck.energy_cards))
+
+    @property
+    def main_total(self) -> int:
+        """Cards in the main deck."""
+        return sum(self.main.values())

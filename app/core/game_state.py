@@ -30,11 +30,17 @@ from app.core.cards import EnergyType
 from app.core.enums import EndReason, GameType
 from app.core.rules import RulesConfig
 
-GAME_STATE_SCHEMA_VERSION: Final = 1
-"""Bumped (with a migration of stored states) whenever the JSON shape changes incompatibly."""
+GAME_STATE_SCHEMA_VERSION: Final = 2
+"""Bumped whenever the JSON shape changes incompatibly.
+
+Version 2 added what the rules engine needs (stadium, lasting effects, pending
+choices, per-turn bookkeeping, the first player and the end reason). Stored
+version 1 states are refused with a clear error rather than migrated: they were
+only ever written by tests and fixtures, never by a game the engine played.
+"""
 
 PlayerIndex = Literal[0, 1]
-"""A seat at the table: 0 is the player who went first, 1 the other."""
+"""A seat at the table; ``GameState.first_player`` says which seat went first."""
 
 InstanceId = Annotated[str, Field(min_length=1, max_length=64)]
 """Identifies one physical card within one game; unique across all zones of both players."""
@@ -66,6 +72,82 @@ class TurnPhase(StrEnum):
 
 class _StateModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class ChoiceSource(StrEnum):
+    """What asked for a pending choice, so the engine knows who resumes it."""
+
+    ATTACK = "attack"
+    ABILITY = "ability"
+    TRAINER = "trainer"
+    TRIGGER = "trigger"
+    RULE = "rule"
+    """A rule of the game (promotion after a knockout, discarding to the hand limit)."""
+
+
+class Continuation(_StateModel):
+    """Where to resume once a pending choice is answered; plain JSON so it survives a restart.
+
+    For effect choices the executor owns the meaning of ``step_path`` (indexes into
+    nested step lists) and ``bound`` (values fixed so far: coin results, chosen
+    targets, the attack's running damage); the core engine only stores them.
+    """
+
+    source_kind: ChoiceSource
+    source_card: InstanceId | None = None
+    source_index: int | None = Field(
+        default=None, ge=0, description="Attack or ability index on the source card."
+    )
+    step_path: list[int] = Field(default_factory=list)
+    bound: dict[str, JsonValue] = Field(default_factory=dict)
+    then: str | None = Field(
+        default=None,
+        max_length=64,
+        description="For rule choices: the rule step that follows (e.g. 'checkup').",
+    )
+
+
+class PendingChoice(_StateModel):
+    """A question the game waits on: who answers, what they choose from and how many."""
+
+    player: PlayerIndex
+    kind: str = Field(min_length=1, max_length=64, description="e.g. promote, discard, target.")
+    options: list[str] = Field(description="Ids the player chooses among (instance ids, types).")
+    min_count: int = Field(ge=0)
+    max_count: int = Field(ge=0)
+    prompt: str = Field(default="", max_length=300)
+    revealed: list[str] = Field(
+        default_factory=list,
+        description="Cards the chooser may look at while choosing (e.g. the top of a deck).",
+    )
+    continuation: Continuation
+
+    @model_validator(mode="after")
+    def _counts(self) -> Self:
+        if self.min_count > self.max_count:
+            raise ValueError(f"min_count {self.min_count} exceeds max_count {self.max_count}")
+        if self.min_count > len(self.options):
+            raise ValueError(f"min_count {self.min_count} exceeds the {len(self.options)} options")
+        return self
+
+
+class LastingEffect(_StateModel):
+    """A modifier that outlives the action that created it (e.g. "prevent damage next turn").
+
+    ``modifier`` is the effect vocabulary's modifier as JSON (``kind`` plus its
+    parameters). It applies to the creature ``target`` when set, else to every
+    creature of ``player``. It ends at the end of turn ``expires_after_turn`` (None:
+    no turn limit), and also when ``target`` leaves the active spot if
+    ``until_leaves_active``; leaving play always ends it.
+    """
+
+    modifier: dict[str, JsonValue]
+    player: PlayerIndex = Field(description="The side the effect applies to.")
+    target: InstanceId | None = None
+    source: InstanceId | None = Field(default=None, description="The card that created it.")
+    created_turn: int = Field(ge=0)
+    expires_after_turn: int | None = Field(default=None, ge=0)
+    until_leaves_active: bool = False
 
 
 class AttachedCard(_StateModel):
@@ -104,6 +186,14 @@ class CardInstance(_StateModel):
         return ids
 
 
+class StadiumInPlay(_StateModel):
+    """The one stadium in play, shared by both players; ``owner`` gets it back in their discard."""
+
+    card: CardInstance
+    owner: PlayerIndex
+    turn_played: int = Field(ge=0)
+
+
 class PlayerState(_StateModel):
     """One side of the table: who plays it (a user or an NPC) and every zone they own.
 
@@ -123,11 +213,30 @@ class PlayerState(_StateModel):
     energy_deck: list[CardInstance] = Field(default_factory=list)
     energy_zone: list[EnergyType] = Field(
         default_factory=list,
-        description="Energy types the zone offers this turn (energy-zone rules only).",
+        description="Energy types the deck declared for its zone (energy-zone rules only).",
     )
+    zone_current: EnergyType | None = Field(
+        default=None, description="The energy the zone offers this turn (None: none yet)."
+    )
+    zone_next: EnergyType | None = Field(
+        default=None, description="The energy the zone will offer next turn, shown in advance."
+    )
+    zone_energy_made: int = Field(
+        default=0, ge=0, description="Zone energies created so far; numbers their instance ids."
+    )
+    mulligans: int = Field(default=0, ge=0)
+    setup_done: bool = False
     supporters_played_this_turn: int = Field(default=0, ge=0)
+    stadiums_played_this_turn: int = Field(default=0, ge=0)
+    stadium_used_this_turn: bool = Field(
+        default=False, description="Whether the stadium's once-per-turn effect was used."
+    )
     retreats_this_turn: int = Field(default=0, ge=0)
     energy_attached_this_turn: int = Field(default=0, ge=0)
+    abilities_used_this_turn: list[str] = Field(
+        default_factory=list, description="'instance_id:ability_index' of abilities used."
+    )
+    turns_taken: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _exactly_one_identity(self) -> Self:
@@ -172,7 +281,7 @@ class GameState(_StateModel):
             rules' size, action log out of step with ``version``...).
     """
 
-    schema_version: Literal[1] = GAME_STATE_SCHEMA_VERSION
+    schema_version: Literal[2] = GAME_STATE_SCHEMA_VERSION
     game_id: UUID
     game_type: GameType
     rules: RulesConfig = Field(default_factory=RulesConfig)
@@ -182,17 +291,39 @@ class GameState(_StateModel):
     current_player: PlayerIndex = 0
     phase: TurnPhase = TurnPhase.SETUP
     turn_deadline: AwareDatetime | None = None
+    first_player: PlayerIndex = 0
     winner: PlayerIndex | None = None
+    end_reason: EndReason | None = None
+    stadium: StadiumInPlay | None = None
+    lasting_effects: list[LastingEffect] = Field(default_factory=list)
+    pending_choice: PendingChoice | None = None
     version: int = Field(default=0, ge=0)
     started_at: AwareDatetime
     last_action_at: AwareDatetime
     action_log: list[ActionRecord] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_old_schema(cls, data: object) -> object:
+        if isinstance(data, dict):
+            found = data.get("schema_version", GAME_STATE_SCHEMA_VERSION)
+            if found != GAME_STATE_SCHEMA_VERSION:
+                raise ValueError(
+                    f"schema_version {found!r} is not supported: this version reads game "
+                    f"states of schema_version {GAME_STATE_SCHEMA_VERSION} only (version 1 "
+                    "states predate the rules engine and cannot be resumed)"
+                )
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         problems = [*self._player_problems(), *self._card_problems(), *self._log_problems()]
         if self.winner is not None and self.phase is not TurnPhase.ENDED:
             problems.append(f"winner is set but phase is {self.phase}, not ended")
+        if self.end_reason is not None and self.phase is not TurnPhase.ENDED:
+            problems.append(f"end_reason is set but phase is {self.phase}, not ended")
+        if self.pending_choice is not None and self.phase is TurnPhase.ENDED:
+            problems.append("a choice is pending but the game has ended")
         if self.last_action_at < self.started_at:
             problems.append("last_action_at is earlier than started_at")
         if problems:
@@ -214,6 +345,8 @@ class GameState(_StateModel):
                     f"the rules allow {self.rules.board_bench_size}"
                 )
         ids: list[str] = []
+        if self.stadium is not None:
+            ids.append(self.stadium.card.instance_id)
         for player in self.players:
             for card in player.cards():
                 if card.attached_energy or card.attached_tool or card.evolved_from:

@@ -92,6 +92,13 @@ class EnergyRules(_Rules):
     """
 
     source: EnergySource = EnergySource.ENERGY_DECK
+    energy_deck_draws_per_turn: int = Field(
+        default=1,
+        ge=0,
+        le=3,
+        description="Energy cards drawn from the energy deck into the hand at each draw step "
+        "(energy_deck only; first turn included: the card waits in the hand).",
+    )
     energy_deck_size: int | None = Field(
         default=None, ge=1, le=100, description="Cards in the energy deck; only for energy_deck."
     )
@@ -112,13 +119,42 @@ class EnergyRules(_Rules):
         return data
 
 
+class MulliganMode(StrEnum):
+    """What happens when an opening hand holds no basic creature."""
+
+    REDRAW = "redraw"
+    """Show the hand, shuffle it back and draw again (classic); each redraw is a mulligan."""
+    GUARANTEE_BASIC = "guarantee_basic"
+    """The opening hand always holds a basic: a random basic from the deck replaces a random
+    card of a hand without one (Pocket); no mulligan is counted."""
+
+
 class HandRules(_Rules):
-    """Hand sizes."""
+    """Hand sizes and the opening hand."""
 
     opening_size: int = Field(default=7, ge=1)
     max_size: int | None = Field(
-        default=None, ge=1, description="Cards a hand may hold at end of turn; None: no limit."
+        default=None,
+        ge=1,
+        description="Cards a hand may hold at end of turn (the player discards the excess, "
+        "choosing which); None: no limit.",
     )
+    mulligan_mode: MulliganMode = MulliganMode.GUARANTEE_BASIC
+    mulligan_extra_draw: int = Field(
+        default=0,
+        ge=0,
+        le=3,
+        description="Cards the opponent draws at the end of setup for each mulligan (redraw).",
+    )
+
+
+class TurnLimitOutcome(StrEnum):
+    """How a game cut short by the turn limit is decided."""
+
+    MOST_SCORED = "most_scored"
+    """More points (or more prizes taken) wins; equal scores are a draw."""
+    DRAW = "draw"
+    """Always a draw."""
 
 
 class WinRules(_Rules):
@@ -134,11 +170,21 @@ class WinRules(_Rules):
     points_per_knockout: int = Field(default=1, ge=1)
     points_per_ex_knockout: int = Field(default=2, ge=1)
     prize_count: int | None = Field(default=None, ge=1)
+    prizes_per_knockout: int = Field(default=1, ge=1, description="Prizes taken for a knockout.")
+    prizes_per_ex_knockout: int = Field(
+        default=2, ge=1, description="Prizes taken for knocking out an ex creature."
+    )
     deck_out_loses: bool = Field(
-        default=True, description="A player who must draw from an empty deck loses."
+        default=True,
+        description="A player who must draw at the start of their turn from an empty deck "
+        "loses; when false they just skip the draw.",
     )
     turn_limit: int | None = Field(
         default=30, ge=1, description="Turns (both players) after which the game ends; None: none."
+    )
+    turn_limit_outcome: TurnLimitOutcome = Field(
+        default=TurnLimitOutcome.MOST_SCORED,
+        description="Who wins when the turn limit ends the game.",
     )
 
     @model_validator(mode="before")
@@ -168,6 +214,48 @@ class TurnRules(_Rules):
     retreats_per_turn: int = Field(default=1, ge=0)
 
 
+class EvolutionRules(_Rules):
+    """When a creature may evolve."""
+
+    not_on_turn_played: bool = Field(
+        default=True,
+        description="A creature cannot evolve on the turn it was put into play or evolved.",
+    )
+    not_on_first_turn: bool = Field(
+        default=True, description="Neither player may evolve during their own first turn."
+    )
+
+
+class TrainerRules(_Rules):
+    """Limits on stadiums and tools (supporters are counted in `TurnRules`)."""
+
+    stadiums_per_turn: int = Field(default=1, ge=0)
+    stadium_same_name_blocked: bool = Field(
+        default=True,
+        description="A stadium cannot be played while a stadium of the same name is in play.",
+    )
+    tools_per_creature: int = Field(default=1, ge=1, le=1)
+
+
+class StatusRules(_Rules):
+    """The numbers behind status conditions, applied between turns."""
+
+    poison_damage: int = Field(default=10, ge=0, multiple_of=10)
+    burn_damage: int = Field(default=20, ge=0, multiple_of=10)
+    burn_recover_flip: bool = Field(
+        default=True, description="After burn damage, a coin flip: heads cures the burn."
+    )
+    sleep_wake_flip: bool = Field(
+        default=True, description="Between turns a coin flip: heads wakes the creature."
+    )
+    confusion_self_damage: int = Field(
+        default=0,
+        ge=0,
+        multiple_of=10,
+        description="Damage a confused creature deals itself when the attack flip is tails.",
+    )
+
+
 class CombatRules(_Rules):
     """How weakness and resistance change damage.
 
@@ -185,8 +273,14 @@ class RulesConfig(_Rules):
     """Every setting a game needs, grouped by concern; immutable once built.
 
     The defaults are the ``mantimon`` house rules: a 40-card deck with a separate
-    20-card energy deck, 4 points to win (2 for an ex), no energy attachment on
-    the first turn and a 30-turn limit.
+    20-card energy deck (one energy card drawn into the hand each turn), 4 points
+    to win (2 for an ex), no energy attachment on the first turn, an opening hand
+    that always holds a basic, and a 30-turn limit after which more points wins
+    (equal points: a draw). ``pocket`` differs in data only: 20 cards, an energy
+    zone, 3 points, bench 3, hand limit 10, no deck-out loss, a draw at turn 30,
+    no resistance. ``classic``: 60 cards with energy inside, 6 prizes (2 for an
+    ex), redraw mulligans (the opponent draws 1 each), x2 weakness, 30 confusion
+    self-damage, no turn limit, no attack or supporter on the first turn.
 
     Raises:
         pydantic.ValidationError: on construction or `model_validate`, listing every
@@ -202,6 +296,9 @@ class RulesConfig(_Rules):
     first_turn: FirstTurnRules = Field(default_factory=FirstTurnRules)
     turn: TurnRules = Field(default_factory=TurnRules)
     combat: CombatRules = Field(default_factory=CombatRules)
+    evolution: EvolutionRules = Field(default_factory=EvolutionRules)
+    trainers: TrainerRules = Field(default_factory=TrainerRules)
+    status: StatusRules = Field(default_factory=StatusRules)
 
     @model_validator(mode="after")
     def _refuse_invalid_combinations(self) -> Self:
@@ -261,6 +358,12 @@ def _combination_problems(rules: RulesConfig) -> list[str]:
         if win.points_to_win is not None:
             problems.append("win.points_to_win must be null when win.condition is prizes")
 
+    if win.prizes_per_ex_knockout < win.prizes_per_knockout:
+        problems.append("win.prizes_per_ex_knockout must be at least win.prizes_per_knockout")
+    if hand.mulligan_mode is MulliganMode.GUARANTEE_BASIC and hand.mulligan_extra_draw:
+        problems.append(
+            "hand.mulligan_extra_draw must be 0 when hand.mulligan_mode is guarantee_basic"
+        )
     if hand.opening_size > deck.size:
         problems.append(f"hand.opening_size ({hand.opening_size}) exceeds deck.size ({deck.size})")
     if hand.max_size is not None and hand.max_size < hand.opening_size:
@@ -285,7 +388,12 @@ def _build_presets() -> dict[RulesPreset, RulesConfig]:
             "deck": {"size": 20, "max_copies_per_name": 2},
             "energy": {"source": "energy_zone", "zone_max_types": 3},
             "hand": {"opening_size": 5, "max_size": 10},
-            "win": {"points_to_win": 3, "turn_limit": 30},
+            "win": {
+                "points_to_win": 3,
+                "turn_limit": 30,
+                "deck_out_loses": False,
+                "turn_limit_outcome": "draw",
+            },
             "first_turn": {"can_attach_energy": False, "can_attack": True},
             "combat": {"weakness_mode": "add", "weakness_value": 20, "resistance_enabled": False},
         },
@@ -293,12 +401,18 @@ def _build_presets() -> dict[RulesPreset, RulesConfig]:
             "board_bench_size": 5,
             "deck": {"size": 60, "max_copies_per_name": 4, "basic_energy_exempt": True},
             "energy": {"source": "main_deck"},
-            "hand": {"opening_size": 7, "max_size": None},
+            "hand": {
+                "opening_size": 7,
+                "max_size": None,
+                "mulligan_mode": "redraw",
+                "mulligan_extra_draw": 1,
+            },
             "win": {
                 "condition": "prizes",
                 "prize_count": 6,
                 "turn_limit": None,
             },
+            "status": {"confusion_self_damage": 30},
             "first_turn": {
                 "can_draw": True,
                 "can_attach_energy": True,

@@ -27,6 +27,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
@@ -467,6 +468,7 @@ class CardService:
         self._by_id: dict[str, CardDefinition] = {card.id: card for card in self._cards}
         if len(self._by_id) != len(self._cards):
             raise ValueError("card ids must be unique")
+        self._by_id_view: Mapping[str, CardDefinition] = MappingProxyType(self._by_id)
         self._build_indexes()
 
     @classmethod
@@ -543,6 +545,11 @@ class CardService:
     def sets(self) -> tuple[SetInfo, ...]:
         """The sets in catalog order (the order of ``_index.json``)."""
         return self._sets
+
+    @property
+    def by_id(self) -> Mapping[str, CardDefinition]:
+        """Every card by id, read-only; the same object every time (the engine caches by it)."""
+        return self._by_id_view
 
     def all_cards(self) -> tuple[CardDefinition, ...]:
         """Every card, ordered by set then collector number."""

@@ -149,7 +149,7 @@ def test_winner_clock_and_unknown_fields() -> None:
     _assert_refused(_minimal(last_action_at=earlier), "earlier than started_at")
     _assert_refused(_minimal(surprise=1), "surprise")
     _assert_refused(_minimal(started_at="2025-01-01T12:00:00"), "timezone")
-    _assert_refused(_minimal(schema_version=2), "schema_version")
+    _assert_refused(_minimal(schema_version=1), "schema_version 1 is not supported")
 
 
 def test_card_instance_helpers() -> None:
