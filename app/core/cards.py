@@ -26,42 +26,12 @@ from pydantic import (
     model_validator,
 )
 
-
-class CardType(StrEnum):
-    """The three kinds of card."""
-
-    CREATURE = "creature"
-    TRAINER = "trainer"
-    ENERGY = "energy"
-
-
-class EnergyType(StrEnum):
-    """Energy types; also the element of a creature. Colorless is paid by any energy."""
-
-    GRASS = "grass"
-    FIRE = "fire"
-    WATER = "water"
-    LIGHTNING = "lightning"
-    PSYCHIC = "psychic"
-    FIGHTING = "fighting"
-    DARKNESS = "darkness"
-    METAL = "metal"
-    COLORLESS = "colorless"
-
-
-class Stage(StrEnum):
-    """Evolution stage of a creature; a stage evolves from the stage before it."""
-
-    BASIC = "basic"
-    STAGE_1 = "stage_1"
-    STAGE_2 = "stage_2"
-
-    @property
-    def previous(self) -> Stage | None:
-        """The stage this one evolves from, or None for a basic creature."""
-        order = list(Stage)
-        index = order.index(self)
-        return order[index - 1] if index else None
+from app.core.card_enums import CardType as CardType
+from app.core.card_enums import EnergyKind as EnergyKind
+from app.core.card_enums import EnergyType as EnergyType
+from app.core.card_enums import Stage as Stage
+from app.core.card_enums import StatusCondition as StatusCondition
+from app.core.card_enums import TrainerSubtype as TrainerSubtype
 
 
 class CreatureVariant(StrEnum):
@@ -69,22 +39,6 @@ class CreatureVariant(StrEnum):
 
     NORMAL = "normal"
     EX = "ex"
-
-
-class TrainerSubtype(StrEnum):
-    """How a trainer card is played: items and supporters once, tools attached, stadiums stay."""
-
-    ITEM = "item"
-    SUPPORTER = "supporter"
-    TOOL = "tool"
-    STADIUM = "stadium"
-
-
-class EnergyKind(StrEnum):
-    """Basic energy provides its type and nothing else; special energy has an effect."""
-
-    BASIC = "basic"
-    SPECIAL = "special"
 
 
 class Rarity(StrEnum):
