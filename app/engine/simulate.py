@@ -48,14 +48,6 @@ class GameOutcome:
     actions: int
 
 
-def first_player_of(state: GameState) -> PlayerIndex:
-    """The seat that played turn 1 (the current player while turn 1 runs)."""
-    for record in state.action_log:
-        if record.turn == 1:
-            return record.player
-    return state.current_player
-
-
 def play_game(
     state: GameState,
     bots: tuple[Bot, Bot],
@@ -75,7 +67,6 @@ def play_game(
         IllegalActionError: a bot chose an action the engine refuses (a bot bug).
     """
     taken = 0
-    first: PlayerIndex | None = None
     while state.phase is not TurnPhase.ENDED:
         if taken >= max_actions:
             raise EngineError(f"game {state.game_id} did not end within {max_actions} actions")
@@ -83,8 +74,6 @@ def play_game(
         if not actions:
             raise EngineError(f"game {state.game_id}: no legal action at version {state.version}")
         seat = acting_player(state)
-        if first is None and state.turn_number >= 1:
-            first = state.current_player
         apply(state, bots[seat].choose(state, actions, cards), cards, at=at)
         taken += 1
         if on_action is not None:
@@ -98,14 +87,14 @@ def outcome_of(state: GameState, *, actions: int | None = None) -> GameOutcome:
     Raises:
         EngineError: the state has not ended or records no end reason.
     """
-    reason = getattr(state, "end_reason", None)
+    reason = state.end_reason
     if state.phase is not TurnPhase.ENDED or reason is None:
         raise EngineError(f"game {state.game_id} has not ended (phase {state.phase})")
     return GameOutcome(
         winner=state.winner,
-        end_reason=EndReason(reason),
+        end_reason=reason,
         turns=state.turn_number,
-        first_player=first_player_of(state),
+        first_player=state.first_player,
         actions=len(state.action_log) if actions is None else actions,
     )
 

@@ -16,7 +16,9 @@ class Bot(Protocol):
 
     def choose(
         self, state: GameState, actions: Sequence[Action], cards: Mapping[str, CardDefinition]
-    ) -> Action: ...
+    ) -> Action:
+        """One of `actions`; must not mutate `state`."""
+        ...
 
 
 class BotName(StrEnum):
