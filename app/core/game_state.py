@@ -386,20 +386,39 @@ class GameState(_StateModel):
 
         `player` defaults to the player whose turn it is. The caller applies the
         action's effect on the zones; this keeps the version, the log and
-        ``last_action_at`` in step.
+        ``last_action_at`` in step. The record is built without validation (it is
+        on the engine's hot path): `kind` and `params` must be what a record
+        holds (a short name, JSON values); a naive `at` is refused.
         """
-        action = ActionRecord(
-            version=self.version + 1,
-            turn=self.turn_number,
-            player=self.current_player if player is None else player,
-            kind=kind,
-            params=params or {},
-            at=at,
+        if at.tzinfo is None:
+            raise ValueError("record_action needs a timezone-aware time")
+        action = _new_record(
+            {
+                "version": self.version + 1,
+                "turn": self.turn_number,
+                "player": self.current_player if player is None else player,
+                "kind": kind,
+                "params": params or {},
+                "at": at,
+            }
         )
         self.action_log.append(action)
         self.version = action.version
         self.last_action_at = max(self.last_action_at, action.at)
         return action
+
+
+_RECORD_FIELDS = set(ActionRecord.model_fields)
+
+
+def _new_record(values: dict[str, object]) -> ActionRecord:
+    """An `ActionRecord` without validation (what `model_construct` does, minus its field loop)."""
+    record = object.__new__(ActionRecord)
+    object.__setattr__(record, "__dict__", values)
+    object.__setattr__(record, "__pydantic_fields_set__", _RECORD_FIELDS)
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
+    return record
 
 
 class GameResult(_StateModel):

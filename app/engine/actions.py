@@ -96,6 +96,7 @@ class Action:
         return cls(action_kind, card, target, index, tuple(choice), player)
 
     def __str__(self) -> str:
+        """A short readable form, e.g. ``attack index=0``."""
         parts = [self.kind.value]
         parts.extend(f"{k}={v}" for k, v in self.to_params().items())
         return " ".join(parts)

@@ -1,8 +1,9 @@
 """`legal_actions`: every action the player who must act may take now.
 
-Candidates are generated per kind and kept when `app.engine.checks` allows them,
-so the list and `apply` never disagree. To keep the list short and the hot path
-cheap:
+Main-phase actions are generated directly from the same conditions as
+`app.engine.checks` (batched, since this runs before every decision); a test
+holds every listed action to the checks `apply` runs. To keep the list short and
+the hot path cheap:
 - hand cards are listed once per definition (the first copy); `apply` accepts
   any copy;
 - a retreat is listed once per benched creature, with a canonical set of energy
@@ -22,12 +23,13 @@ from math import comb
 from app.core.cards import CardDefinition, Stage, TrainerSubtype
 from app.core.game_state import GameState, PendingChoice, PlayerIndex, TurnPhase
 from app.core.rules import EnergySource
-from app.engine import query
+from app.engine import hooks, query
 from app.engine.actions import Action, ActionKind
 from app.engine.checks import (
-    MAIN_CHECKS,
     SETUP_CHECKS,
     acting_player,
+    check_play_trainer,
+    check_use_ability,
     retreat_choice,
 )
 from app.engine.context import Ctx
@@ -76,48 +78,98 @@ def _setup_candidates(state: GameState, seat: PlayerIndex) -> Iterator[Action]:
     yield Action(ActionKind.FINISH_SETUP)
 
 
-def _main_candidates(ctx: Ctx, seat: PlayerIndex) -> Iterator[Action]:
+def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
+    """The legal main-phase actions, generated directly (the checks' rules, batched).
+
+    Equivalent to filtering every candidate through `MAIN_CHECKS` (a test holds
+    them to it) but computes each shared condition once instead of per candidate.
+    """
     state, index = ctx.state, ctx.index
+    rules = state.rules
     player = state.players[seat]
     creatures = in_play(player)
-    targets = [c.instance_id for c in creatures]
-    zone = state.rules.energy.source is EnergySource.ENERGY_ZONE
+    first_turn = state.turn_number == 1
+    bench_room = len(player.bench) < rules.board_bench_size
+    can_evolve = not (rules.evolution.not_on_first_turn and player.turns_taken <= 1)
+    turn_number = state.turn_number
+    fresh_blocked = rules.evolution.not_on_turn_played
+    energy_ok = (
+        not (first_turn and not rules.first_turn.can_attach_energy)
+        and player.energy_attached_this_turn < rules.energy.attachments_per_turn
+    )
+    zone = rules.energy.source is EnergySource.ENERGY_ZONE
+    executor = hooks.executor()
+    supporter_ok = player.supporters_played_this_turn < rules.turn.supporters_per_turn and not (
+        first_turn and not rules.first_turn.can_play_supporter
+    )
+    actions: list[Action] = []
+    add = actions.append
     for card_id, definition_id in _first_of_each(state, seat):
         creature = index.creatures.get(definition_id)
         if creature is not None:
             if creature.stage is Stage.BASIC:
-                yield Action(ActionKind.PLAY_CREATURE, card=card_id)
-            else:
-                for target in targets:
-                    yield Action(ActionKind.EVOLVE, card=card_id, target=target)
+                if bench_room:
+                    add(Action(ActionKind.PLAY_CREATURE, card=card_id))
+            elif can_evolve:
+                for target in creatures:
+                    if index.creatures[target.definition_id].name == creature.evolves_from and not (
+                        fresh_blocked and target.turn_played == turn_number
+                    ):
+                        add(Action(ActionKind.EVOLVE, card=card_id, target=target.instance_id))
         elif definition_id in index.energies:
-            if not zone:
-                for target in targets:
-                    yield Action(ActionKind.ATTACH_ENERGY, card=card_id, target=target)
+            if energy_ok and not zone:
+                for target in creatures:
+                    add(Action(ActionKind.ATTACH_ENERGY, card=card_id, target=target.instance_id))
         else:
-            trainer = index.trainers[definition_id]
-            if trainer.trainer_subtype is TrainerSubtype.TOOL:
-                for target in targets:
-                    yield Action(ActionKind.PLAY_TRAINER, card=card_id, target=target)
-            else:
-                yield Action(ActionKind.PLAY_TRAINER, card=card_id)
-    if zone and player.zone_current is not None:
-        for target in targets:
-            yield Action(ActionKind.ATTACH_ENERGY, target=target)
-    for holder in creatures:
-        for ability_index in range(len(index.creature(holder.definition_id).abilities)):
-            yield Action(ActionKind.USE_ABILITY, card=holder.instance_id, index=ability_index)
+            action = Action(ActionKind.PLAY_TRAINER, card=card_id)
+            subtype = index.trainers[definition_id].trainer_subtype
+            if subtype is TrainerSubtype.TOOL:
+                for target in creatures:
+                    if target.attached_tool is None:
+                        add(
+                            Action(ActionKind.PLAY_TRAINER, card=card_id, target=target.instance_id)
+                        )
+            elif (
+                subtype is TrainerSubtype.STADIUM
+                or (
+                    executor is not None
+                    and (subtype is not TrainerSubtype.SUPPORTER or supporter_ok)
+                )
+            ) and check_play_trainer(ctx, seat, action) is None:
+                add(action)
+    if zone and energy_ok and player.zone_current is not None:
+        for target in creatures:
+            add(Action(ActionKind.ATTACH_ENERGY, target=target.instance_id))
+    if executor is not None:
+        for holder in creatures:
+            for ability_index in range(len(index.creatures[holder.definition_id].abilities)):
+                action = Action(
+                    ActionKind.USE_ABILITY, card=holder.instance_id, index=ability_index
+                )
+                if check_use_ability(ctx, seat, action) is None:
+                    add(action)
     active = player.active
     if active is not None:
-        if player.bench:
+        if (
+            player.bench
+            and player.retreats_this_turn < rules.turn.retreats_per_turn
+            and query.can_retreat(state, seat, active) is None
+        ):
             cost = query.retreat_cost(index, state, seat, active)
             energy = retreat_choice(index, active, cost)
             if energy is not None:
                 for benched in player.bench:
-                    yield Action(ActionKind.RETREAT, target=benched.instance_id, choice=energy)
-        for attack_index in range(len(index.creature(active.definition_id).attacks)):
-            yield Action(ActionKind.ATTACK, index=attack_index)
-    yield Action(ActionKind.END_TURN)
+                    add(Action(ActionKind.RETREAT, target=benched.instance_id, choice=energy))
+        if (
+            not (first_turn and not rules.first_turn.can_attack)
+            and (query.can_attack_with(active) or query.attack_blocked(state, seat, active)) is None
+        ):
+            units = query.units_of(index, active)
+            for attack_index, attack in enumerate(index.creatures[active.definition_id].attacks):
+                if query.can_pay(units, query.attack_cost(state, seat, active, attack)):
+                    add(Action(ActionKind.ATTACK, index=attack_index))
+    add(Action(ActionKind.END_TURN))
+    return actions
 
 
 def legal_actions(state: GameState, cards: Mapping[str, CardDefinition]) -> list[Action]:
@@ -134,4 +186,4 @@ def legal_actions(state: GameState, cards: Mapping[str, CardDefinition]) -> list
         ]
     if state.phase is not TurnPhase.MAIN:
         return []
-    return [a for a in _main_candidates(ctx, seat) if MAIN_CHECKS[a.kind](ctx, seat, a) is None]
+    return _main_actions(ctx, seat)

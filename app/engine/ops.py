@@ -36,11 +36,20 @@ EXCLUSIVE_STATUSES = frozenset(
 """At most one of these at a time: a new one replaces the old (poison and burn stack)."""
 
 
+_new = object.__new__
+_set = object.__setattr__
+_INSTANCE_FIELDS = set(CardInstance.model_fields)
+_ATTACHED_FIELDS = set(AttachedCard.model_fields)
+
+
 def attached(card: CardInstance) -> AttachedCard:
     """`card` as held under or on a creature."""
-    return AttachedCard.model_construct(
-        instance_id=card.instance_id, definition_id=card.definition_id
-    )
+    held = _new(AttachedCard)
+    _set(held, "__dict__", {"instance_id": card.instance_id, "definition_id": card.definition_id})
+    _set(held, "__pydantic_fields_set__", _ATTACHED_FIELDS)
+    _set(held, "__pydantic_extra__", None)
+    _set(held, "__pydantic_private__", None)
+    return held
 
 
 def loose(card: AttachedCard) -> CardInstance:
@@ -49,17 +58,31 @@ def loose(card: AttachedCard) -> CardInstance:
 
 
 def new_instance(instance_id: str, definition_id: str) -> CardInstance:
-    """A fresh card with no game history (cheap: no validation)."""
-    return CardInstance.model_construct(
-        instance_id=instance_id,
-        definition_id=definition_id,
-        damage=0,
-        attached_energy=[],
-        attached_tool=None,
-        evolved_from=[],
-        status_conditions=[],
-        turn_played=None,
+    """A fresh card with no game history.
+
+    Built the way `BaseModel.model_construct` does it, minus its per-field loop:
+    this runs for every card dealt and every card leaving play, and the values
+    are engine-made, so validation would only cost time.
+    """
+    card = _new(CardInstance)
+    _set(
+        card,
+        "__dict__",
+        {
+            "instance_id": instance_id,
+            "definition_id": definition_id,
+            "damage": 0,
+            "attached_energy": [],
+            "attached_tool": None,
+            "evolved_from": [],
+            "status_conditions": [],
+            "turn_played": None,
+        },
     )
+    _set(card, "__pydantic_fields_set__", _INSTANCE_FIELDS)
+    _set(card, "__pydantic_extra__", None)
+    _set(card, "__pydantic_private__", None)
+    return card
 
 
 def in_play(player: PlayerState) -> list[CardInstance]:
