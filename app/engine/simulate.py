@@ -19,13 +19,20 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from uuid import UUID
 
 from app.core.cards import CardDefinition
-from app.core.enums import EndReason
+from app.core.decks import DeckList
+from app.core.enums import EndReason, GameType
 from app.core.game_state import GameState, PlayerIndex, TurnPhase
-from app.engine import acting_player, apply, legal_actions
+from app.core.rules import RulesConfig
+from app.engine.apply import apply
 from app.engine.bots.base import Bot
+from app.engine.checks import acting_player
+from app.engine.decks import adapt_deck
 from app.engine.errors import EngineError
+from app.engine.legal import legal_actions
+from app.engine.setup import new_game
 
 GAME_AT = datetime(2026, 1, 1, tzinfo=UTC)
 """The timestamp simulated games record: a constant, so a simulated game is pure."""
@@ -33,8 +40,8 @@ GAME_AT = datetime(2026, 1, 1, tzinfo=UTC)
 MAX_ACTIONS_PER_GAME = 20_000
 """A game still running after this many actions is an engine bug, not a long game."""
 
-StateFactory = Callable[[int], GameState]
-"""Builds the initial state of game ``i`` given its game seed."""
+SIM_USER = UUID(int=1)
+"""The user id simulated games give seat 0 (a game needs at least one user)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,3 +230,38 @@ def run_match(
         if progress is not None:
             progress(index + 1)
     return summary
+
+
+def deck_match(
+    rules: RulesConfig,
+    deck_a: DeckList,
+    deck_b: DeckList,
+    cards: Mapping[str, CardDefinition],
+    *,
+    game_type: GameType = GameType.FREEPLAY,
+    at: datetime = GAME_AT,
+) -> Callable[[int, PlayerIndex], GameState]:
+    """The `run_match` state builder for two decks under `rules`.
+
+    Both decks are fitted to `rules` once (`adapt_deck`), so the starter decks
+    play under every preset. Game ``seed`` gets the game id ``UUID(int=seed)``;
+    seat 0 is played by a user id and seat 1 by the NPC ``"sim"`` (a game needs
+    one user), which is only a label here: bots do not care.
+    """
+    fitted_a = adapt_deck(deck_a, rules, cards)
+    fitted_b = adapt_deck(deck_b, rules, cards)
+
+    def make_state(seed: int, seat_of_a: PlayerIndex) -> GameState:
+        decks = (fitted_a, fitted_b) if seat_of_a == 0 else (fitted_b, fitted_a)
+        return new_game(
+            game_id=UUID(int=seed),
+            game_type=game_type,
+            rules=rules,
+            decks=decks,
+            identities=(SIM_USER, "sim"),
+            seed=seed,
+            cards=cards,
+            at=at,
+        )
+
+    return make_state
