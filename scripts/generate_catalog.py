@@ -44,6 +44,7 @@ from app.core.cards import (  # noqa: E402
     Weakness,
 )
 from app.core.decks import StarterDeck  # noqa: E402
+from app.core.effects import CoinFlip, DamageBonus, walk_steps  # noqa: E402
 from app.core.rules import RulesConfig  # noqa: E402
 
 E = EnergyType
@@ -59,6 +60,98 @@ G, R, W, L, P, F, D, M, C = (
     E.COLORLESS,
 )
 ELEMENTS = [G, R, W, L, P, F, D, M, C]
+
+# ------------------------------------------------------------ effect builders
+# Effects are written as the JSON the card models validate (app/core/effects): a typo in a
+# kind or a parameter fails when the card is built, naming the card and the field.
+
+Fields = dict[str, Any]
+
+SOURCE: Fields = {"select": "source"}
+ATTACKER: Fields = {"select": "attacker"}
+SAME: Fields = {"select": "same"}
+OPP_ACTIVE: Fields = {"select": "all", "side": "opponent", "zone": "active"}
+OWN_ACTIVE: Fields = {"select": "all", "side": "own", "zone": "active"}
+WHILE_ACTIVE: Fields = {"kind": "source_active"}
+# Caps that reproduce today's uncapped numbers (catalog v2 balances them): the largest
+# bench any RulesConfig allows, the most energy a creature could ever hold (a deck) and the
+# most damage counters a creature can carry (400 HP).
+MAX_BENCH = 8
+MAX_ENERGY = 60
+MAX_COUNTERS = 40
+
+
+def st(kind: str, **fields: Any) -> Fields:
+    """A step, modifier or condition of ``kind``; validated when the card is built."""
+    return {"kind": kind, **fields}
+
+
+def amt(value: int) -> Fields:
+    return {"value": value}
+
+
+def per(unit: str, each: int, cap: int) -> Fields:
+    return {"per": unit, "per_value": each, "cap": cap}
+
+
+def flt(**conditions: Any) -> Fields:
+    """A creature filter; ``stages`` and friends as keyword arguments."""
+    return {k: v for k, v in conditions.items() if v is not None}
+
+
+def every(side: str, zone: str, **conditions: Any) -> Fields:
+    target: Fields = {"select": "all", "side": side, "zone": zone}
+    return target | ({"filter": flt(**conditions)} if conditions else {})
+
+
+def choose(
+    side: str, zone: str, count: int = 1, *, up_to: bool = False, **conditions: Any
+) -> Fields:
+    target: Fields = {"select": "choose", "side": side, "zone": zone, "count": count}
+    if up_to:
+        target["up_to"] = True
+    return target | ({"filter": flt(**conditions)} if conditions else {})
+
+
+def scope(kind: str, element: EnergyType | None = None) -> Fields:
+    return {"kind": kind} | ({"element": element.value} if element else {})
+
+
+def draw(count: int, player: str = "own") -> Fields:
+    return st("draw", player=player, count=amt(count))
+
+
+def basic_energy(element: EnergyType) -> Fields:
+    return {"types": [element.value], "basic_only": True}
+
+
+def in_play(side: str, zone: str, **conditions: Any) -> Fields:
+    condition = st("creature_in_play", side=side, zone=zone)
+    return condition | ({"filter": flt(**conditions)} if conditions else {})
+
+
+def activated(*steps: Fields, **fields: Any) -> Fields:
+    return {"kind": "activated", "limit": "once_per_turn", "steps": list(steps)} | fields
+
+
+def on(kind: str, *steps: Fields, **fields: Any) -> Fields:
+    return {"kind": kind, "steps": list(steps)} | fields
+
+
+def ability_act(*steps: Fields, **fields: Any) -> Fields:
+    """Fields of a once-per-turn activated ability."""
+    return {"trigger": "activated", "limit": "once_per_turn", "steps": list(steps)} | fields
+
+
+def ability_when(trigger: str, *steps: Fields, **fields: Any) -> Fields:
+    """Fields of an ability that runs its steps when ``trigger`` happens."""
+    return {"trigger": trigger, "steps": list(steps)} | fields
+
+
+def passive(*modifiers: Fields) -> Fields:
+    """Fields of a passive ability: modifiers only."""
+    return {"trigger": "passive", "modifiers": list(modifiers)}
+
 
 # --------------------------------------------------------------------------- sets
 
@@ -125,7 +218,7 @@ class ElementSpec:
     medium: tuple[str, ...]
     heavy: tuple[str, ...]
     effects: tuple[str, ...]
-    abilities: tuple[tuple[str, str, dict[str, Any], str], ...]
+    abilities: tuple[tuple[str, Fields, str], ...]
     status: tuple[str, str] = ("poisoned", "asleep")
 
 
@@ -212,14 +305,14 @@ SPECS: dict[EnergyType, ElementSpec] = {
         abilities=(
             (
                 "Healing Canopy",
-                "heal_once_per_turn",
-                {"amount": 20},
+                ability_act(
+                    st("heal", target=choose("own", "in_play", damaged=True), amount=amt(20))
+                ),
                 "Once during your turn, you may heal 20 damage from 1 of your creatures.",
             ),
             (
                 "Photosynthesis Loop",
-                "attach_energy_from_discard_ability",
-                {"energy_type": "grass"},
+                ability_act(st("attach_energy", energy=basic_energy(G), target=SOURCE)),
                 "Once during your turn, you may attach a basic Grass Energy from your discard "
                 "pile to this creature.",
             ),
@@ -302,15 +395,17 @@ SPECS: dict[EnergyType, ElementSpec] = {
         abilities=(
             (
                 "Kindling Heart",
-                "counter_damage",
-                {"amount": 20},
+                ability_when(
+                    "on_damaged_by_attack",
+                    st("damage", target=ATTACKER, amount=amt(20)),
+                    condition=WHILE_ACTIVE,
+                ),
                 "If this creature is in the Active Spot and is damaged by an attack, the "
                 "attacking creature takes 20 damage.",
             ),
             (
                 "Stoke the Coals",
-                "attach_energy_from_discard_ability",
-                {"energy_type": "fire"},
+                ability_act(st("attach_energy", energy=basic_energy(R), target=SOURCE)),
                 "Once during your turn, you may attach a basic Fire Energy from your discard "
                 "pile to this creature.",
             ),
@@ -390,14 +485,12 @@ SPECS: dict[EnergyType, ElementSpec] = {
         abilities=(
             (
                 "Calm Current",
-                "bench_protection",
-                {},
+                passive(st("prevent_damage", scope=scope("own_bench"))),
                 "Prevent all damage done to your benched creatures by your opponent's attacks.",
             ),
             (
                 "Tide Pull",
-                "draw_if_active",
-                {"count": 1},
+                ability_act(draw(1), condition=WHILE_ACTIVE),
                 "Once during your turn, if this creature is in the Active Spot, you may draw a "
                 "card.",
             ),
@@ -478,15 +571,13 @@ SPECS: dict[EnergyType, ElementSpec] = {
         abilities=(
             (
                 "Static Field",
-                "place_damage_counters",
-                {"counters": 1},
+                ability_act(st("place_counters", target=choose("opponent", "in_play"), count=1)),
                 "Once during your turn, you may put 1 damage counter on 1 of your opponent's "
                 "creatures.",
             ),
             (
                 "Dynamo",
-                "attach_energy_from_discard_ability",
-                {"energy_type": "lightning"},
+                ability_act(st("attach_energy", energy=basic_energy(L), target=SOURCE)),
                 "Once during your turn, you may attach a basic Lightning Energy from your "
                 "discard pile to this creature.",
             ),
@@ -571,15 +662,13 @@ SPECS: dict[EnergyType, ElementSpec] = {
         abilities=(
             (
                 "Foresight",
-                "arrange_top_cards",
-                {"count": 3},
+                ability_act(st("arrange_top", player="own", count=3)),
                 "Once during your turn, you may look at the top 3 cards of your deck and put "
                 "them back in any order.",
             ),
             (
                 "Mind Veil",
-                "status_immunity",
-                {},
+                passive(st("status_immunity")),
                 "This creature can't be affected by Special Conditions.",
             ),
         ),
@@ -665,15 +754,13 @@ SPECS: dict[EnergyType, ElementSpec] = {
         abilities=(
             (
                 "Bedrock Hide",
-                "damage_reduction",
-                {"amount": 20},
+                passive(st("damage_taken", amount=-20)),
                 "This creature takes 20 less damage from attacks (after applying weakness and "
                 "resistance).",
             ),
             (
                 "Stubborn Grit",
-                "survive_at_full_hp",
-                {"remaining_hp": 10},
+                passive(st("survive_at_full_hp", remaining_hp=10)),
                 "If this creature has full HP and would be knocked out by damage from an "
                 "attack, it is left with 10 HP instead.",
             ),
@@ -753,15 +840,13 @@ SPECS: dict[EnergyType, ElementSpec] = {
         abilities=(
             (
                 "Lingering Grudge",
-                "damage_counters_on_knockout",
-                {"counters": 3},
+                ability_when("on_knocked_out", st("place_counters", target=ATTACKER, count=3)),
                 "If this creature is knocked out by damage from an attack, put 3 damage "
                 "counters on the attacking creature.",
             ),
             (
                 "Prying Paws",
-                "reveal_opponent_hand",
-                {},
+                ability_act(st("reveal_hand", player="opponent")),
                 "Once during your turn, you may have your opponent reveal their hand.",
             ),
         ),
@@ -842,15 +927,20 @@ SPECS: dict[EnergyType, ElementSpec] = {
         abilities=(
             (
                 "Iron Plating",
-                "damage_reduction",
-                {"amount": 30},
+                passive(st("damage_taken", amount=-30)),
                 "This creature takes 30 less damage from attacks (after applying weakness and "
                 "resistance).",
             ),
             (
                 "Magnetic Hold",
-                "opponent_retreat_increase",
-                {"amount": 1},
+                passive(
+                    st(
+                        "retreat_cost",
+                        amount=1,
+                        scope=scope("opponent_active"),
+                        condition=WHILE_ACTIVE,
+                    )
+                ),
                 "As long as this creature is in the Active Spot, the retreat cost of your "
                 "opponent's Active creature is 1 more.",
             ),
@@ -929,14 +1019,12 @@ SPECS: dict[EnergyType, ElementSpec] = {
         abilities=(
             (
                 "Tailwind",
-                "active_retreat_reduction",
-                {"amount": 1},
+                passive(st("retreat_cost", amount=-1, scope=scope("own_active"))),
                 "The retreat cost of your Active creature is 1 less.",
             ),
             (
                 "Friendly Call",
-                "draw_on_bench",
-                {"count": 2},
+                ability_when("on_play", draw(2), optional=True),
                 "When you play this creature from your hand onto your bench during your turn, "
                 "you may draw 2 cards.",
             ),
@@ -985,12 +1073,16 @@ def tens(value: float) -> int:
 
 def expected_damage(attack: Attack) -> float:
     """Average damage of an attack, reading coin flips and per-unit damage as a designer would."""
-    params = attack.effect_params
+    steps = walk_steps(attack.effects)
     if attack.damage_modifier is DamageModifier.TIMES:
-        units = int(params.get("flips", 6)) / 2
+        flips = [s.count for s in steps if isinstance(s, CoinFlip)]
+        units = flips[0] / 2 if flips else 3
         return attack.damage * units
     if attack.damage_modifier is DamageModifier.PLUS:
-        bonus = int(params.get("bonus", 40))
+        fixed = [
+            s.amount.value for s in steps if isinstance(s, DamageBonus) and s.amount.per is None
+        ]
+        bonus = fixed[0] if fixed else 40
         return attack.damage + bonus / 2
     return attack.damage
 
@@ -1018,8 +1110,7 @@ def apply_effect(
         effect = {
             "damage": tens(damage - 10),
             "effect_text": f"Your opponent's Active creature is now {cond.capitalize()}.",
-            "effect_id": "apply_status",
-            "effect_params": {"condition": cond},
+            "effects": [st("apply_status", target=OPP_ACTIVE, status=cond)],
         }
     elif kind == "coin_status":
         cond = spec.status[1]
@@ -1029,16 +1120,16 @@ def apply_effect(
                 f"Flip a coin. If heads, your opponent's Active creature is now "
                 f"{cond.capitalize()}."
             ),
-            "effect_id": "coin_flip_status",
-            "effect_params": {"condition": cond},
+            "effects": [
+                st("coin_flip", on_heads=[st("apply_status", target=OPP_ACTIVE, status=cond)])
+            ],
         }
     elif kind == "heal_self":
         amount = 20 if cost <= 2 else 30
         effect = {
             "damage": tens(damage - 10),
             "effect_text": f"Heal {amount} damage from this creature.",
-            "effect_id": "heal_self",
-            "effect_params": {"amount": amount},
+            "effects": [st("heal", target=SOURCE, amount=amt(amount))],
         }
     elif kind == "energy_accel":
         effect = {
@@ -1046,23 +1137,26 @@ def apply_effect(
             "effect_text": (
                 f"Attach a basic {t} Energy from your discard pile to 1 of your benched creatures."
             ),
-            "effect_id": "attach_energy_from_discard",
-            "effect_params": {"energy_type": element.value, "count": 1, "target": "bench"},
+            "effects": [
+                st(
+                    "attach_energy",
+                    energy=basic_energy(element),
+                    target=choose("own", "bench"),
+                )
+            ],
         }
     elif kind == "discard_energy_self":
         effect = {
             "damage": damage + (20 if cost <= 2 else 30),
             "effect_text": f"Discard a {t} Energy from this creature.",
-            "effect_id": "discard_own_energy",
-            "effect_params": {"energy_type": element.value, "count": 1},
+            "effects": [st("discard_energy", target=SOURCE, energy={"types": [element.value]})],
         }
     elif kind == "recoil":
         amount = 10 if cost <= 2 else 30
         effect = {
             "damage": damage + (20 if cost <= 2 else 30),
             "effect_text": f"This creature also does {amount} damage to itself.",
-            "effect_id": "recoil",
-            "effect_params": {"amount": amount},
+            "effects": [st("self_damage", amount=amount)],
         }
     elif kind == "coin_bonus":
         bonus = 30 if cost <= 2 else 50
@@ -1070,8 +1164,7 @@ def apply_effect(
             "damage": tens(damage - 20),
             "damage_modifier": DamageModifier.PLUS,
             "effect_text": f"Flip a coin. If heads, this attack does {bonus} more damage.",
-            "effect_id": "coin_flip_bonus",
-            "effect_params": {"bonus": bonus},
+            "effects": [st("coin_flip", on_heads=[st("damage_bonus", amount=amt(bonus))])],
         }
     elif kind == "energy_bonus":
         effect = {
@@ -1081,18 +1174,19 @@ def apply_effect(
                 "This attack does 20 more damage for each Energy attached to this creature "
                 "beyond this attack's cost."
             ),
-            "effect_id": "extra_energy_bonus",
-            "effect_params": {"per_energy": 20},
+            "effects": [st("damage_bonus", amount=per("energy_beyond_cost", 20, MAX_ENERGY))],
         }
     elif kind == "multi_coin":
         flips = cost + 1
-        per = tens(2 * damage / flips)
+        each = tens(2 * damage / flips)
         effect = {
-            "damage": per,
+            "damage": each,
             "damage_modifier": DamageModifier.TIMES,
-            "effect_text": f"Flip {flips} coins. This attack does {per} damage for each heads.",
-            "effect_id": "multi_coin_flip",
-            "effect_params": {"flips": flips, "per_heads": per},
+            "effect_text": f"Flip {flips} coins. This attack does {each} damage for each heads.",
+            "effects": [
+                st("coin_flip", count=flips),
+                st("set_damage", amount=per("heads", each, flips)),
+            ],
         }
     elif kind == "bench_damage":
         effect = {
@@ -1101,8 +1195,7 @@ def apply_effect(
                 "This attack also does 10 damage to each of your opponent's benched creatures. "
                 "(Don't apply weakness and resistance for benched creatures.)"
             ),
-            "effect_id": "bench_spread",
-            "effect_params": {"amount": 10},
+            "effects": [st("damage", target=every("opponent", "bench"), amount=amt(10))],
         }
     elif kind == "cant_retreat":
         effect = {
@@ -1110,15 +1203,20 @@ def apply_effect(
             "effect_text": (
                 "During your opponent's next turn, the Defending creature can't retreat."
             ),
-            "effect_id": "prevent_retreat",
-            "effect_params": {},
+            "effects": [
+                st(
+                    "add_lasting",
+                    target=OPP_ACTIVE,
+                    modifier=st("cannot_retreat"),
+                    duration="opponent_next_turn",
+                )
+            ],
         }
     elif kind == "discard_opponent_energy":
         effect = {
             "damage": tens(damage - 20),
             "effect_text": "Discard an Energy from your opponent's Active creature.",
-            "effect_id": "discard_opponent_energy",
-            "effect_params": {"count": 1},
+            "effects": [st("discard_energy", target=OPP_ACTIVE)],
         }
     elif kind == "snipe":
         effect = {
@@ -1127,8 +1225,7 @@ def apply_effect(
                 "This attack also does 20 damage to 1 of your opponent's benched creatures. "
                 "(Don't apply weakness and resistance for benched creatures.)"
             ),
-            "effect_id": "bench_snipe",
-            "effect_params": {"amount": 20},
+            "effects": [st("damage", target=choose("opponent", "bench"), amount=amt(20))],
         }
     elif kind == "switch_opponent":
         effect = {
@@ -1137,8 +1234,7 @@ def apply_effect(
                 "Switch out your opponent's Active creature to the bench. (Your opponent "
                 "chooses the new Active creature.)"
             ),
-            "effect_id": "force_switch",
-            "effect_params": {"chooser": "opponent"},
+            "effects": [st("switch", side="opponent", chooser="opponent")],
         }
     elif kind == "damage_counters_bonus":
         effect = {
@@ -1147,8 +1243,9 @@ def apply_effect(
             "effect_text": (
                 "This attack does 10 more damage for each damage counter on this creature."
             ),
-            "effect_id": "self_damage_bonus",
-            "effect_params": {"per_counter": 10},
+            "effects": [
+                st("damage_bonus", amount=per("damage_counters_on_source", 10, MAX_COUNTERS))
+            ],
         }
     elif kind == "target_damage_bonus":
         bonus = 30 if cost <= 2 else 50
@@ -1159,15 +1256,20 @@ def apply_effect(
                 f"If your opponent's Active creature already has any damage counters on it, "
                 f"this attack does {bonus} more damage."
             ),
-            "effect_id": "bonus_if_target_damaged",
-            "effect_params": {"bonus": bonus},
+            "effects": [st("damage_bonus", amount=amt(bonus), condition=st("target_damaged"))],
         }
     elif kind == "cant_attack_next_turn":
         effect = {
             "damage": damage + (30 if cost <= 2 else 50),
             "effect_text": "During your next turn, this creature can't attack.",
-            "effect_id": "skip_next_attack",
-            "effect_params": {},
+            "effects": [
+                st(
+                    "add_lasting",
+                    target=SOURCE,
+                    modifier=st("cannot_attack"),
+                    duration="own_next_turn",
+                )
+            ],
         }
     elif kind == "reduce_damage_next_turn":
         effect = {
@@ -1175,8 +1277,14 @@ def apply_effect(
             "effect_text": (
                 "During your opponent's next turn, this creature takes 20 less damage from attacks."
             ),
-            "effect_id": "brace",
-            "effect_params": {"amount": 20},
+            "effects": [
+                st(
+                    "add_lasting",
+                    target=SOURCE,
+                    modifier=st("damage_taken", amount=-20),
+                    duration="opponent_next_turn",
+                )
+            ],
         }
     elif kind == "prevent_damage_coin":
         effect = {
@@ -1185,17 +1293,27 @@ def apply_effect(
                 "Flip a coin. If heads, during your opponent's next turn, prevent all damage "
                 "done to this creature by attacks."
             ),
-            "effect_id": "coin_flip_prevent_damage",
-            "effect_params": {},
+            "effects": [
+                st(
+                    "coin_flip",
+                    on_heads=[
+                        st(
+                            "add_lasting",
+                            target=SOURCE,
+                            modifier=st("prevent_damage"),
+                            duration="opponent_next_turn",
+                        )
+                    ],
+                )
+            ],
         }
     elif kind == "bench_count":
-        per = tens(damage / 3)
+        each = tens(damage / 3)
         effect = {
-            "damage": per,
+            "damage": each,
             "damage_modifier": DamageModifier.TIMES,
-            "effect_text": f"This attack does {per} damage for each of your benched creatures.",
-            "effect_id": "per_benched_ally",
-            "effect_params": {"per_creature": per},
+            "effect_text": f"This attack does {each} damage for each of your benched creatures.",
+            "effects": [st("set_damage", amount=per("own_benched", each, MAX_BENCH))],
         }
     elif kind == "draw_cards":
         count = 1 if cost <= 1 else 2
@@ -1203,8 +1321,7 @@ def apply_effect(
         effect = {
             "damage": tens(damage - 10),
             "effect_text": f"Draw {noun}.",
-            "effect_id": "draw_cards",
-            "effect_params": {"count": count},
+            "effects": [draw(count)],
         }
     else:  # pragma: no cover - a typo in the tables
         raise ValueError(f"unknown effect kind {kind!r}")
@@ -1293,8 +1410,8 @@ class CreatureFactory:
 
     def ability(self) -> Ability:
         name = self.abilities.next()
-        _, effect_id, params, text = next(a for a in self.spec.abilities if a[0] == name)
-        return Ability(name=name, text=text, effect_id=effect_id, effect_params=params)
+        _, fields, text = next(a for a in self.spec.abilities if a[0] == name)
+        return Ability.model_validate({"name": name, "text": text} | fields)
 
     def creature(
         self,
@@ -1461,8 +1578,8 @@ def creature_drafts(element: EnergyType) -> dict[str, list[Draft]]:
 
 # ------------------------------------------------------------------- trainers
 
-# (set, subtype, name, rarity, text, effect_id, params)
-TRAINERS: list[tuple[str, TrainerSubtype, str, Rarity, str, str, dict[str, Any]]] = []
+# (set, subtype, name, rarity, text, typed effect fields of TrainerCard)
+TRAINERS: list[tuple[str, TrainerSubtype, str, Rarity, str, Fields]] = []
 
 
 def trainer(
@@ -1470,12 +1587,29 @@ def trainer(
     subtype: TrainerSubtype,
     name: str,
     text: str,
-    effect_id: str,
-    params: dict[str, Any] | None = None,
+    fields: Fields,
     rarity: Rarity | None = None,
 ) -> None:
     default = Rarity.COMMON if subtype is TrainerSubtype.ITEM else Rarity.UNCOMMON
-    TRAINERS.append((set_id, subtype, name, rarity or default, text, effect_id, params or {}))
+    TRAINERS.append((set_id, subtype, name, rarity or default, text, fields))
+
+
+def items(*steps: Fields, requires: list[Fields] | None = None) -> Fields:
+    """Fields of an item or supporter: steps run when played, conditions to play it."""
+    return {"effects": list(steps)} | ({"requires": requires} if requires else {})
+
+
+def tool(*modifiers: Fields, triggers: list[Fields] | None = None) -> Fields:
+    """Fields of a tool: modifiers for its holder and triggers."""
+    return {"modifiers": list(modifiers), "triggers": triggers or []}
+
+
+stadium = tool
+
+
+def cards(*card_types: str, **more: list[str]) -> Fields:
+    """A card filter: card types, then stages / trainer_subtypes / energy_kinds."""
+    return {"card_types": list(card_types)} | more
 
 
 IT, S, T, ST = (
@@ -1491,16 +1625,14 @@ trainer(
     IT,
     "Trail Ration",
     "Heal 30 damage from 1 of your creatures.",
-    "heal_one",
-    {"amount": 30},
+    items(st("heal", target=choose("own", "in_play", damaged=True), amount=amt(30))),
 )
 trainer(
     "mv1",
     IT,
     "Scout Whistle",
     "Search your deck for a basic creature and put it onto your bench. Then, shuffle your deck.",
-    "search_basic_to_bench",
-    {"count": 1},
+    items(st("search_deck", filter=cards("creature", stages=["basic"]), to="bench")),
 )
 trainer(
     "mv1",
@@ -1508,23 +1640,24 @@ trainer(
     "Lucky Compass",
     "Look at the top 4 cards of your deck. Put 1 of them into your hand and shuffle the rest "
     "back into your deck.",
-    "look_top_pick",
-    {"look": 4, "pick": 1},
+    items(st("look_top", count=4, pick=1, must_pick=True, rest="shuffle")),
 )
 trainer(
     "mv1",
     IT,
     "Tangle Net",
     "Flip a coin. If heads, switch in 1 of your opponent's benched creatures to the Active Spot.",
-    "gust_opponent",
-    {"coin_flip": True},
+    items(
+        st("coin_flip", on_heads=[st("switch", side="opponent")]),
+        requires=[in_play("opponent", "bench")],
+    ),
 )
 trainer(
     "mv1",
     IT,
     "Swap Rope",
     "Switch your Active creature with 1 of your benched creatures.",
-    "switch_own",
+    items(st("switch", side="own"), requires=[in_play("own", "bench")]),
 )
 trainer(
     "mv1",
@@ -1534,7 +1667,16 @@ trainer(
     "evolves from it through a stage 1, put that card onto the basic creature to evolve it, "
     "skipping the stage 1. You can't use this card during your first turn or on a creature "
     "that was put into play this turn.",
-    "evolve_skip_stage",
+    items(
+        st(
+            "evolve_from_hand",
+            target=choose("own", "in_play", stages=["basic"], played_this_turn=False),
+        ),
+        requires=[
+            st("not_first_turn"),
+            in_play("own", "in_play", stages=["basic"], played_this_turn=False),
+        ],
+    ),
     rarity=Rarity.UNCOMMON,
 )
 trainer(
@@ -1542,16 +1684,14 @@ trainer(
     IT,
     "Recall Satchel",
     "Put up to 2 creature cards from your discard pile into your hand.",
-    "recover_creatures",
-    {"count": 2},
+    items(st("recover_from_discard", filter=cards("creature"), count=2)),
 )
 trainer(
     "mv1",
     IT,
     "Energy Scoop",
     "Put up to 2 basic Energy cards from your discard pile into your hand.",
-    "recover_energy",
-    {"count": 2},
+    items(st("recover_from_discard", filter=cards("energy", energy_kinds=["basic"]), count=2)),
 )
 trainer(
     "mv1",
@@ -1559,8 +1699,7 @@ trainer(
     "Signal Flare",
     "Search your deck for a stage 1 or stage 2 creature card, reveal it, and put it into your "
     "hand. Then, shuffle your deck.",
-    "search_evolution",
-    {"count": 1},
+    items(st("search_deck", filter=cards("creature", stages=["stage_1", "stage_2"]))),
 )
 trainer(
     "mv1",
@@ -1568,38 +1707,45 @@ trainer(
     "Mender's Kit",
     "Heal 60 damage from 1 of your creatures that has any Energy attached. Then, discard an "
     "Energy from it.",
-    "heal_discard_energy",
-    {"amount": 60},
+    items(
+        st("heal", target=choose("own", "in_play", damaged=True, has_energy=True), amount=amt(60)),
+        st("discard_energy", target=SAME),
+        requires=[in_play("own", "in_play", damaged=True, has_energy=True)],
+    ),
 )
 trainer(
     "mv1",
     IT,
     "Tumble Dice",
     "Flip 2 coins. Draw a card for each heads.",
-    "coin_flip_draw",
-    {"flips": 2},
+    items(st("coin_flip", count=2), st("draw", count=per("heads", 1, 2))),
 )
 trainer(
     "mv1",
     IT,
     "Smoke Pellet",
     "During this turn, the retreat cost of your Active creature is 0.",
-    "free_retreat_this_turn",
+    items(
+        st(
+            "add_lasting",
+            modifier=st("free_retreat", scope=scope("own_active")),
+            duration="this_turn",
+        )
+    ),
 )
 trainer(
     "mv1",
     IT,
     "Field Lens",
     "Look at your opponent's hand.",
-    "reveal_opponent_hand",
+    items(st("reveal_hand", player="opponent")),
 )
 trainer(
     "mv1",
     IT,
     "Rally Horn",
     "Draw a card. If you have no creatures on your bench, draw 2 more cards.",
-    "draw_if_empty_bench",
-    {"count": 1, "bonus": 2},
+    items(draw(1), draw(2) | {"condition": st("own_bench_empty")}),
 )
 # mv1 tools
 trainer(
@@ -1607,8 +1753,7 @@ trainer(
     T,
     "Sturdy Pauldron",
     "The creature this card is attached to gets +20 HP.",
-    "hp_boost",
-    {"amount": 20},
+    tool(st("hp", amount=20)),
 )
 trainer(
     "mv1",
@@ -1616,16 +1761,22 @@ trainer(
     "Thorn Collar",
     "If the creature this card is attached to is in the Active Spot and is damaged by an "
     "attack, the attacking creature takes 20 damage.",
-    "counter_damage",
-    {"amount": 20},
+    tool(
+        triggers=[
+            on(
+                "on_damaged_by_attack",
+                st("damage", target=ATTACKER, amount=amt(20)),
+                condition=WHILE_ACTIVE,
+            )
+        ]
+    ),
 )
 trainer(
     "mv1",
     T,
     "Feather Charm",
     "The retreat cost of the creature this card is attached to is 1 less.",
-    "retreat_reduction",
-    {"amount": 1},
+    tool(st("retreat_cost", amount=-1)),
 )
 trainer(
     "mv1",
@@ -1633,8 +1784,7 @@ trainer(
     "Power Bangle",
     "Attacks of the creature this card is attached to do 10 more damage to your opponent's "
     "Active creature (before applying weakness and resistance).",
-    "damage_boost",
-    {"amount": 10},
+    tool(st("damage_dealt", amount=10)),
 )
 trainer(
     "mv1",
@@ -1642,8 +1792,7 @@ trainer(
     "Amber Amulet",
     "The creature this card is attached to takes 10 less damage from attacks (after applying "
     "weakness and resistance).",
-    "damage_reduction",
-    {"amount": 10},
+    tool(st("damage_taken", amount=-10)),
 )
 trainer(
     "mv1",
@@ -1651,17 +1800,16 @@ trainer(
     "Homing Bell",
     "When the creature this card is attached to is knocked out, put that creature card into "
     "your hand instead of the discard pile. Discard all other attached cards.",
-    "return_to_hand_on_knockout",
+    tool(triggers=[on("on_knocked_out", st("return_to_hand", target=SOURCE, attached="discard"))]),
 )
 # mv1 supporters
-trainer("mv1", S, "Archivist Penrose", "Draw 3 cards.", "draw_cards", {"count": 3})
+trainer("mv1", S, "Archivist Penrose", "Draw 3 cards.", items(draw(3)))
 trainer(
     "mv1",
     S,
     "Coach Tamsin",
     "Shuffle your hand into your deck. Then, draw 6 cards.",
-    "shuffle_hand_draw",
-    {"count": 6},
+    items(st("shuffle_hand_and_draw", player="own", count=6)),
 )
 trainer(
     "mv1",
@@ -1669,24 +1817,28 @@ trainer(
     "Ranger Bexley",
     "Search your deck for up to 2 creature cards, reveal them, and put them into your hand. "
     "Then, shuffle your deck.",
-    "search_creatures",
-    {"count": 2},
+    items(st("search_deck", filter=cards("creature"), count=2)),
 )
 trainer(
     "mv1",
     S,
     "Grove Keeper Ilsa",
     "Heal 30 damage from each of your creatures.",
-    "heal_all",
-    {"amount": 30},
+    items(st("heal", target=every("own", "in_play"), amount=amt(30))),
 )
 trainer(
     "mv1",
     S,
     "Tinker Odo",
     "Move an Energy from 1 of your benched creatures to your Active creature.",
-    "move_energy_to_active",
-    {"count": 1},
+    items(
+        st(
+            "move_energy",
+            from_creature=choose("own", "bench", has_energy=True),
+            to_creature=OWN_ACTIVE,
+        ),
+        requires=[in_play("own", "bench", has_energy=True)],
+    ),
 )
 trainer(
     "mv1",
@@ -1694,16 +1846,14 @@ trainer(
     "Scholar Yune",
     "Look at the top 5 cards of your deck. Put 2 of them into your hand and the rest on the "
     "bottom of your deck in any order.",
-    "look_top_pick",
-    {"look": 5, "pick": 2},
+    items(st("look_top", count=5, pick=2, must_pick=True, rest="bottom")),
 )
 trainer(
     "mv1",
     S,
     "Merchant Calla",
     "Discard up to 2 cards from your hand. Then, draw cards until you have 6 cards in your hand.",
-    "discard_then_draw_to",
-    {"discard_max": 2, "hand_size": 6},
+    items(st("put_from_hand", min_count=0, max_count=2), st("draw_to_hand_size", size=6)),
 )
 trainer(
     "mv1",
@@ -1711,24 +1861,27 @@ trainer(
     "Forge Master Hakon",
     "During this turn, attacks used by your creatures do 20 more damage to your opponent's "
     "Active creature (before applying weakness and resistance).",
-    "damage_boost_this_turn",
-    {"amount": 20},
+    items(
+        st(
+            "add_lasting",
+            modifier=st("damage_dealt", amount=20, scope=scope("all_own")),
+            duration="this_turn",
+        )
+    ),
 )
 trainer(
     "mv1",
     S,
     "Stargazer Liri",
     "Your opponent shuffles their hand into their deck and draws 4 cards. Then, you draw 2 cards.",
-    "disrupt_hand",
-    {"opponent_draw": 4, "self_draw": 2},
+    items(st("shuffle_hand_and_draw", player="opponent", count=4), draw(2)),
 )
 trainer(
     "mv1",
     S,
     "Trapper Vesna",
     "Switch in 1 of your opponent's benched creatures to the Active Spot.",
-    "gust_opponent",
-    {"coin_flip": False},
+    items(st("switch", side="opponent"), requires=[in_play("opponent", "bench")]),
 )
 # mv1 stadiums
 trainer(
@@ -1737,8 +1890,14 @@ trainer(
     "Mossy Amphitheater",
     "Once during each player's turn, that player may heal 10 damage from their Active Grass "
     "creature.",
-    "stadium_heal_type",
-    {"energy_type": "grass", "amount": 10},
+    stadium(
+        triggers=[
+            activated(
+                st("heal", target=every("own", "active", element=G), amount=amt(10)),
+                condition=in_play("own", "active", element=G, damaged=True),
+            )
+        ]
+    ),
 )
 trainer(
     "mv1",
@@ -1746,24 +1905,21 @@ trainer(
     "Ember Quarry",
     "Attacks used by Fire creatures do 10 more damage to the opponent's Active creature (before "
     "applying weakness and resistance).",
-    "stadium_damage_boost_type",
-    {"energy_type": "fire", "amount": 10},
+    stadium(st("damage_dealt", amount=10, scope=scope("all_in_play", R))),
 )
 trainer(
     "mv1",
     ST,
     "Moonlit Shrine",
     "Psychic creatures in play have no retreat cost.",
-    "stadium_free_retreat_type",
-    {"energy_type": "psychic"},
+    stadium(st("free_retreat", scope=scope("all_in_play", P))),
 )
 trainer(
     "mv1",
     ST,
     "Rusted Foundry",
     "Each Metal creature in play gets +20 HP.",
-    "stadium_hp_boost_type",
-    {"energy_type": "metal", "amount": 20},
+    stadium(st("hp", amount=20, scope=scope("all_in_play", M))),
 )
 trainer(
     "mv1",
@@ -1771,8 +1927,7 @@ trainer(
     "Festival Plaza",
     "Once during each player's turn, that player may draw a card and then discard a card from "
     "their hand.",
-    "stadium_draw_discard",
-    {"count": 1},
+    stadium(triggers=[activated(draw(1), st("put_from_hand"))]),
 )
 # mv2 items
 trainer(
@@ -1781,16 +1936,19 @@ trainer(
     "Tide Chart",
     "Look at the top 6 cards of your deck. You may reveal a basic creature you find there and "
     "put it into your hand. Shuffle the other cards back into your deck.",
-    "look_top_pick_basic",
-    {"look": 6, "pick": 1},
+    items(
+        st("look_top", count=6, pick=1, filter=cards("creature", stages=["basic"]), rest="shuffle")
+    ),
 )
 trainer(
     "mv2",
     IT,
     "Storm Bottle",
     "Attach a basic Lightning Energy from your discard pile to 1 of your Lightning creatures.",
-    "attach_energy_from_discard",
-    {"energy_type": "lightning", "count": 1, "target": "any"},
+    items(
+        st("attach_energy", energy=basic_energy(L), target=choose("own", "in_play", element=L)),
+        requires=[in_play("own", "in_play", element=L)],
+    ),
 )
 trainer(
     "mv2",
@@ -1798,24 +1956,21 @@ trainer(
     "Glass Beacon",
     "Search your deck for a Stadium card, reveal it, and put it into your hand. Then, shuffle "
     "your deck.",
-    "search_trainer",
-    {"subtype": "stadium", "count": 1},
+    items(st("search_deck", filter=cards("trainer", trainer_subtypes=["stadium"]))),
 )
 trainer(
     "mv2",
     IT,
     "Salvage Hook",
     "Put a Tool card from your discard pile into your hand.",
-    "recover_trainer",
-    {"subtype": "tool", "count": 1},
+    items(st("recover_from_discard", filter=cards("trainer", trainer_subtypes=["tool"]))),
 )
 trainer(
     "mv2",
     IT,
     "Rain Barrel",
     "Heal 20 damage from each of your Water creatures.",
-    "heal_all_of_type",
-    {"energy_type": "water", "amount": 20},
+    items(st("heal", target=every("own", "in_play", element=W), amount=amt(20))),
 )
 trainer(
     "mv2",
@@ -1823,8 +1978,11 @@ trainer(
     "Flint Striker",
     "Attach a basic Fire Energy from your discard pile to your Active Fire creature. It takes "
     "20 damage.",
-    "attach_energy_from_discard",
-    {"energy_type": "fire", "count": 1, "target": "active", "self_damage": 20},
+    items(
+        st("attach_energy", energy=basic_energy(R), target=every("own", "active", element=R)),
+        st("damage", target=SAME, amount=amt(20)),
+        requires=[in_play("own", "active", element=R)],
+    ),
 )
 trainer(
     "mv2",
@@ -1832,24 +1990,25 @@ trainer(
     "Driftwood Raft",
     "Switch your Active creature with 1 of your benched creatures. If the new Active creature "
     "is a basic creature, heal 10 damage from it.",
-    "switch_own",
-    {"heal_basic": 10},
+    items(
+        st("switch", side="own"),
+        st("heal", target=every("own", "active", stages=["basic"]), amount=amt(10)),
+        requires=[in_play("own", "bench")],
+    ),
 )
 trainer(
     "mv2",
     IT,
     "Pearl Pouch",
     "Shuffle up to 3 cards from your discard pile into your deck.",
-    "recycle_discard",
-    {"count": 3},
+    items(st("recover_from_discard", count=3, to="deck")),
 )
 trainer(
     "mv2",
     IT,
     "Barometer",
     "Flip a coin. If heads, discard the Stadium in play.",
-    "discard_stadium",
-    {"coin_flip": True},
+    items(st("coin_flip", on_heads=[st("discard_stadium")])),
 )
 trainer(
     "mv2",
@@ -1857,8 +2016,10 @@ trainer(
     "Message Bottle",
     "Search your deck for a Supporter card, reveal it, and put it into your hand. Then, shuffle "
     "your deck and discard a card from your hand.",
-    "search_trainer",
-    {"subtype": "supporter", "count": 1, "discard": 1},
+    items(
+        st("search_deck", filter=cards("trainer", trainer_subtypes=["supporter"])),
+        st("put_from_hand"),
+    ),
     rarity=Rarity.UNCOMMON,
 )
 trainer(
@@ -1866,16 +2027,16 @@ trainer(
     IT,
     "Spyglass",
     "Look at the top 3 cards of your opponent's deck and put them back in any order.",
-    "arrange_opponent_top_cards",
-    {"count": 3},
+    items(st("arrange_top", player="opponent", count=3)),
 )
 trainer(
     "mv2",
     IT,
     "Conch Horn",
     "Your opponent switches their Active creature with 1 of their benched creatures.",
-    "force_switch",
-    {"chooser": "opponent"},
+    items(
+        st("switch", side="opponent", chooser="opponent"), requires=[in_play("opponent", "bench")]
+    ),
 )
 # mv2 tools
 trainer(
@@ -1883,7 +2044,7 @@ trainer(
     T,
     "Coral Charm",
     "The creature this card is attached to has no weakness.",
-    "remove_weakness",
+    tool(st("no_weakness")),
 )
 trainer(
     "mv2",
@@ -1891,8 +2052,7 @@ trainer(
     "Stormglass Lens",
     "Attacks of the creature this card is attached to do 30 more damage to your opponent's "
     "Active ex creature (before applying weakness and resistance).",
-    "damage_boost_vs_ex",
-    {"amount": 30},
+    tool(st("damage_dealt", amount=30, vs_ex=True)),
 )
 trainer(
     "mv2",
@@ -1900,15 +2060,14 @@ trainer(
     "Anchor Chain",
     "The creature this card is attached to can't be switched out or moved to the bench by "
     "effects of your opponent's attacks or cards.",
-    "prevent_forced_switch",
+    tool(st("prevent_forced_switch")),
 )
 trainer(
     "mv2",
     T,
     "Sea-Salt Band",
     "At the end of each of your turns, heal 10 damage from the creature this card is attached to.",
-    "heal_end_of_turn",
-    {"amount": 10},
+    tool(triggers=[on("end_of_turn", st("heal", target=SOURCE, amount=amt(10)))]),
 )
 trainer(
     "mv2",
@@ -1916,8 +2075,7 @@ trainer(
     "Barnacle Plate",
     "The creature this card is attached to takes 30 less damage from attacks (after applying "
     "weakness and resistance), and its retreat cost is 2 more.",
-    "damage_reduction",
-    {"amount": 30, "retreat_penalty": 2},
+    tool(st("damage_taken", amount=-30), st("retreat_cost", amount=2)),
 )
 # mv2 supporters
 trainer(
@@ -1925,8 +2083,7 @@ trainer(
     S,
     "Harbor Master Ines",
     "Draw cards until you have 5 cards in your hand.",
-    "draw_to_hand_size",
-    {"hand_size": 5},
+    items(st("draw_to_hand_size", size=5)),
 )
 trainer(
     "mv2",
@@ -1934,8 +2091,13 @@ trainer(
     "Diver Kalo",
     "Put up to 3 creature cards and basic Energy cards, in any combination, from your discard "
     "pile into your hand.",
-    "recover_creatures_and_energy",
-    {"count": 3},
+    items(
+        st(
+            "recover_from_discard",
+            filter=cards("creature", "energy", energy_kinds=["basic"]),
+            count=3,
+        )
+    ),
 )
 trainer(
     "mv2",
@@ -1943,16 +2105,21 @@ trainer(
     "Storm Chaser Rue",
     "Attach a basic Lightning Energy from your discard pile to each of up to 2 of your benched "
     "Lightning creatures.",
-    "attach_energy_from_discard",
-    {"energy_type": "lightning", "count": 2, "target": "bench"},
+    items(
+        st(
+            "attach_energy",
+            energy=basic_energy(L),
+            count=1,
+            target=choose("own", "bench", 2, up_to=True, element=L),
+        )
+    ),
 )
 trainer(
     "mv2",
     S,
     "Lighthouse Keeper Abe",
     "Heal 60 damage from 1 of your creatures and remove all Special Conditions from it.",
-    "heal_one",
-    {"amount": 60, "cure": True},
+    items(st("heal", target=choose("own", "in_play", damaged=True), amount=amt(60), cure=True)),
 )
 trainer(
     "mv2",
@@ -1960,8 +2127,10 @@ trainer(
     "Glassblower Mira",
     "Search your deck for an Item card and a Tool card, reveal them, and put them into your "
     "hand. Then, shuffle your deck.",
-    "search_trainers",
-    {"item": 1, "tool": 1},
+    items(
+        st("search_deck", filter=cards("trainer", trainer_subtypes=["item"])),
+        st("search_deck", filter=cards("trainer", trainer_subtypes=["tool"])),
+    ),
 )
 trainer(
     "mv2",
@@ -1969,7 +2138,11 @@ trainer(
     "Navigator Sol",
     "Switch in 1 of your opponent's benched creatures to the Active Spot. Then, you may switch "
     "your Active creature with 1 of your benched creatures.",
-    "gust_then_switch",
+    items(
+        st("switch", side="opponent"),
+        st("switch", side="own", optional=True),
+        requires=[in_play("opponent", "bench")],
+    ),
 )
 trainer(
     "mv2",
@@ -1977,23 +2150,27 @@ trainer(
     "Tidewatcher Yara",
     "During your opponent's next turn, all of your creatures take 20 less damage from attacks "
     "(after applying weakness and resistance).",
-    "team_damage_reduction",
-    {"amount": 20},
+    items(
+        st(
+            "add_lasting",
+            modifier=st("damage_taken", amount=-20, scope=scope("all_own")),
+            duration="opponent_next_turn",
+        )
+    ),
 )
 trainer(
     "mv2",
     S,
     "Ferryman Oskar",
     "Put 1 of your benched creatures and all cards attached to it into your hand.",
-    "return_benched_to_hand",
+    items(st("return_to_hand", target=choose("own", "bench")), requires=[in_play("own", "bench")]),
 )
 trainer(
     "mv2",
     S,
     "Courier Fenn",
     "Switch your Active creature with 1 of your benched creatures. Then, draw a card.",
-    "switch_own",
-    {"draw": 1},
+    items(st("switch", side="own"), draw(1)),
 )
 # mv2 stadiums
 trainer(
@@ -2001,16 +2178,14 @@ trainer(
     ST,
     "Old Lighthouse",
     "Once during each player's turn, that player may look at the top card of their deck.",
-    "stadium_peek_top",
-    {"count": 1},
+    stadium(triggers=[activated(st("arrange_top", player="own", count=1))]),
 )
 trainer(
     "mv2",
     ST,
     "Sunken Arena",
     "The attacks of Water creatures cost 1 Colorless Energy less.",
-    "stadium_cost_reduction_type",
-    {"energy_type": "water", "amount": 1},
+    stadium(st("attack_cost", amount=-1, energy="colorless", scope=scope("all_in_play", W))),
 )
 trainer(
     "mv2",
@@ -2018,8 +2193,7 @@ trainer(
     "Thunder Plateau",
     "Lightning creatures in play take 10 less damage from attacks (after applying weakness and "
     "resistance).",
-    "stadium_damage_reduction_type",
-    {"energy_type": "lightning", "amount": 10},
+    stadium(st("damage_taken", amount=-10, scope=scope("all_in_play", L))),
 )
 trainer(
     "mv2",
@@ -2027,8 +2201,7 @@ trainer(
     "Tidal Market",
     "Once during each player's turn, that player may put a card from their hand on the bottom "
     "of their deck and draw a card.",
-    "stadium_cycle_card",
-    {"count": 1},
+    stadium(triggers=[activated(st("put_from_hand", to="deck_bottom"), draw(1))]),
 )
 trainer(
     "mv2",
@@ -2036,16 +2209,13 @@ trainer(
     "Glasswind Dunes",
     "Attacks used by Fighting creatures do 10 more damage to the opponent's Active ex creature "
     "(before applying weakness and resistance).",
-    "stadium_damage_boost_type",
-    {"energy_type": "fighting", "amount": 10, "only_vs_ex": True},
+    stadium(st("damage_dealt", amount=10, vs_ex=True, scope=scope("all_in_play", F))),
 )
 
 # ------------------------------------------------------------- special energy
 
-# (set, name, energy_type, provides, text, effect_id, params)
-SPECIAL_ENERGY: list[
-    tuple[str, str, EnergyType, tuple[EnergyType, ...], str, str, dict[str, Any]]
-] = [
+# (set, name, energy_type, provides, text, typed effect fields of EnergyCard)
+SPECIAL_ENERGY: list[tuple[str, str, EnergyType, tuple[EnergyType, ...], str, Fields]] = [
     (
         "mv1",
         "Twin Core Energy",
@@ -2053,8 +2223,7 @@ SPECIAL_ENERGY: list[
         (C, C),
         "This card provides 2 Colorless Energy. It can be attached only to a stage 1 or stage 2 "
         "creature; discard it if it is attached to anything else.",
-        "double_colorless_evolved_only",
-        {},
+        {"attach_requirement": flt(stages=["stage_1", "stage_2"])},
     ),
     (
         "mv1",
@@ -2063,8 +2232,10 @@ SPECIAL_ENERGY: list[
         (C,),
         "While attached to a creature, this card provides 1 Energy of every type, but only 1 at a "
         "time. When you attach it from your hand, put 1 damage counter on that creature.",
-        "any_type_energy",
-        {"damage_counters": 1},
+        {
+            "provides_any_type": True,
+            "triggers": [on("on_attach", st("place_counters", target=SOURCE, count=1))],
+        },
     ),
     (
         "mv1",
@@ -2073,8 +2244,7 @@ SPECIAL_ENERGY: list[
         (C,),
         "At the end of each of your turns, heal 10 damage from the creature this card is "
         "attached to.",
-        "heal_end_of_turn",
-        {"amount": 10},
+        {"triggers": [on("end_of_turn", st("heal", target=SOURCE, amount=amt(10)))]},
     ),
     (
         "mv2",
@@ -2082,8 +2252,7 @@ SPECIAL_ENERGY: list[
         W,
         (W,),
         "When you attach this card from your hand to a Water creature, draw a card.",
-        "draw_on_attach",
-        {"energy_type": "water", "count": 1},
+        {"triggers": [on("on_attach", draw(1), source_filter=flt(element=W))]},
     ),
     (
         "mv2",
@@ -2092,8 +2261,7 @@ SPECIAL_ENERGY: list[
         (L,),
         "Attacks of the Lightning creature this card is attached to do 10 more damage to your "
         "opponent's Active creature (before applying weakness and resistance).",
-        "damage_boost",
-        {"energy_type": "lightning", "amount": 10},
+        {"modifiers": [st("damage_dealt", amount=10, scope=scope("holder", L))]},
     ),
     (
         "mv2",
@@ -2101,8 +2269,7 @@ SPECIAL_ENERGY: list[
         M,
         (M,),
         "The creature this card is attached to has no retreat cost while it is in the Active Spot.",
-        "free_retreat",
-        {},
+        {"modifiers": [st("free_retreat", condition=WHILE_ACTIVE)]},
     ),
 ]
 
@@ -2252,7 +2419,7 @@ def build_sets() -> dict[str, list[CardDefinition]]:
             ("creature", draft.fields) for draft in creatures[set_id]
         ]
         order = {IT: 0, T: 1, S: 2, ST: 3}
-        for s_id, subtype, name, rarity, text, effect_id, params in sorted(
+        for s_id, subtype, name, rarity, text, effect_fields in sorted(
             (t for t in TRAINERS if t[0] == set_id), key=lambda t: (order[t[1]], t[2])
         ):
             assert s_id == set_id
@@ -2264,12 +2431,11 @@ def build_sets() -> dict[str, list[CardDefinition]]:
                         "trainer_subtype": subtype,
                         "rarity": rarity,
                         "text": text,
-                        "effect_id": effect_id,
-                        "effect_params": params,
-                    },
+                    }
+                    | effect_fields,
                 )
             )
-        for s_id, name, energy_type, provides, text, effect_id, params in SPECIAL_ENERGY:
+        for s_id, name, energy_type, provides, text, effect_fields in SPECIAL_ENERGY:
             if s_id == set_id:
                 regular.append(
                     (
@@ -2281,9 +2447,8 @@ def build_sets() -> dict[str, list[CardDefinition]]:
                             "provides": provides,
                             "rarity": Rarity.UNCOMMON,
                             "text": text,
-                            "effect_id": effect_id,
-                            "effect_params": params,
-                        },
+                        }
+                        | effect_fields,
                     )
                 )
         if set_index == 0:

@@ -32,6 +32,18 @@ from app.core.card_enums import EnergyType as EnergyType
 from app.core.card_enums import Stage as Stage
 from app.core.card_enums import StatusCondition as StatusCondition
 from app.core.card_enums import TrainerSubtype as TrainerSubtype
+from app.core.effects import (
+    Condition,
+    CreatureFilter,
+    Limit,
+    Modifier,
+    ScopeKind,
+    Step,
+    Trigger,
+    TriggerKind,
+    uses_source,
+)
+from app.core.effects.triggers import check_trigger_fields
 
 
 class CreatureVariant(StrEnum):
@@ -70,10 +82,8 @@ class DamageModifier(StrEnum):
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=600)]
-EffectId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 CardId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+-[0-9]{3}$")]
 SetId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{2,10}$")]
-EffectParams = dict[str, int | str | bool]
 
 
 def _tens(low: int, high: int) -> object:
@@ -87,8 +97,9 @@ class _Frozen(BaseModel):
 class Attack(_Frozen):
     """One attack: its cost, printed damage and effect.
 
-    ``effect_id`` with ``effect_params`` is what the engine executes; ``effect_text``
-    is what players read. Both are absent for a plain-damage attack.
+    ``effects`` (`app.core.effects.Step` values) is what the engine executes;
+    ``effect_text`` is what players read. An attack has both or neither: text without
+    effects would be a rule the engine silently ignores.
     """
 
     name: Name
@@ -96,8 +107,7 @@ class Attack(_Frozen):
     damage: Annotated[StrictInt, _tens(0, 500)] = 0
     damage_modifier: DamageModifier = DamageModifier.NONE
     effect_text: Text | None = None
-    effect_id: EffectId | None = None
-    effect_params: EffectParams = Field(default_factory=dict)
+    effects: tuple[Step, ...] = Field(default=(), max_length=8)
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:
@@ -105,7 +115,10 @@ class Attack(_Frozen):
             raise ValueError("damage_modifier needs a non-zero damage to modify")
         if self.damage_modifier is not DamageModifier.NONE and self.effect_text is None:
             raise ValueError("damage_modifier needs effect_text explaining it")
-        _check_effect(self.effect_id, self.effect_params, self.effect_text, "effect_text")
+        if self.effect_text is not None and not self.effects:
+            raise ValueError("effect_text needs effects the engine can execute")
+        if self.effects and self.effect_text is None:
+            raise ValueError("effects need effect_text for players to read")
         return self
 
     @property
@@ -123,12 +136,41 @@ class Attack(_Frozen):
 
 
 class Ability(_Frozen):
-    """A passive or once-per-turn power of a creature, not an attack."""
+    """A power of a creature that is not an attack.
+
+    ``trigger`` says when it works (`app.core.effects.TriggerKind`): ``passive``
+    abilities carry ``modifiers`` only (any "while active" condition sits on the
+    modifier); every other kind carries ``steps``, run when the trigger happens or, for
+    ``activated``, when the player uses it (``limit`` is then required). ``condition``
+    gates the steps ("if this creature is in the Active Spot"); ``optional`` lets the
+    player decline an automatic trigger.
+    """
 
     name: Name
     text: Text
-    effect_id: EffectId
-    effect_params: EffectParams = Field(default_factory=dict)
+    trigger: TriggerKind
+    limit: Limit | None = None
+    condition: Condition | None = None
+    optional: bool = False
+    steps: tuple[Step, ...] = Field(default=(), max_length=8)
+    modifiers: tuple[Modifier, ...] = Field(default=(), max_length=4)
+
+    @model_validator(mode="after")
+    def _check_ability(self) -> Self:
+        check_trigger_fields(self.trigger, self.limit, self.optional)
+        if self.trigger is TriggerKind.PASSIVE:
+            if self.steps or self.condition is not None or self.optional:
+                raise ValueError(
+                    "a passive ability has only modifiers (put a condition on the modifier)"
+                )
+            if not self.modifiers:
+                raise ValueError("a passive ability needs modifiers the engine can apply")
+        else:
+            if self.modifiers:
+                raise ValueError(f"{_a(self.trigger.value)} ability has steps, not modifiers")
+            if not self.steps:
+                raise ValueError(f"{_a(self.trigger.value)} ability needs steps the engine can run")
+        return self
 
 
 class Weakness(_Frozen):
@@ -207,51 +249,111 @@ class CreatureCard(_CardBase):
 
 
 class TrainerCard(_CardBase):
-    """A trainer card; ``text`` is what it does, ``effect_id`` how the engine does it."""
+    """A trainer card; ``text`` is what players read, the other fields what the engine does.
+
+    Items and supporters carry ``effects`` (steps run when played) and may list
+    ``requires``: conditions that must hold for the card to be played at all. Tools
+    carry ``modifiers`` for the creature they are attached to (scope ``holder``) and
+    ``triggers``; stadiums carry ``modifiers`` for creatures in play and ``triggers``
+    (an ``activated`` trigger is a once-per-turn action for each player).
+    """
 
     card_type: Literal[CardType.TRAINER] = CardType.TRAINER
     trainer_subtype: TrainerSubtype
     text: Text
-    effect_id: EffectId
-    effect_params: EffectParams = Field(default_factory=dict)
+    effects: tuple[Step, ...] = Field(default=(), max_length=8)
+    requires: tuple[Condition, ...] = Field(default=(), max_length=4)
+    modifiers: tuple[Modifier, ...] = Field(default=(), max_length=4)
+    triggers: tuple[Trigger, ...] = Field(default=(), max_length=4)
+
+    @model_validator(mode="after")
+    def _check_trainer(self) -> Self:
+        played = self.trainer_subtype in (TrainerSubtype.ITEM, TrainerSubtype.SUPPORTER)
+        if played:
+            if self.modifiers or self.triggers:
+                raise ValueError(
+                    f"{_a(self.trainer_subtype.value)} acts once through effects; "
+                    "modifiers and triggers belong to tools and stadiums"
+                )
+            if not self.effects:
+                raise ValueError(
+                    f"{_a(self.trainer_subtype.value)} needs effects the engine can run"
+                )
+            if uses_source(self.effects):
+                raise ValueError("a trainer played from the hand has no source creature to target")
+            return self
+        if self.effects or self.requires:
+            raise ValueError(
+                f"{_a(self.trainer_subtype.value)} works through modifiers and triggers, "
+                "not effects or requires"
+            )
+        if not self.modifiers and not self.triggers:
+            raise ValueError(
+                f"{_a(self.trainer_subtype.value)} needs modifiers or triggers the engine can apply"
+            )
+        if self.trainer_subtype is TrainerSubtype.STADIUM and any(
+            m.scope.kind is ScopeKind.HOLDER for m in self.modifiers
+        ):
+            raise ValueError("a stadium has no holder; give its modifiers a scope")
+        return self
 
 
 class EnergyCard(_CardBase):
     """An energy card.
 
     A basic energy provides exactly one energy of its own type and has no
-    effect; a special energy may provide other types or several energy and
-    always explains itself in ``text``.
+    effect; a special energy always explains itself in ``text`` and does something the
+    engine can execute: ``provides`` other or several energy (each entry is one energy;
+    with ``provides_any_type`` each counts as whichever type a cost needs),
+    ``attach_requirement`` (it may be attached only to a creature passing the filter, and
+    is discarded if its holder stops passing it), ``modifiers`` for its holder, or
+    ``triggers`` (``on_attach``, ``end_of_turn``...).
     """
 
     card_type: Literal[CardType.ENERGY] = CardType.ENERGY
     energy_type: EnergyType
     energy_kind: EnergyKind
     provides: tuple[EnergyType, ...] = Field(min_length=1, max_length=3)
+    provides_any_type: bool = False
+    attach_requirement: CreatureFilter | None = None
     text: Text | None = None
-    effect_id: EffectId | None = None
-    effect_params: EffectParams = Field(default_factory=dict)
+    modifiers: tuple[Modifier, ...] = Field(default=(), max_length=4)
+    triggers: tuple[Trigger, ...] = Field(default=(), max_length=4)
 
     @model_validator(mode="after")
     def _check_energy(self) -> Self:
+        executable = (
+            self.provides_any_type
+            or self.attach_requirement is not None
+            or bool(self.modifiers)
+            or bool(self.triggers)
+            or self.provides != (self.energy_type,)
+        )
         if self.energy_kind is EnergyKind.BASIC:
             if self.provides != (self.energy_type,):
                 raise ValueError("a basic energy provides exactly one energy of its energy_type")
-            if self.text is not None or self.effect_id is not None or self.effect_params:
-                raise ValueError("a basic energy has no text or effect")
-        elif self.text is None:
+            if executable or self.text is not None:
+                raise ValueError("a basic energy has no text, effect or special provision")
+            return self
+        if self.text is None:
             raise ValueError("a special energy needs text describing what it does")
-        _check_effect(self.effect_id, self.effect_params, self.text, "text")
+        if not executable:
+            raise ValueError(
+                "a special energy needs something the engine can execute: modifiers, "
+                "triggers, attach_requirement, provides_any_type or a special provides"
+            )
+        if self.provides_any_type and set(self.provides) != {EnergyType.COLORLESS}:
+            raise ValueError(
+                "provides_any_type counts energy in provides, which must all be colorless"
+            )
+        if any(m.scope.kind is not ScopeKind.HOLDER for m in self.modifiers):
+            raise ValueError("a special energy's modifiers apply to its holder (scope holder)")
         return self
 
 
-def _check_effect(
-    effect_id: str | None, params: EffectParams, text: str | None, text_field: str
-) -> None:
-    if effect_id is None and params:
-        raise ValueError("effect_params given without an effect_id")
-    if effect_id is not None and text is None:
-        raise ValueError(f"effect_id {effect_id!r} needs {text_field} for players to read")
+def _a(word: str) -> str:
+    """``word`` with its indefinite article, for error messages."""
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 CardDefinition = Annotated[

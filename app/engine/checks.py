@@ -23,6 +23,7 @@ from app.engine import hooks, query
 from app.engine.actions import Action, ActionKind
 from app.engine.context import Ctx
 from app.engine.index import CardIndex, Unit
+from app.engine.modifiers import matches
 
 Check = Callable[[Ctx, PlayerIndex, Action], str | None]
 
@@ -145,8 +146,17 @@ def check_attach_energy(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | No
     card = _in_hand(player, action.card)
     if card is None:
         return f"card {action.card} is not in your hand"
-    if card.definition_id not in index.energies:
+    energy = index.energies.get(card.definition_id)
+    if energy is None:
         return f"card {action.card} is not an energy card"
+    target = own_in_play(player, action.target)
+    requirement = energy.attach_requirement
+    if (
+        target is not None
+        and requirement is not None
+        and not matches(state, index, target, requirement)
+    ):
+        return f"{energy.name} cannot be attached to that creature"
     return None
 
 
@@ -247,10 +257,10 @@ def check_retreat(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None:
         return "you already retreated this turn"
     if not any(c.instance_id == action.target for c in player.bench):
         return f"creature {action.target} is not on your bench"
-    reason = query.can_retreat(state, seat, active)
+    reason = query.can_retreat(ctx, seat, active)
     if reason is not None:
         return reason
-    cost = query.retreat_cost(index, state, seat, active)
+    cost = query.retreat_cost(ctx, seat, active)
     attached = {e.instance_id: e.definition_id for e in active.attached_energy}
     if len(set(action.choice)) != len(action.choice):
         return "the same energy is named twice"
@@ -275,10 +285,10 @@ def check_attack(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None:
     attacks = index.creature(active.definition_id).attacks
     if action.index is None or not 0 <= action.index < len(attacks):
         return f"the active creature has no attack {action.index}"
-    reason = query.can_attack_with(active) or query.attack_blocked(state, seat, active)
+    reason = query.can_attack_with(active) or query.attack_blocked(ctx, seat, active)
     if reason is not None:
         return reason
-    cost = query.attack_cost(state, seat, active, attacks[action.index])
+    cost = query.attack_cost(ctx, seat, active, attacks[action.index])
     units: list[Unit] = query.units_of(index, active)
     if not query.can_pay(units, cost):
         return f"not enough energy for {attacks[action.index].name}"
@@ -352,6 +362,8 @@ def why_illegal(ctx: Ctx, action: Action) -> str | None:
         if action.kind is not ActionKind.CHOOSE:
             return f"answer the pending {state.pending_choice.kind} choice first"
         return check_choose(ctx, seat, action)
+    if action.kind is ActionKind.CHOOSE:
+        return "no choice is pending"
     if state.phase is TurnPhase.SETUP:
         check = SETUP_CHECKS.get(action.kind)
         if check is None:

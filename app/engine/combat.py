@@ -2,10 +2,13 @@
 
 Damage pipeline for the main damage of an attack on the opponent's active:
 base (printed, changed by the attack's own effect steps) -> damage-dealt
-modifiers of the attacker -> weakness [combat.weakness_mode/weakness_value, the
-card's printed value when it has one] -> resistance [combat.resistance_enabled]
--> damage-taken modifiers of the defender -> prevention; never below 0. Damage
-to benched creatures (effect steps) skips weakness and resistance.
+modifiers of the attacker (``vs_ex`` ones only against an ex) -> weakness
+[combat.weakness_mode/weakness_value, the card's printed value when it has one;
+none under a ``no_weakness`` modifier] -> resistance [combat.resistance_enabled]
+-> damage-taken modifiers of the defender -> prevention; never below 0. A
+defender at full HP with ``survive_at_full_hp`` keeps that many HP. Damage to
+benched creatures (effect steps) skips the attacker's modifiers, weakness and
+resistance.
 
 Confusion [status.confusion_self_damage]: a confused attacker flips a coin;
 tails, the attack does nothing and the attacker takes the self-damage.
@@ -49,15 +52,21 @@ def modified_damage(
     damage = base
     if base <= 0:
         return 0
-    effects = bool(state.lasting_effects)
-    if effects:
-        damage += query.sum_amounts(state, seat, attacker, "damage_dealt")
+    effects = bool(index.modifiers or state.lasting_effects)
+    target = index.creature(defender.definition_id)
+    if effects and to_active:
+        for modifier in query.modifiers_for(ctx, seat, attacker, "damage_dealt"):
+            if not modifier.get("vs_ex") or target.is_ex:
+                damage += modifier.get("amount", 0)
     if to_active:
         source = index.creature(attacker.definition_id)
-        target = index.creature(defender.definition_id)
         combat = state.rules.combat
         weakness = target.weakness
-        if weakness is not None and weakness.type is source.element:
+        if (
+            weakness is not None
+            and weakness.type is source.element
+            and not (effects and query.has_modifier(ctx, other, defender, "no_weakness"))
+        ):
             if combat.weakness_mode is WeaknessMode.MULTIPLY:
                 damage *= weakness.value or combat.weakness_value
             else:
@@ -70,10 +79,22 @@ def modified_damage(
         ):
             damage -= resistance.value
     if effects:
-        damage += query.sum_amounts(state, other, defender, "damage_taken")
-        if query.has_modifier(state, other, defender, "prevent_damage"):
+        damage += query.sum_amounts(ctx, other, defender, "damage_taken")
+        if query.has_modifier(ctx, other, defender, "prevent_damage"):
             return 0
     return max(0, damage)
+
+
+def survive_cap(ctx: Ctx, seat: PlayerIndex, defender: CardInstance, amount: int) -> int:
+    """`amount`, lowered so a full-HP defender with ``survive_at_full_hp`` keeps its HP left."""
+    if defender.damage or not (ctx.index.modifiers or ctx.state.lasting_effects):
+        return amount
+    hp = query.max_hp(ctx, seat, defender)
+    if amount < hp:
+        return amount
+    for modifier in query.modifiers_for(ctx, seat, defender, "survive_at_full_hp"):
+        return min(amount, hp - int(modifier.get("remaining_hp", 10)))
+    return amount
 
 
 def deal_attack_damage(ctx: Ctx, run: EffectRun) -> int:
@@ -88,10 +109,17 @@ def deal_attack_damage(ctx: Ctx, run: EffectRun) -> int:
     if attacker is None or defender is None or run.damage <= 0:
         return 0
     amount = modified_damage(ctx, seat, attacker, defender, run.damage)
+    amount = survive_cap(ctx, ops.opponent(seat), defender, amount)
     dealt = ops.deal_damage(ctx, ops.opponent(seat), defender, amount)
     executor = hooks.executor()
     if dealt and executor is not None:
-        executor.fire(ctx, "on_damaged_by_attack", ops.opponent(seat), defender.instance_id)
+        executor.fire(
+            ctx,
+            "on_damaged_by_attack",
+            ops.opponent(seat),
+            defender.instance_id,
+            attacker=attacker.instance_id,
+        )
     return dealt
 
 
@@ -103,6 +131,7 @@ def use_attack(ctx: Ctx, seat: PlayerIndex, index: int) -> None:
         raise EngineError("attack without an active creature")
     attack = ctx.index.creature(attacker.definition_id).attacks[index]
     state.phase = TurnPhase.ATTACK
+    ctx.attacker = attacker.instance_id
     ctx.emit("attacked", seat, card=attacker.instance_id, index=index, attack=attack.name)
     if StatusCondition.CONFUSED in attacker.status_conditions and not ops.flip_coin(
         ctx, seat, "confusion"
@@ -121,6 +150,7 @@ def use_attack(ctx: Ctx, seat: PlayerIndex, index: int) -> None:
 
 def finish_attack(ctx: Ctx, run: EffectRun) -> None:
     """Deal the main damage if the effects did not, then end the turn."""
+    ctx.attacker = run.source
     if not run.main_damage_done:
         deal_attack_damage(ctx, run)
     after_attack(ctx)
@@ -130,5 +160,6 @@ def after_attack(ctx: Ctx) -> None:
     """Score knockouts, fill active spots, end the turn."""
     if knockout.resolve(ctx):
         return
+    ctx.attacker = None
     if knockout.request_promotions(ctx, then="end_turn"):
         turn.end_turn(ctx)

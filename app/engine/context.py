@@ -26,6 +26,8 @@ class Ctx:
     rng: Rng
     at: datetime
     events: list[Event] = field(default_factory=list)
+    attacker: str | None = None
+    """The creature whose attack is resolving, if any (knockout triggers name it)."""
 
     def emit(self, kind: str, player: int | None = None, /, **data: Any) -> None:
         """Record that something happened (see `app.engine.events`)."""

@@ -19,10 +19,13 @@ Contract for an executor:
 - `resume(ctx, choice, selected)` continues an effect choice (the engine has
   validated `selected` against the choice) and returns the finished `EffectRun`,
   or None if it stopped on another choice.
-- `fire(ctx, when, player, card)` runs the triggers of a moment (``on_play``,
-  ``on_evolve``, ``on_attach``, ``start_of_turn``, ``between_turns``,
+- `fire(ctx, when, player, card, attacker=...)` runs the triggers of a moment
+  (``on_play``, ``on_evolve``, ``on_attach``, ``start_of_turn``, ``end_of_turn``,
   ``on_knocked_out``, ``on_damaged_by_attack``) for `card` (or every relevant card
-  when None); returns False when it stopped on a choice.
+  of `player` when None); ``attacker`` names the attacking creature for the damage
+  and knockout moments. Returns False when it stopped on a choice; the engine
+  then waits, and carries on with the interrupted flow when the choice's run
+  finishes (`app.engine.play.do_choose`).
 - `can_play(ctx, player, card)` says whether a trainer's play condition holds.
 """
 
@@ -61,7 +64,15 @@ class EffectExecutor(Protocol):
     ) -> EffectRun | None:
         """Continue after `choice` was answered; the finished run, or None if paused again."""
 
-    def fire(self, ctx: Ctx, when: str, player: PlayerIndex, card: str | None) -> bool:
+    def fire(
+        self,
+        ctx: Ctx,
+        when: str,
+        player: PlayerIndex,
+        card: str | None,
+        *,
+        attacker: str | None = None,
+    ) -> bool:
         """Run the triggers of moment `when`; False when stopped on a pending choice."""
 
     def can_play(self, ctx: Ctx, player: PlayerIndex, card: str) -> bool:

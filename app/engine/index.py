@@ -20,6 +20,7 @@ from app.core.cards import (
     Stage,
     TrainerCard,
 )
+from app.core.effects import Modifier
 from app.engine.errors import EngineError
 
 Unit = frozenset[EnergyType]
@@ -39,6 +40,8 @@ class CardIndex:
     units: dict[str, tuple[Unit, ...]]
     basic_energy: dict[EnergyType, str]
     basics: frozenset[str]
+    modifiers: dict[str, tuple[Modifier, ...]]
+    """Printed passive modifiers by definition id (only cards that have some)."""
 
     def creature(self, definition_id: str) -> CreatureCard:
         """The creature definition, or `EngineError` when the id is not a creature."""
@@ -48,11 +51,23 @@ class CardIndex:
         return card
 
 
+ANY_TYPE: Unit = frozenset(EnergyType)
+
+
 def _units(card: EnergyCard) -> tuple[Unit, ...]:
-    """What one energy card pays: one unit per provided type (basic: its own type)."""
+    """What one energy card pays: one unit per provided energy (any type when it says so)."""
     if card.energy_kind is EnergyKind.BASIC:
         return (frozenset({card.energy_type}),)
+    if card.provides_any_type:
+        return tuple(ANY_TYPE for _ in card.provides)
     return tuple(frozenset({t}) for t in card.provides)
+
+
+def card_modifiers(card: CardDefinition) -> tuple[Modifier, ...]:
+    """The passive modifiers printed on a card (passive abilities, tools, stadiums, energy)."""
+    if isinstance(card, CreatureCard):
+        return tuple(m for ability in card.abilities for m in ability.modifiers)
+    return card.modifiers
 
 
 def build_index(cards: Mapping[str, CardDefinition]) -> CardIndex:
@@ -80,6 +95,9 @@ def build_index(cards: Mapping[str, CardDefinition]) -> CardIndex:
         units={card_id: _units(card) for card_id, card in energies.items()},
         basic_energy=basic_energy,
         basics=frozenset(i for i, c in creatures.items() if c.stage is Stage.BASIC),
+        modifiers={
+            card_id: found for card_id, card in cards.items() if (found := card_modifiers(card))
+        },
     )
 
 

@@ -64,14 +64,14 @@ def resolve(ctx: Ctx) -> bool:
         (seat, creature)
         for seat in ops.SEATS
         for creature in ops.in_play(state.players[seat])
-        if creature.damage and query.remaining_hp(index, state, seat, creature) <= 0
+        if creature.damage and query.remaining_hp(ctx, seat, creature) <= 0
     ]
     if not knocked:
         return False
     executor = hooks.executor()
     for seat, creature in knocked:
         if executor is not None:
-            executor.fire(ctx, "on_knocked_out", seat, creature.instance_id)
+            executor.fire(ctx, "on_knocked_out", seat, creature.instance_id, attacker=ctx.attacker)
         ex = query.is_ex(index, creature)
         ops.discard_creature(ctx, seat, creature)
         ctx.emit("knocked_out", seat, card=creature.instance_id, ex=ex)

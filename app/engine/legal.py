@@ -34,6 +34,7 @@ from app.engine.checks import (
 )
 from app.engine.context import Ctx
 from app.engine.index import index_for
+from app.engine.modifiers import matches
 from app.engine.ops import in_play
 from app.engine.rng import Rng
 
@@ -118,8 +119,14 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
                         add(Action(ActionKind.EVOLVE, card=card_id, target=target.instance_id))
         elif definition_id in index.energies:
             if energy_ok and not zone:
+                requirement = index.energies[definition_id].attach_requirement
                 for target in creatures:
-                    add(Action(ActionKind.ATTACH_ENERGY, card=card_id, target=target.instance_id))
+                    if requirement is None or matches(state, index, target, requirement):
+                        add(
+                            Action(
+                                ActionKind.ATTACH_ENERGY, card=card_id, target=target.instance_id
+                            )
+                        )
         else:
             action = Action(ActionKind.PLAY_TRAINER, card=card_id)
             subtype = index.trainers[definition_id].trainer_subtype
@@ -153,20 +160,20 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
         if (
             player.bench
             and player.retreats_this_turn < rules.turn.retreats_per_turn
-            and query.can_retreat(state, seat, active) is None
+            and query.can_retreat(ctx, seat, active) is None
         ):
-            cost = query.retreat_cost(index, state, seat, active)
+            cost = query.retreat_cost(ctx, seat, active)
             energy = retreat_choice(index, active, cost)
             if energy is not None:
                 for benched in player.bench:
                     add(Action(ActionKind.RETREAT, target=benched.instance_id, choice=energy))
         if (
             not (first_turn and not rules.first_turn.can_attack)
-            and (query.can_attack_with(active) or query.attack_blocked(state, seat, active)) is None
+            and (query.can_attack_with(active) or query.attack_blocked(ctx, seat, active)) is None
         ):
             units = query.units_of(index, active)
             for attack_index, attack in enumerate(index.creatures[active.definition_id].attacks):
-                if query.can_pay(units, query.attack_cost(state, seat, active, attack)):
+                if query.can_pay(units, query.attack_cost(ctx, seat, active, attack)):
                     add(Action(ActionKind.ATTACK, index=attack_index))
     add(Action(ActionKind.END_TURN))
     return actions

@@ -234,12 +234,16 @@ def do_choose(ctx: Ctx, seat: PlayerIndex, action: Action) -> None:
     if executor is None:
         raise EngineError("an effect choice is pending but no effects executor is installed")
     run = executor.resume(ctx, choice, action.choice)
-    if run is None:
+    if run is None or state.phase is TurnPhase.ENDED:
         return
     if run.source_kind is ChoiceSource.ATTACK:
         combat.finish_attack(ctx, run)
     elif state.phase is TurnPhase.MAIN:
         _settle(ctx)
+    elif state.phase is TurnPhase.ATTACK:
+        combat.after_attack(ctx)
+    elif state.phase is TurnPhase.BETWEEN_TURNS:
+        turn.checkup(ctx)
 
 
 PERFORM: dict[ActionKind, Callable[[Ctx, PlayerIndex, Action], None]] = {
@@ -267,7 +271,7 @@ def canonical_retreat(ctx: Ctx, seat: PlayerIndex, action: Action) -> Action:
         return action
     from app.engine.query import retreat_cost
 
-    cost = retreat_cost(ctx.index, ctx.state, seat, active)
+    cost = retreat_cost(ctx, seat, active)
     choice = retreat_choice(ctx.index, active, cost)
     if not choice:
         return action

@@ -1,9 +1,9 @@
 """Derived values: the one place rules and effects ask "how much" and "may it".
 
 Printed numbers (HP, retreat cost, attack cost, energy provided) are adjusted
-here by the modifiers in force: lasting effects today; tools, the stadium,
-abilities and special energy join through `modifiers_for` once the effect
-vocabulary gives those cards typed modifiers. Nothing here mutates the state.
+here by the modifiers in force (`app.engine.modifiers`: tools, the stadium,
+passive abilities, special energy and lasting effects). Every function takes the
+action's `Ctx` (state plus catalog index) and never mutates anything.
 """
 
 from __future__ import annotations
@@ -12,83 +12,75 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from app.core.cards import Attack, CreatureCard, EnergyType
-from app.core.game_state import CardInstance, GameState, PlayerIndex, StatusCondition
+from app.core.game_state import CardInstance, PlayerIndex, StatusCondition
+from app.engine.context import Ctx
 from app.engine.index import CardIndex, Unit
+from app.engine.modifiers import in_force
 
 COLORLESS = EnergyType.COLORLESS
 _NO_ATTACK = (StatusCondition.ASLEEP, StatusCondition.PARALYZED)
 
 
 def modifiers_for(
-    state: GameState, seat: PlayerIndex, creature: CardInstance, kind: str
+    ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str
 ) -> Iterator[dict[str, Any]]:
-    """Every modifier of `kind` in force on `creature` (owned by `seat`)."""
-    for effect in state.lasting_effects:
-        if effect.modifier.get("kind") != kind:
-            continue
-        if effect.target == creature.instance_id or (
-            effect.target is None and effect.player == seat
-        ):
-            yield effect.modifier
+    """Every modifier of `kind` in force on `creature` (owned by `seat`), as JSON dicts."""
+    if ctx.index.modifiers or ctx.state.lasting_effects:
+        yield from in_force(ctx.state, ctx.index, seat, creature, kind)
 
 
-def sum_amounts(state: GameState, seat: PlayerIndex, creature: CardInstance, kind: str) -> int:
+def sum_amounts(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str) -> int:
     """The total ``amount`` of the modifiers of `kind` on `creature`."""
     total = 0
-    for modifier in modifiers_for(state, seat, creature, kind):
+    for modifier in modifiers_for(ctx, seat, creature, kind):
         amount = modifier.get("amount", 0)
         if isinstance(amount, int):
             total += amount
     return total
 
 
-def has_modifier(state: GameState, seat: PlayerIndex, creature: CardInstance, kind: str) -> bool:
+def has_modifier(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str) -> bool:
     """Whether any modifier of `kind` applies to `creature`."""
-    return next(modifiers_for(state, seat, creature, kind), None) is not None
+    return next(modifiers_for(ctx, seat, creature, kind), None) is not None
 
 
-def max_hp(index: CardIndex, state: GameState, seat: PlayerIndex, creature: CardInstance) -> int:
+def max_hp(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> int:
     """Printed HP plus HP modifiers."""
-    hp = index.creature(creature.definition_id).hp
-    if state.lasting_effects:
-        hp += sum_amounts(state, seat, creature, "hp")
-    return hp
+    return ctx.index.creature(creature.definition_id).hp + sum_amounts(ctx, seat, creature, "hp")
 
 
-def remaining_hp(
-    index: CardIndex, state: GameState, seat: PlayerIndex, creature: CardInstance
-) -> int:
+def remaining_hp(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> int:
     """HP left before a knockout (0 or less: knocked out)."""
-    return max_hp(index, state, seat, creature) - creature.damage
+    return max_hp(ctx, seat, creature) - creature.damage
 
 
-def retreat_cost(
-    index: CardIndex, state: GameState, seat: PlayerIndex, creature: CardInstance
-) -> int:
-    """Energy to discard to retreat, after modifiers (never below 0)."""
-    cost = index.creature(creature.definition_id).retreat_cost
-    if state.lasting_effects:
-        if has_modifier(state, seat, creature, "free_retreat"):
-            return 0
-        cost += sum_amounts(state, seat, creature, "retreat_cost")
-    return max(0, cost)
+def retreat_cost(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> int:
+    """Energy to discard to retreat, after modifiers (``free_retreat`` wins; never below 0)."""
+    cost = ctx.index.creature(creature.definition_id).retreat_cost
+    if has_modifier(ctx, seat, creature, "free_retreat"):
+        return 0
+    return max(0, cost + sum_amounts(ctx, seat, creature, "retreat_cost"))
 
 
 def attack_cost(
-    state: GameState, seat: PlayerIndex, creature: CardInstance, attack: Attack
+    ctx: Ctx, seat: PlayerIndex, creature: CardInstance, attack: Attack
 ) -> tuple[EnergyType, ...]:
-    """What the attack costs now (printed cost; attack-cost modifiers remove colorless first)."""
+    """What the attack costs now: ``attack_cost`` modifiers add or remove energy of a type.
+
+    A reduction removes energy of the named type (colorless: colorless ones), never
+    below none of that type.
+    """
     cost = attack.cost
-    if state.lasting_effects:
-        reduction = sum_amounts(state, seat, creature, "attack_cost")
-        if reduction > 0:
-            trimmed = list(cost)
-            for _ in range(reduction):
-                if COLORLESS in trimmed:
-                    trimmed.remove(COLORLESS)
-                elif trimmed:
-                    trimmed.pop()
-            cost = tuple(trimmed)
+    for modifier in modifiers_for(ctx, seat, creature, "attack_cost"):
+        amount = modifier.get("amount", 0)
+        energy = EnergyType(modifier.get("energy", COLORLESS))
+        trimmed = list(cost)
+        if amount > 0:
+            trimmed.extend([energy] * amount)
+        for _ in range(-amount):
+            if energy in trimmed:
+                trimmed.remove(energy)
+        cost = tuple(trimmed)
     return cost
 
 
@@ -126,26 +118,26 @@ def _match(typed: list[EnergyType], units: list[Unit]) -> bool:
 
 
 def can_attack_with(creature: CardInstance) -> str | None:
-    """Why the status of `creature` forbids attacking, or None."""
+    """Why the status of `creature` forbids attacking (or retreating), or None."""
     for status in _NO_ATTACK:
         if status in creature.status_conditions:
             return f"the active creature is {status.value}"
     return None
 
 
-def can_retreat(state: GameState, seat: PlayerIndex, creature: CardInstance) -> str | None:
+def can_retreat(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> str | None:
     """Why `creature` cannot retreat now (status or an effect), or None."""
     reason = can_attack_with(creature)
     if reason is not None:
         return reason
-    if state.lasting_effects and has_modifier(state, seat, creature, "cannot_retreat"):
+    if has_modifier(ctx, seat, creature, "cannot_retreat"):
         return "an effect prevents the active creature from retreating"
     return None
 
 
-def attack_blocked(state: GameState, seat: PlayerIndex, creature: CardInstance) -> str | None:
+def attack_blocked(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> str | None:
     """Why an effect forbids `creature` to attack, or None."""
-    if state.lasting_effects and has_modifier(state, seat, creature, "cannot_attack"):
+    if has_modifier(ctx, seat, creature, "cannot_attack"):
         return "an effect prevents the active creature from attacking this turn"
     return None
 

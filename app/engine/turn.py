@@ -10,7 +10,8 @@ Decisions (rules data in brackets):
   picked at random among the deck's declared types; on turn 1, when
   [first_turn.can_attach_energy] is false, the zone offers nothing;
 - end of turn: an unused zone energy is lost; a hand over [hand.max_size] is
-  discarded down by the player (a ``discard`` choice of exactly the excess);
+  discarded down by the player (a ``discard`` choice of exactly the excess); then
+  the turn player's end-of-turn triggers run;
 - checkup, in order: lasting effects that end this turn expire; the turn
   player's active loses paralysis (so paralysis lasts through its owner's next
   turn); both actives: poison [status.poison_damage], burn
@@ -104,9 +105,19 @@ def end_turn(ctx: Ctx) -> None:
                 min_count=excess,
                 max_count=excess,
                 prompt=f"Discard {excess} card(s) down to the hand limit of {limit}.",
-                continuation=Continuation(source_kind=ChoiceSource.RULE, then="checkup"),
+                continuation=Continuation(source_kind=ChoiceSource.RULE, then="end_of_turn"),
             ),
         )
+        return
+    end_of_turn(ctx)
+
+
+def end_of_turn(ctx: Ctx) -> None:
+    """The owner's end-of-turn triggers, then the checkup (waits if a trigger asks a choice)."""
+    executor = hooks.executor()
+    if executor is not None and not executor.fire(
+        ctx, "end_of_turn", ctx.state.current_player, None
+    ):
         return
     checkup(ctx)
 
@@ -147,9 +158,6 @@ def checkup(ctx: Ctx) -> None:
         ]
     _status_checkup(ctx, seat)
     _status_checkup(ctx, ops.opponent(seat))
-    executor = hooks.executor()
-    if executor is not None and not executor.fire(ctx, "between_turns", seat, None):
-        raise EngineError("between-turns triggers may not ask for a choice")
     ctx.emit(TURN_ENDED, seat, turn=state.turn_number)
     if knockout.resolve(ctx):
         return
@@ -179,8 +187,8 @@ def end_by_turn_limit(ctx: Ctx) -> None:
 def continue_rule(ctx: Ctx, then: str | None) -> None:
     """Carry on with the turn after a rule choice (promotion, hand-limit discard) was answered."""
     state = ctx.state
-    if then == "checkup":
-        checkup(ctx)
+    if then == "end_of_turn":
+        end_of_turn(ctx)
     elif then == "next_turn":
         if knockout.request_promotions(ctx, then="next_turn"):
             begin_turn(ctx, ops.opponent(state.current_player))

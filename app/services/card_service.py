@@ -244,18 +244,31 @@ class _Loader:
             return _UNREADABLE
 
     def report_validation(
-        self, file: str, error: ValidationError, card_id: str | None, prefix: str = ""
+        self,
+        file: str,
+        error: ValidationError,
+        card_id: str | None,
+        prefix: str = "",
+        raw: Any = None,
     ) -> None:
         for item in error.errors(include_url=False):
-            loc = list(item["loc"])
-            if loc and loc[0] in _CARD_TAGS:  # the union member pydantic tried
-                loc = loc[1:]
+            loc = _data_loc(raw, item["loc"])
             field = prefix + _format_loc(loc) if loc else (prefix.rstrip(".") or None)
             kind = item["type"]
+            nested = bool(loc)  # a tagged union inside the card: an effect, not the card
             if kind == "missing":
                 message = "missing field"
             elif kind == "extra_forbidden":
                 message = "unknown field"
+            elif kind == "union_tag_invalid" and nested:
+                field = prefix + _format_loc([*loc, "kind"])
+                ctx = item.get("ctx", {})
+                message = (
+                    f"unknown kind {ctx.get('tag')!r}; expected one of: {ctx.get('expected_tags')}"
+                )
+            elif kind == "union_tag_not_found" and nested:
+                field = prefix + _format_loc([*loc, "kind"])
+                message = "missing field (kind decides which parameters this entry has)"
             elif kind == "union_tag_invalid":
                 field = prefix + "card_type"
                 tag = item["input"].get("card_type")
@@ -376,7 +389,7 @@ class _Loader:
         try:
             card = CARD_DEFINITION_ADAPTER.validate_python(raw)
         except ValidationError as exc:
-            self.report_validation(entry.file, exc, card_id)
+            self.report_validation(entry.file, exc, card_id, raw=raw)
             if isinstance(raw.get("name"), str):
                 self.invalid_names.add(raw["name"].strip())
             return None
@@ -424,6 +437,30 @@ class _Loader:
 
 
 _CARD_TAGS = tuple(str(kind) for kind in CardType)
+
+
+def _data_loc(raw: Any, loc: Sequence[int | str]) -> list[int | str]:
+    """The error location as a path in the data: the tags pydantic inserts are dropped.
+
+    A tagged union adds the tag it tried to the location (``attacks[0].effects[0].coin_flip
+    .on_heads``); walking the raw data tells a tag (the value of the object's ``card_type``
+    or ``kind``) from a field of that name.
+    """
+    path: list[int | str] = []
+    node = raw
+    for part in loc:
+        if isinstance(node, dict):
+            if part not in node and part in (node.get("card_type"), node.get("kind")):
+                continue
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+        path.append(part)
+    if path and raw is None and path[0] in _CARD_TAGS:
+        path = path[1:]
+    return path
 
 
 def _format_loc(loc: Sequence[int | str]) -> str:

@@ -106,6 +106,19 @@ async def test_card_by_id_returns_the_full_definition(
     assert response.json()["card_type"] == card_type.value
 
 
+async def test_cards_carry_typed_effects_and_the_schema_documents_them(
+    api: httpx.AsyncClient,
+) -> None:
+    response = await api.get("/api/v1/cards/mv1-005")
+    (attack,) = [a for a in response.json()["attacks"] if a["effect_text"]]
+    assert attack["effects"][0]["kind"] == "coin_flip"
+    assert attack["effects"][0]["on_heads"][0]["kind"] == "damage_bonus"
+    stadium = (await api.get("/api/v1/cards/mv1-149")).json()
+    assert stadium["triggers"][0]["limit"] == "once_per_turn"
+    schemas = (await api.get("/openapi.json")).json()["components"]["schemas"]
+    assert {"CoinFlip", "AddLasting", "DamageDealt", "Trigger", "Target"} <= set(schemas)
+
+
 async def test_unknown_card_is_a_404_with_suggestions(
     api: httpx.AsyncClient, catalog: CardService
 ) -> None:

@@ -47,6 +47,9 @@ def creature(**extra: Any) -> dict[str, Any]:
     )
 
 
+DRAW_ONE = [{"kind": "draw", "count": {"value": 1}}]
+
+
 def errors_of(data: dict[str, Any]) -> str:
     with pytest.raises(ValidationError) as caught:
         CARD_DEFINITION_ADAPTER.validate_python(data)
@@ -58,7 +61,7 @@ def test_each_kind_is_parsed_to_its_own_class() -> None:
     assert isinstance(parsed, CreatureCard)
     assert parsed.card_type is CardType.CREATURE
     trainer = CARD_DEFINITION_ADAPTER.validate_python(
-        base(card_type="trainer", trainer_subtype="item", text="Draw a card.", effect_id="draw")
+        base(card_type="trainer", trainer_subtype="item", text="Draw a card.", effects=DRAW_ONE)
     )
     assert isinstance(trainer, TrainerCard)
     energy = CARD_DEFINITION_ADAPTER.validate_python(
@@ -75,7 +78,7 @@ def test_card_round_trips_through_json() -> None:
 
 def test_fields_of_another_kind_are_unknown() -> None:
     message = errors_of(
-        base(card_type="trainer", trainer_subtype="item", text="t", effect_id="x", hp=60)
+        base(card_type="trainer", trainer_subtype="item", text="t", effects=DRAW_ONE, hp=60)
     )
     assert "trainer.hp" in message
     assert "Extra inputs are not permitted" in message
@@ -111,7 +114,14 @@ def test_creature_with_only_an_ability_is_fine() -> None:
     card = CARD_DEFINITION_ADAPTER.validate_python(
         creature(
             attacks=[],
-            abilities=[{"name": "Glow", "text": "It glows.", "effect_id": "glow"}],
+            abilities=[
+                {
+                    "name": "Glow",
+                    "text": "It glows.",
+                    "trigger": "passive",
+                    "modifiers": [{"kind": "status_immunity"}],
+                }
+            ],
         )
     )
     assert isinstance(card, CreatureCard)
@@ -125,16 +135,11 @@ def test_attack_names_are_distinct_within_a_card() -> None:
 
 def test_damage_modifier_needs_damage_and_explanation() -> None:
     with pytest.raises(ValidationError, match="needs a non-zero damage"):
-        Attack(name="X", damage=0, damage_modifier=DamageModifier.PLUS, effect_text="t")
+        Attack.model_validate(
+            {"name": "X", "damage": 0, "damage_modifier": "plus", "effect_text": "t"}
+        )
     with pytest.raises(ValidationError, match="needs effect_text"):
         Attack(name="X", damage=30, damage_modifier=DamageModifier.PLUS)
-
-
-def test_effect_params_need_an_effect_id_and_effects_need_text() -> None:
-    with pytest.raises(ValidationError, match="effect_params given without an effect_id"):
-        Attack(name="X", damage=10, effect_params={"amount": 1})
-    with pytest.raises(ValidationError, match="needs effect_text"):
-        Attack(name="X", damage=10, effect_id="heal")
 
 
 @pytest.mark.parametrize(
@@ -147,8 +152,11 @@ def test_effect_params_need_an_effect_id_and_effects_need_text() -> None:
     ],
 )
 def test_damage_display(damage: int, modifier: DamageModifier, shown: str) -> None:
-    text = None if modifier is DamageModifier.NONE else "explained"
-    attack = Attack(name="X", damage=damage, damage_modifier=modifier, effect_text=text)
+    explained: dict[str, Any] = {"effect_text": "t", "effects": DRAW_ONE}
+    extra = {} if modifier is DamageModifier.NONE else explained
+    attack = Attack.model_validate(
+        {"name": "X", "damage": damage, "damage_modifier": modifier} | extra
+    )
     assert attack.damage_display == shown
 
 
@@ -166,7 +174,7 @@ def test_basic_energy_has_no_effect() -> None:
     data = base(
         card_type="energy", energy_type="fire", energy_kind="basic", provides=["fire"], text="x"
     )
-    assert "a basic energy has no text or effect" in errors_of(data)
+    assert "a basic energy has no text, effect or special provision" in errors_of(data)
 
 
 def test_special_energy_explains_itself() -> None:

@@ -133,7 +133,7 @@ def test_plain_damage_grows_with_energy_cost(catalog: CardService) -> None:
     by_cost: dict[tuple[Stage, CreatureVariant, int], list[int]] = {}
     for card in creatures(catalog):
         for attack in card.attacks:
-            if attack.effect_id is None:
+            if not attack.effects:
                 key = (card.stage, card.variant, attack.converted_cost)
                 by_cost.setdefault(key, []).append(attack.damage)
     for (stage, variant, cost), damages in by_cost.items():
@@ -505,7 +505,7 @@ def good_cards() -> dict[str, list[dict[str, Any]]]:
             card("aa1", 2, name="Sprouty", card_type="creature", stage="stage_1", hp=80,
                  element="grass", evolves_from="Seedy", attacks=attack()),
             card("aa1", 3, name="Draw Stick", card_type="trainer", trainer_subtype="item",
-                 text="Draw a card.", effect_id="draw_cards"),
+                 text="Draw a card.", effects=[{"kind": "draw", "count": {"value": 1}}]),
         ],
         "bb2": [
             card("bb2", 1, name="Treey", card_type="creature", stage="stage_2", hp=140,

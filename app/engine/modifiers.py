@@ -1,0 +1,180 @@
+"""Which passive modifiers are in force, from every source, for one creature.
+
+Sources: the creature's own tool, special energy and passive abilities (scope
+``holder``); any creature in play's abilities and tools with a wider scope
+(``own_active``, ``opponent_active``, ``own_bench``, ``all_own``,
+``all_in_play``); the stadium (its owner is whoever played it); and lasting
+effects (`app.core.game_state.LastingEffect`, on a creature or on a side).
+Scopes are read relative to the modifier's owner (the player whose card it is)
+and holder (the creature carrying it); a scope's ``element`` narrows the affected
+creatures; a condition must hold (``source_active``: the holder is in its active
+spot). Modifiers are yielded as JSON dicts (``kind``, ``amount``...), the same
+shape lasting effects store, computed once per catalog modifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from app.core.effects import CreatureInPlay, Modifier, ScopeKind
+from app.core.effects.targets import CreatureFilter
+from app.core.game_state import CardInstance, GameState, PlayerIndex, PlayerState
+from app.engine.index import CardIndex
+
+ModifierJson = dict[str, Any]
+Source = tuple[Modifier, ModifierJson]
+
+_JSON: dict[int, tuple[Modifier, ModifierJson]] = {}
+_SEATS: tuple[PlayerIndex, PlayerIndex] = (0, 1)
+
+
+def as_json(modifier: Modifier) -> ModifierJson:
+    """The modifier as JSON, computed once per (immutable) catalog modifier."""
+    entry = _JSON.get(id(modifier))
+    if entry is None or entry[0] is not modifier:
+        entry = (modifier, modifier.model_dump(mode="json"))
+        _JSON[id(modifier)] = entry
+    return entry[1]
+
+
+def matches(
+    state: GameState, index: CardIndex, creature: CardInstance, flt: CreatureFilter
+) -> bool:
+    """Whether `creature` passes a creature filter (every field given must match)."""
+    definition = index.creatures[creature.definition_id]
+    if flt.element is not None and definition.element is not flt.element:
+        return False
+    if flt.stages is not None and definition.stage not in flt.stages:
+        return False
+    if flt.is_ex is not None and definition.is_ex is not flt.is_ex:
+        return False
+    if flt.damaged is not None and (creature.damage > 0) is not flt.damaged:
+        return False
+    if flt.has_energy is not None and bool(creature.attached_energy) is not flt.has_energy:
+        return False
+    return (
+        flt.played_this_turn is None
+        or (creature.turn_played == state.turn_number) is flt.played_this_turn
+    )
+
+
+def _condition_holds(
+    state: GameState,
+    index: CardIndex,
+    modifier: Modifier,
+    owner: PlayerIndex,
+    holder: CardInstance | None,
+) -> bool:
+    condition = modifier.condition
+    if condition is None:
+        return True
+    players = state.players
+    kind = condition.kind
+    if kind == "source_active":
+        return holder is not None and players[owner].active is holder
+    if kind == "own_bench_empty":
+        return not players[owner].bench
+    if kind == "not_first_turn":
+        return players[owner].turns_taken > 1
+    other = players[1 - owner].active
+    if not isinstance(condition, CreatureInPlay):
+        return other is not None and other.damage > 0
+    side = players[owner] if condition.side.value == "own" else players[1 - owner]
+    zone = condition.zone.value
+    pool = _zone(side, zone)
+    flt = condition.filter
+    found = sum(1 for c in pool if flt is None or matches(state, index, c, flt))
+    return found >= condition.count
+
+
+def _zone(player: PlayerState, zone: str) -> list[CardInstance]:
+    if zone == "active":
+        return [player.active] if player.active is not None else []
+    if zone == "bench":
+        return list(player.bench)
+    return [player.active, *player.bench] if player.active is not None else list(player.bench)
+
+
+def _affects(
+    state: GameState,
+    index: CardIndex,
+    modifier: Modifier,
+    owner: PlayerIndex,
+    holder: CardInstance | None,
+    seat: PlayerIndex,
+    creature: CardInstance,
+) -> bool:
+    scope = modifier.scope
+    kind = scope.kind
+    player = state.players[seat]
+    if kind is ScopeKind.HOLDER:
+        hit = holder is creature
+    elif kind is ScopeKind.ALL_IN_PLAY:
+        hit = True
+    elif kind is ScopeKind.OPPONENT_ACTIVE:
+        hit = seat != owner and player.active is creature
+    elif seat != owner:
+        hit = False
+    elif kind is ScopeKind.OWN_ACTIVE:
+        hit = player.active is creature
+    elif kind is ScopeKind.OWN_BENCH:
+        hit = player.active is not creature
+    else:
+        hit = True
+    if not hit:
+        return False
+    if (
+        scope.element is not None
+        and index.creatures[creature.definition_id].element is not scope.element
+    ):
+        return False
+    return _condition_holds(state, index, modifier, owner, holder)
+
+
+def _held(index: CardIndex, creature: CardInstance) -> Iterator[tuple[Modifier, ...]]:
+    mods = index.modifiers
+    found = mods.get(creature.definition_id)
+    if found:
+        yield found
+    tool = creature.attached_tool
+    if tool is not None:
+        found = mods.get(tool.definition_id)
+        if found:
+            yield found
+    for energy in creature.attached_energy:
+        found = mods.get(energy.definition_id)
+        if found:
+            yield found
+
+
+def in_force(
+    state: GameState, index: CardIndex, seat: PlayerIndex, creature: CardInstance, kind: str
+) -> Iterator[ModifierJson]:
+    """Every modifier of `kind` that applies to `creature` (owned by `seat`) now."""
+    if index.modifiers:
+        for owner in _SEATS:
+            player = state.players[owner]
+            holders = [player.active, *player.bench] if player.active is not None else player.bench
+            for holder in holders:
+                for group in _held(index, holder):
+                    for modifier in group:
+                        if modifier.kind == kind and _affects(
+                            state, index, modifier, owner, holder, seat, creature
+                        ):
+                            yield as_json(modifier)
+        stadium = state.stadium
+        if stadium is not None:
+            for modifier in index.modifiers.get(stadium.card.definition_id, ()):
+                if modifier.kind == kind and _affects(
+                    state, index, modifier, stadium.owner, None, seat, creature
+                ):
+                    yield as_json(modifier)
+    for effect in state.lasting_effects:
+        modifier_json = effect.modifier
+        if modifier_json.get("kind") != kind:
+            continue
+        if effect.target == creature.instance_id or (
+            effect.target is None and effect.player == seat
+        ):
+            yield modifier_json

@@ -1,0 +1,162 @@
+"""Hand-built game states for rule tests: say what is where, get a valid state in its main phase.
+
+A creature spec is a definition id, or ``(definition id, extras)`` with extras
+``energy`` (definition ids), ``damage``, ``status`` (StatusCondition values),
+``tool`` (definition id) and ``turn_played``. Instance ids are ``p{seat}-{n:03d}``
+in the order the cards are listed (active, bench, hand, deck, discard, prizes,
+energy deck), so tests can name them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from app.core.cards import CardDefinition, EnergyType
+from app.core.enums import GameType
+from app.core.game_state import (
+    AttachedCard,
+    CardInstance,
+    GameState,
+    PlayerState,
+    StatusCondition,
+    TurnPhase,
+)
+from app.core.rules import RulesConfig
+from app.engine import Action, ActionKind, apply
+from app.engine.events import Event
+from app.services.card_service import CardService
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+NOW = T0 + timedelta(minutes=5)
+
+MOSSNIP = "mv1-001"  # basic grass 60, weak fire, retreat 1, [grass] 20
+FERNCLAW = "mv1-002"  # stage 1 from Mossnip, 90
+VERDANTUSK = "mv1-003"  # stage 2 from Fernclaw, 150, resists water 30
+CINDERCUB = "mv1-014"  # basic fire 60, weak water, [fire] 20
+DRIPLET = "mv1-027"  # basic water 60, weak lightning, [water] 20
+ZAPKIT = "mv1-040"  # basic lightning 40, retreat 0, [lightning] 20
+TECTONOX_EX = "mv2-058"  # basic fighting ex 180, resists lightning 30
+GRASS, FIRE, WATER, LIGHTNING = "mv1-156", "mv1-157", "mv1-158", "mv1-159"
+TWIN_CORE = "mv1-153"  # special: provides two colorless
+ENERGY_SCOOP = "mv1-118"  # item
+AMBER_AMULET = "mv1-132"  # tool
+STURDY_PAULDRON = "mv1-136"  # tool
+EMBER_QUARRY, FESTIVAL_PLAZA = "mv1-148", "mv1-149"  # stadiums
+
+Spec = str | tuple[str, dict[str, Any]]
+
+
+@cache
+def catalog() -> Mapping[str, CardDefinition]:
+    """The bundled catalog, loaded once per test run."""
+    return CardService.load(Path("data/cards")).by_id
+
+
+def supporter_id() -> str:
+    """Some supporter of the catalog."""
+    return next(
+        card_id
+        for card_id, card in catalog().items()
+        if getattr(card, "trainer_subtype", None) == "supporter"
+    )
+
+
+class _Ids:
+    def __init__(self, seat: int) -> None:
+        self.seat = seat
+        self.n = 0
+
+    def next(self) -> str:
+        self.n += 1
+        return f"p{self.seat}-{self.n:03d}"
+
+
+def _card(ids: _Ids, definition_id: str) -> CardInstance:
+    return CardInstance(instance_id=ids.next(), definition_id=definition_id)
+
+
+def _creature(ids: _Ids, spec: Spec) -> CardInstance:
+    definition_id, extras = (spec, {}) if isinstance(spec, str) else spec
+    card = _card(ids, definition_id)
+    card.turn_played = extras.get("turn_played", 0)
+    card.damage = extras.get("damage", 0)
+    card.status_conditions = [StatusCondition(s) for s in extras.get("status", [])]
+    card.attached_energy = [
+        AttachedCard(instance_id=ids.next(), definition_id=e) for e in extras.get("energy", [])
+    ]
+    if "tool" in extras:
+        card.attached_tool = AttachedCard(instance_id=ids.next(), definition_id=extras["tool"])
+    return card
+
+
+def _player(seat: int, spec: Mapping[str, Any]) -> PlayerState:
+    ids = _Ids(seat)
+    player = PlayerState(
+        user_id=uuid.UUID(int=seat + 1) if seat == 0 else None,
+        npc_id="npc-test" if seat == 1 else None,
+    )
+    if spec.get("active") is not None:
+        player.active = _creature(ids, spec["active"])
+    player.bench = [_creature(ids, s) for s in spec.get("bench", [])]
+    player.hand = [_card(ids, d) for d in spec.get("hand", [])]
+    player.deck = [_card(ids, d) for d in spec.get("deck", [MOSSNIP] * 10)]
+    player.discard = [_card(ids, d) for d in spec.get("discard", [])]
+    player.prizes = [_card(ids, d) for d in spec.get("prizes", [])]
+    player.energy_deck = [_card(ids, d) for d in spec.get("energy_deck", [])]
+    player.points = spec.get("points", 0)
+    player.turns_taken = spec.get("turns_taken", 3)
+    player.energy_zone = [EnergyType(t) for t in spec.get("zone", [])]
+    current = spec.get("zone_current")
+    player.zone_current = EnergyType(current) if current is not None else None
+    player.setup_done = True
+    return player
+
+
+def make_state(
+    rules: RulesConfig | str = "mantimon",
+    *,
+    p0: Mapping[str, Any] | None = None,
+    p1: Mapping[str, Any] | None = None,
+    turn: int = 5,
+    current: int = 0,
+    seed: int = 11,
+) -> GameState:
+    """A valid state in the main phase of `turn` with `current` to act."""
+    config = RulesConfig.preset(rules) if isinstance(rules, str) else rules
+    p0 = p0 if p0 is not None else {"active": MOSSNIP}
+    p1 = p1 if p1 is not None else {"active": MOSSNIP}
+    state = GameState(
+        game_id=uuid.UUID(int=99),
+        game_type=GameType.FREEPLAY,
+        rules=config,
+        players=(_player(0, p0), _player(1, p1)),
+        rng_seed=seed,
+        turn_number=turn,
+        current_player=current,  # type: ignore[arg-type]
+        phase=TurnPhase.MAIN,
+        started_at=T0,
+        last_action_at=T0,
+    )
+    return GameState.model_validate(state.model_dump())
+
+
+def act(state: GameState, kind: ActionKind, **slots: Any) -> list[Event]:
+    """Apply one action built from `slots` (card, target, index, choice, player)."""
+    choice = slots.pop("choice", ())
+    action = Action(kind, choice=tuple(choice), **slots)
+    return apply(state, action, catalog(), at=NOW)
+
+
+def kinds(events: Sequence[Event]) -> list[str]:
+    """The event kinds, in order."""
+    return [event.kind for event in events]
+
+
+def flips(events: Sequence[Event], why: str) -> list[bool]:
+    """The results of the coin flips made for `why`."""
+    return [e.data["heads"] for e in events if e.kind == "coin_flipped" and e.data["why"] == why]
