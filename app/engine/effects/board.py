@@ -34,7 +34,7 @@ def apply_status(ctx: Ctx, ex: Exec, step: ApplyStatus) -> bool:
     for seat, creature in targets:
         if ctx.state.players[seat].active is not creature:
             continue
-        if query.has_modifier(ctx.state, seat, creature, "status_immunity"):
+        if query.has_modifier(ctx, seat, creature, "status_immunity"):
             ctx.emit("status_blocked", seat, card=creature.instance_id, status=step.status.value)
             continue
         ops.add_status(ctx, seat, creature, StatusCondition(step.status.value))
@@ -62,7 +62,7 @@ def switch(ctx: Ctx, ex: Exec, step: Switch) -> bool:
     if not player.bench or player.active is None:
         return True
     forced = seat != ex.seat
-    if forced and query.has_modifier(ctx.state, seat, player.active, "prevent_forced_switch"):
+    if forced and query.has_modifier(ctx, seat, player.active, "prevent_forced_switch"):
         ctx.emit("switch_prevented", seat, card=player.active.instance_id)
         return True
     picked = choose(

@@ -177,31 +177,38 @@ def look_top(ctx: Ctx, ex: Exec, step: LookTop) -> bool:
 
 
 def arrange_top(ctx: Ctx, ex: Exec, step: ArrangeTop) -> bool:
-    """The acting player puts the top cards of a deck back in the order they choose."""
+    """The acting player looks at the top cards of a deck and puts them back in any order.
+
+    The look is an event for the acting player (``top_seen``, definition ids top first);
+    the order is asked only when there is an order to choose.
+    """
     seat = seat_of(ex, step.player)
     deck = ctx.state.players[seat].deck
     top = list(reversed(deck[-step.count :]))
-    if len(top) < 2:
-        return True
-    order = choose(
-        ctx,
-        ex,
-        "order",
-        chooser=ex.seat,
-        kind="order",
-        options=[card.instance_id for card in top],
-        min_count=len(top),
-        max_count=len(top),
-        prompt="order the top cards, new top first",
-        revealed=[card.instance_id for card in top],
-        ordered=len({card.definition_id for card in top}) > 1,
-    )
-    if order is None:
-        return False
-    by_id = {card.instance_id: card for card in top}
-    del deck[-len(top) :]
-    deck.extend(by_id[card_id] for card_id in reversed(order))
-    ctx.emit("deck_arranged", seat, count=len(top), by=ex.seat)
+    order = [card.instance_id for card in top]
+    if len(top) > 1:
+        chosen = choose(
+            ctx,
+            ex,
+            "order",
+            chooser=ex.seat,
+            kind="order",
+            options=order,
+            min_count=len(top),
+            max_count=len(top),
+            prompt="order the top cards, new top first",
+            revealed=order,
+            ordered=len({card.definition_id for card in top}) > 1,
+        )
+        if chosen is None:
+            return False
+        order = chosen
+    ctx.emit("top_seen", seat, by=ex.seat, cards=[card.definition_id for card in top])
+    if len(top) > 1:
+        by_id = {card.instance_id: card for card in top}
+        del deck[-len(top) :]
+        deck.extend(by_id[card_id] for card_id in reversed(order))
+        ctx.emit("deck_arranged", seat, count=len(top), by=ex.seat)
     return True
 
 

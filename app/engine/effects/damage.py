@@ -52,14 +52,11 @@ def attack_damage_to(
 
     Damage to the attacker's own side (none in the catalog) is not modified.
     """
-    state = ctx.state
     if seat != ex.seat:
-        if query.has_modifier(state, seat, creature, "prevent_damage"):
+        if query.has_modifier(ctx, seat, creature, "prevent_damage"):
             ctx.emit("damage_prevented", seat, card=creature.instance_id)
             return 0
-        for modifier in query.modifiers_for(state, seat, creature, "damage_taken"):
-            value = modifier.get("amount", 0)
-            amount += value if isinstance(value, int) else 0
+        amount += query.sum_amounts(ctx, seat, creature, "damage_taken")
     dealt = ops.deal_damage(ctx, seat, creature, amount)
     if dealt and seat != ex.seat and ex.run.source is not None:
         from app.engine.effects.triggers import fire_damaged

@@ -7,41 +7,30 @@ An effect put on a creature that is in the Active Spot also ends when it leaves 
 Active Spot (and any effect on a creature ends when it leaves play): the card game's
 "the Defending creature" / "this creature" reading.
 
-The modifier is stored as JSON (`LastingEffect.modifier`); the dump of each catalog
-modifier is computed once and shared (the catalog's models are immutable).
+The modifier is stored as JSON (`LastingEffect.modifier`), dumped once per catalog
+modifier by `app.engine.modifiers.as_json` (the same dicts the modifier lookup yields).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import JsonValue
-
-from app.core.effects import AddLasting, Duration, Modifier
+from app.core.effects import AddLasting, Duration
 from app.core.game_state import LastingEffect, PlayerIndex
 from app.engine import ops
 from app.engine.context import Ctx
 from app.engine.effects.runtime import Exec
 from app.engine.effects.select import resolve
+from app.engine.modifiers import as_json
 
 _TURNS_LEFT = {Duration.THIS_TURN: 0, Duration.OPPONENT_NEXT_TURN: 1, Duration.OWN_NEXT_TURN: 2}
-_DUMPS: dict[int, tuple[Modifier, dict[str, JsonValue]]] = {}
-
-
-def modifier_json(modifier: Modifier) -> dict[str, JsonValue]:
-    """The modifier as JSON, cached per (immutable) modifier object; copy before mutating."""
-    entry = _DUMPS.get(id(modifier))
-    if entry is None or entry[0] is not modifier:
-        entry = (modifier, modifier.model_dump(mode="json", exclude_defaults=False))
-        _DUMPS[id(modifier)] = entry
-    return entry[1]
 
 
 def add_lasting(ctx: Ctx, ex: Exec, step: AddLasting) -> bool:
     """Add the modifier on each target (or for the acting player) for the duration."""
     state = ctx.state
     expires = state.turn_number + _TURNS_LEFT[step.duration]
-    modifier = modifier_json(step.modifier)
+    modifier = as_json(step.modifier)
     if step.target is None:
         _add(ctx, ex, modifier, ex.seat, None, expires, active_bound=False)
         return True

@@ -182,7 +182,7 @@ def _units(ctx: Ctx, ex: Exec, per: Per) -> int:
     card = ctx.index.creature(creature.definition_id)
     if ex.run.source_index is not None and ex.run.source_index < len(card.attacks):
         attack = card.attacks[ex.run.source_index]
-        cost = len(query.attack_cost(ctx.state, seat, creature, attack))
+        cost = len(query.attack_cost(ctx, seat, creature, attack))
     return max(0, provided - cost)
 
 

@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from pydantic import TypeAdapter
+from pydantic import JsonValue, TypeAdapter
 
-from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, CreatureCard, EnergyType
+from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, EnergyType
 from app.core.effects import Step
 from app.core.enums import GameType
 from app.core.game_state import (
     CardInstance,
     ChoiceSource,
     GameState,
+    LastingEffect,
     PlayerIndex,
     PlayerState,
     StadiumInPlay,
@@ -206,6 +207,20 @@ class Table:
     def ids(self, seat: PlayerIndex, zone: str) -> list[str]:
         """Definition ids in a list zone, in order."""
         return [c.definition_id for c in getattr(self.state.players[seat], zone)]
+
+    def lasting(self, creature: CardInstance, modifier: dict[str, JsonValue]) -> None:
+        """Put a lasting effect (no expiry) on a creature in play."""
+        located = ops.locate(self.ctx, creature.instance_id)
+        assert located is not None
+        ops.add_lasting(
+            self.ctx,
+            LastingEffect(
+                modifier=modifier,
+                player=located[0],
+                target=creature.instance_id,
+                created_turn=self.state.turn_number,
+            ),
+        )
 
     # ------------------------------------------------------------------ running
 
