@@ -123,6 +123,13 @@ def test_trainers_by_subtype() -> None:
         (trainer("tool"), "a tool needs modifiers or triggers"),
         (trainer("tool", modifiers=[IMMUNE], effects=[DRAW]), "not effects or requires"),
         (trainer("stadium", modifiers=[IMMUNE]), "a stadium has no holder"),
+        (
+            trainer(
+                "stadium",
+                triggers=[{"kind": "activated", "limit": "once_per_turn", "steps": [HEAL_SOURCE]}],
+            ),
+            "a stadium has no source creature",
+        ),
         (trainer("item", effects=[{"kind": "draw", "count": {}}]), "value above 0"),
     ],
 )
