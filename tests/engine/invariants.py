@@ -37,7 +37,9 @@ from app.core.game_state import CardInstance, GameState, PlayerIndex, PlayerStat
 from app.core.rules import WinCondition
 from app.engine import apply, query, replay
 from app.engine.actions import Action
+from app.engine.context import Ctx
 from app.engine.index import CardIndex, index_for
+from app.engine.rng import Rng
 
 GAME_ENDINGS = frozenset(
     {
@@ -88,6 +90,9 @@ class GameChecker:
         self.round_trips = 0
         self.turn = -1
         self.check(initial)
+
+    def ctx(self, state: GameState) -> Ctx:
+        return Ctx(state, self.index, Rng(state.rng_seed, state.version), state.last_action_at)
 
     def fail(self, state: GameState, problem: str) -> AssertionError:
         return AssertionError(f"game {state.game_id} version {state.version}: {problem}")
@@ -173,7 +178,7 @@ class GameChecker:
         if creature.damage < 0 or creature.damage % 10:
             raise self.fail(state, f"{creature.instance_id} has damage {creature.damage}")
         settled = state.pending_choice is None and state.phase is not TurnPhase.ENDED
-        if settled and query.remaining_hp(index, state, seat, creature) <= 0:
+        if settled and query.remaining_hp(self.ctx(state), seat, creature) <= 0:
             raise self.fail(state, f"{creature.instance_id} survives {creature.damage} damage")
         for energy in creature.attached_energy:
             if energy.definition_id not in index.energies:

@@ -29,11 +29,12 @@ from collections.abc import Mapping, Sequence
 
 from app.core.cards import CardDefinition, CreatureCard, EnergyType, Stage, TrainerSubtype
 from app.core.game_state import CardInstance, GameState, PlayerIndex, PlayerState
-from app.core.rules import WeaknessMode
-from app.engine import query
+from app.engine import combat, query
 from app.engine.actions import Action, ActionKind
 from app.engine.checks import acting_player
+from app.engine.context import Ctx
 from app.engine.index import CardIndex, Unit, index_for
+from app.engine.rng import Rng
 
 COLORLESS = EnergyType.COLORLESS
 MAX_ACTIONS_PER_TURN = 40
@@ -89,11 +90,12 @@ class HeuristicBot:
 class _Scorer:
     """The scores of one decision point; built per decision, never kept."""
 
-    __slots__ = ("foe", "index", "me", "other", "seat", "state", "taken")
+    __slots__ = ("ctx", "foe", "index", "me", "other", "seat", "state", "taken")
 
     def __init__(self, state: GameState, index: CardIndex, seat: PlayerIndex, taken: int) -> None:
         self.state = state
         self.index = index
+        self.ctx = Ctx(state, index, Rng(state.rng_seed, state.version), state.last_action_at)
         self.seat = seat
         self.other: PlayerIndex = 1 if seat == 0 else 0
         self.me: PlayerState = state.players[seat]
@@ -129,28 +131,14 @@ class _Scorer:
                 return card
         return None
 
-    def damage_against(self, attacker: CreatureCard, base: int, defender: CardInstance) -> int:
-        """Printed `base` after weakness and resistance (effects not counted)."""
-        if base <= 0:
-            return 0
-        target = self.index.creature(defender.definition_id)
-        combat = self.state.rules.combat
-        damage = base
-        if target.weakness is not None and target.weakness.type is attacker.element:
-            if combat.weakness_mode is WeaknessMode.MULTIPLY:
-                damage *= target.weakness.value or combat.weakness_value
-            else:
-                damage += target.weakness.value or combat.weakness_value
-        if (
-            combat.resistance_enabled
-            and target.resistance is not None
-            and target.resistance.type is attacker.element
-        ):
-            damage -= target.resistance.value
-        return max(0, damage)
+    def damage_against(
+        self, attacker: CardInstance, seat: PlayerIndex, base: int, defender: CardInstance
+    ) -> int:
+        """Printed `base` through the engine's damage pipeline (modifiers, weakness...)."""
+        return combat.modified_damage(self.ctx, seat, attacker, defender, base)
 
     def remaining(self, card: CardInstance, owner: PlayerIndex) -> int:
-        return query.remaining_hp(self.index, self.state, owner, card)
+        return query.remaining_hp(self.ctx, owner, card)
 
     def best_ready_damage(self, card: CardInstance) -> int:
         """The most printed damage `card` can pay for now (0 if none)."""
@@ -164,15 +152,16 @@ class _Scorer:
 
     def threat_to(self, card: CardInstance, owner: PlayerIndex) -> int:
         """The most damage the other side's active could deal `card` with one more energy."""
-        other = self.state.players[1 - owner]
+        foe_seat: PlayerIndex = 1 if owner == 0 else 0
+        other = self.state.players[foe_seat]
         if other.active is None:
             return 0
-        attacker = self.creature(other.active)
         units = query.units_of(self.index, other.active)
         best = 0
-        for attack in attacker.attacks:
+        for attack in self.creature(other.active).attacks:
             if energy_deficit(units, attack.cost) <= 1:
-                best = max(best, self.damage_against(attacker, attack.damage, card))
+                damage = self.damage_against(other.active, foe_seat, attack.damage, card)
+                best = max(best, damage)
         return best
 
     def fight_value(self, card: CardInstance, owner: PlayerIndex) -> float:
@@ -230,9 +219,8 @@ class _Scorer:
         active, defender = self.me.active, self.foe.active
         if active is None or defender is None or action.index is None:
             return 1.0
-        attacker = self.creature(active)
-        attack = attacker.attacks[action.index]
-        damage = self.damage_against(attacker, attack.damage, defender)
+        attack = self.creature(active).attacks[action.index]
+        damage = self.damage_against(active, self.seat, attack.damage, defender)
         left = self.remaining(defender, self.other)
         if damage >= left > 0:
             return 19.0 if self.creature(defender).is_ex else 18.0
@@ -309,7 +297,7 @@ class _Scorer:
             attacker = self.creature(active)
             best = max(
                 (
-                    self.damage_against(attacker, a.damage, foe_active)
+                    self.damage_against(active, seat, a.damage, foe_active)
                     for a in attacker.attacks
                     if query.can_pay(query.units_of(self.index, active), a.cost)
                 ),
