@@ -99,15 +99,14 @@ def catalog_decks(cards: Mapping[str, CardDefinition], seed: int) -> list[DeckLi
                 main[card_id] = 2
         for card_id in trainers[n::DECKS_PER_CATALOG]:
             main[card_id] = 2
-        types: list[EnergyType] = sorted(
-            {
-                t
-                for i in main
-                if isinstance(c := cards[i], CreatureCard)
-                for t in (c.element, *(x for a in c.attacks for x in a.cost))
-                if t is not EnergyType.COLORLESS
-            }
-        )[:3] or [EnergyType.FIRE]
+        wanted: set[EnergyType] = {
+            t
+            for i in main
+            if isinstance(c := cards[i], CreatureCard)
+            for t in (c.element, *(x for a in c.attacks for x in a.cost))
+            if t is not EnergyType.COLORLESS
+        }
+        types = sorted(wanted)[:3] or [EnergyType.FIRE]
         energy: dict[str, int] = {}
         for special in specials[n % len(specials) :: max(1, DECKS_PER_CATALOG // 2)][:2]:
             energy[special] = 2
