@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.core.cards import Stage, TrainerCard, TrainerSubtype
+from app.core.effects import TriggerKind
 from app.core.game_state import CardInstance, GameState, PlayerIndex, PlayerState, TurnPhase
 from app.core.rules import EnergySource
 from app.engine import hooks, query
@@ -208,9 +209,32 @@ def check_play_trainer(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | Non
     return None
 
 
+def check_use_stadium(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None:
+    """Use the stadium's activated trigger: each player once during their own turn."""
+    state = ctx.state
+    stadium = state.stadium
+    if stadium is None:
+        return "no stadium is in play"
+    triggers = ctx.index.trainers[stadium.card.definition_id].triggers
+    if (
+        action.index is None
+        or not 0 <= action.index < len(triggers)
+        or triggers[action.index].kind is not TriggerKind.ACTIVATED
+    ):
+        return f"the stadium has no effect {action.index} a player can use"
+    if state.players[seat].stadium_used_this_turn:
+        return "you already used the stadium this turn"
+    executor = hooks.executor()
+    if executor is None:
+        return "the stadium's effect needs the effects executor, which is not installed"
+    return None
+
+
 def check_use_ability(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None:
-    """Use an activated ability of one of your creatures (once per turn each)."""
+    """Use an activated ability of one of your creatures (once per turn each), or the stadium's."""
     state, index = ctx.state, ctx.index
+    if state.stadium is not None and action.card == state.stadium.card.instance_id:
+        return check_use_stadium(ctx, seat, action)
     player = state.players[seat]
     creature = own_in_play(player, action.card)
     if creature is None:
@@ -218,6 +242,8 @@ def check_use_ability(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None
     abilities = index.creature(creature.definition_id).abilities
     if action.index is None or not 0 <= action.index < len(abilities):
         return f"creature {action.card} has no ability {action.index}"
+    if abilities[action.index].trigger is not TriggerKind.ACTIVATED:
+        return f"{abilities[action.index].name} is not an ability a player uses"
     if f"{creature.instance_id}:{action.index}" in player.abilities_used_this_turn:
         return "this ability was already used this turn"
     executor = hooks.executor()

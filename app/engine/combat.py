@@ -33,8 +33,7 @@ from app.engine.hooks import EffectRun
 
 def attack_steps(attack: Attack) -> Sequence[Any]:
     """The effect steps of an attack (empty for plain damage)."""
-    steps: Sequence[Any] = getattr(attack, "effects", ())
-    return steps
+    return attack.effects
 
 
 def modified_damage(

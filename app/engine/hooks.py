@@ -26,7 +26,11 @@ Contract for an executor:
   and knockout moments. Returns False when it stopped on a choice; the engine
   then waits, and carries on with the interrupted flow when the choice's run
   finishes (`app.engine.play.do_choose`).
-- `can_play(ctx, player, card)` says whether a trainer's play condition holds.
+- `can_play(ctx, player, card)` says whether a trainer's play condition holds
+  (`card` is then an instance id in `player`'s hand) or whether an activated
+  ability may be used now (`card` is ``"creature instance id:ability index"``).
+  It runs for every trainer in the hand before every decision, so it must be
+  cheap: look in the hand first.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from app.core.cards import (
     Stage,
     TrainerCard,
 )
-from app.core.effects import Modifier
+from app.core.effects import Modifier, TriggerKind
 from app.engine.errors import EngineError
 
 Unit = frozenset[EnergyType]
@@ -42,6 +42,8 @@ class CardIndex:
     basics: frozenset[str]
     modifiers: dict[str, tuple[Modifier, ...]]
     """Printed passive modifiers by definition id (only cards that have some)."""
+    activated: dict[str, tuple[int, ...]]
+    """Indexes of activated abilities (creatures) or activated triggers (stadiums), by id."""
 
     def creature(self, definition_id: str) -> CreatureCard:
         """The creature definition, or `EngineError` when the id is not a creature."""
@@ -70,6 +72,14 @@ def card_modifiers(card: CardDefinition) -> tuple[Modifier, ...]:
     return card.modifiers
 
 
+def _activated(card: CardDefinition) -> tuple[int, ...]:
+    if isinstance(card, CreatureCard):
+        return tuple(i for i, a in enumerate(card.abilities) if a.trigger is TriggerKind.ACTIVATED)
+    if isinstance(card, TrainerCard):
+        return tuple(i for i, t in enumerate(card.triggers) if t.kind is TriggerKind.ACTIVATED)
+    return ()
+
+
 def build_index(cards: Mapping[str, CardDefinition]) -> CardIndex:
     """Compute the lookups of one catalog (pure; O(catalog))."""
     creatures: dict[str, CreatureCard] = {}
@@ -95,6 +105,9 @@ def build_index(cards: Mapping[str, CardDefinition]) -> CardIndex:
         units={card_id: _units(card) for card_id, card in energies.items()},
         basic_energy=basic_energy,
         basics=frozenset(i for i, c in creatures.items() if c.stage is Stage.BASIC),
+        activated={
+            card_id: indexes for card_id, card in cards.items() if (indexes := _activated(card))
+        },
         modifiers={
             card_id: found for card_id, card in cards.items() if (found := card_modifiers(card))
         },

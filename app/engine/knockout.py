@@ -64,7 +64,7 @@ def resolve(ctx: Ctx) -> bool:
         (seat, creature)
         for seat in ops.SEATS
         for creature in ops.in_play(state.players[seat])
-        if creature.damage and query.remaining_hp(ctx, seat, creature) <= 0
+        if query.knocked_out(ctx, seat, creature)
     ]
     if not knocked:
         return False

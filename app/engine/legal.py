@@ -34,7 +34,7 @@ from app.engine.checks import (
 )
 from app.engine.context import Ctx
 from app.engine.index import index_for
-from app.engine.modifiers import matches
+from app.engine.modifiers import matches, sources
 from app.engine.ops import in_play
 from app.engine.rng import Rng
 
@@ -79,6 +79,10 @@ def _setup_candidates(state: GameState, seat: PlayerIndex) -> Iterator[Action]:
     yield Action(ActionKind.FINISH_SETUP)
 
 
+_END_TURN = Action(ActionKind.END_TURN)
+_ATTACKS = tuple(Action(ActionKind.ATTACK, index=i) for i in range(8))
+
+
 def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
     """The legal main-phase actions, generated directly (the checks' rules, batched).
 
@@ -90,36 +94,48 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
     player = state.players[seat]
     creatures = in_play(player)
     first_turn = state.turn_number == 1
+    first_rules = rules.first_turn
+    evolution = rules.evolution
     bench_room = len(player.bench) < rules.board_bench_size
-    can_evolve = not (rules.evolution.not_on_first_turn and player.turns_taken <= 1)
+    can_evolve = not (evolution.not_on_first_turn and player.turns_taken <= 1)
     turn_number = state.turn_number
-    fresh_blocked = rules.evolution.not_on_turn_played
+    fresh_blocked = evolution.not_on_turn_played
     energy_ok = (
-        not (first_turn and not rules.first_turn.can_attach_energy)
+        not (first_turn and not first_rules.can_attach_energy)
         and player.energy_attached_this_turn < rules.energy.attachments_per_turn
     )
     zone = rules.energy.source is EnergySource.ENERGY_ZONE
     executor = hooks.executor()
     supporter_ok = player.supporters_played_this_turn < rules.turn.supporters_per_turn and not (
-        first_turn and not rules.first_turn.can_play_supporter
+        first_turn and not first_rules.can_play_supporter
     )
+    creature_defs = index.creatures
     actions: list[Action] = []
     add = actions.append
-    for card_id, definition_id in _first_of_each(state, seat):
-        creature = index.creatures.get(definition_id)
+    seen: set[str] = set()
+    for card in player.hand:
+        definition_id = card.definition_id
+        if definition_id in seen:
+            continue
+        seen.add(definition_id)
+        card_id = card.instance_id
+        creature = creature_defs.get(definition_id)
         if creature is not None:
             if creature.stage is Stage.BASIC:
                 if bench_room:
                     add(Action(ActionKind.PLAY_CREATURE, card=card_id))
             elif can_evolve:
+                wanted = creature.evolves_from
                 for target in creatures:
-                    if index.creatures[target.definition_id].name == creature.evolves_from and not (
+                    if creature_defs[target.definition_id].name == wanted and not (
                         fresh_blocked and target.turn_played == turn_number
                     ):
                         add(Action(ActionKind.EVOLVE, card=card_id, target=target.instance_id))
-        elif definition_id in index.energies:
+            continue
+        energy = index.energies.get(definition_id)
+        if energy is not None:
             if energy_ok and not zone:
-                requirement = index.energies[definition_id].attach_requirement
+                requirement = energy.attach_requirement
                 for target in creatures:
                     if requirement is None or matches(state, index, target, requirement):
                         add(
@@ -127,31 +143,35 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
                                 ActionKind.ATTACH_ENERGY, card=card_id, target=target.instance_id
                             )
                         )
-        else:
+            continue
+        subtype = index.trainers[definition_id].trainer_subtype
+        if subtype is TrainerSubtype.TOOL:
+            for target in creatures:
+                if target.attached_tool is None:
+                    add(Action(ActionKind.PLAY_TRAINER, card=card_id, target=target.instance_id))
+        elif subtype is TrainerSubtype.STADIUM or (
+            executor is not None and (subtype is not TrainerSubtype.SUPPORTER or supporter_ok)
+        ):
             action = Action(ActionKind.PLAY_TRAINER, card=card_id)
-            subtype = index.trainers[definition_id].trainer_subtype
-            if subtype is TrainerSubtype.TOOL:
-                for target in creatures:
-                    if target.attached_tool is None:
-                        add(
-                            Action(ActionKind.PLAY_TRAINER, card=card_id, target=target.instance_id)
-                        )
-            elif (
-                subtype is TrainerSubtype.STADIUM
-                or (
-                    executor is not None
-                    and (subtype is not TrainerSubtype.SUPPORTER or supporter_ok)
-                )
-            ) and check_play_trainer(ctx, seat, action) is None:
+            if check_play_trainer(ctx, seat, action) is None:
                 add(action)
     if zone and energy_ok and player.zone_current is not None:
         for target in creatures:
             add(Action(ActionKind.ATTACH_ENERGY, target=target.instance_id))
     if executor is not None:
+        activated = index.activated
         for holder in creatures:
-            for ability_index in range(len(index.creatures[holder.definition_id].abilities)):
+            for ability_index in activated.get(holder.definition_id, ()):
                 action = Action(
                     ActionKind.USE_ABILITY, card=holder.instance_id, index=ability_index
+                )
+                if check_use_ability(ctx, seat, action) is None:
+                    add(action)
+        stadium = state.stadium
+        if stadium is not None and not player.stadium_used_this_turn:
+            for trigger_index in activated.get(stadium.card.definition_id, ()):
+                action = Action(
+                    ActionKind.USE_ABILITY, card=stadium.card.instance_id, index=trigger_index
                 )
                 if check_use_ability(ctx, seat, action) is None:
                     add(action)
@@ -163,19 +183,19 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
             and query.can_retreat(ctx, seat, active) is None
         ):
             cost = query.retreat_cost(ctx, seat, active)
-            energy = retreat_choice(index, active, cost)
-            if energy is not None:
+            energy_ids = retreat_choice(index, active, cost)
+            if energy_ids is not None:
                 for benched in player.bench:
-                    add(Action(ActionKind.RETREAT, target=benched.instance_id, choice=energy))
+                    add(Action(ActionKind.RETREAT, target=benched.instance_id, choice=energy_ids))
         if (
-            not (first_turn and not rules.first_turn.can_attack)
+            not (first_turn and not first_rules.can_attack)
             and (query.can_attack_with(active) or query.attack_blocked(ctx, seat, active)) is None
         ):
             units = query.units_of(index, active)
-            for attack_index, attack in enumerate(index.creatures[active.definition_id].attacks):
+            for attack_index, attack in enumerate(creature_defs[active.definition_id].attacks):
                 if query.can_pay(units, query.attack_cost(ctx, seat, active, attack)):
-                    add(Action(ActionKind.ATTACK, index=attack_index))
-    add(Action(ActionKind.END_TURN))
+                    add(_ATTACKS[attack_index])
+    add(_END_TURN)
     return actions
 
 
@@ -185,7 +205,9 @@ def legal_actions(state: GameState, cards: Mapping[str, CardDefinition]) -> list
         return []
     if state.pending_choice is not None:
         return choice_actions(state.pending_choice)
-    ctx = Ctx(state, index_for(cards), Rng(state.rng_seed, state.version), state.last_action_at)
+    index = index_for(cards)
+    ctx = Ctx(state, index, Rng(state.rng_seed, state.version), state.last_action_at)
+    ctx.held = sources(state, index)
     seat = acting_player(state)
     if state.phase is TurnPhase.SETUP:
         return [

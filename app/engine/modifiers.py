@@ -132,44 +132,59 @@ def _affects(
     return _condition_holds(state, index, modifier, owner, holder)
 
 
-def _held(index: CardIndex, creature: CardInstance) -> Iterator[tuple[Modifier, ...]]:
+Held = tuple[PlayerIndex, CardInstance | None, Modifier]
+"""A printed modifier in play: its owner, its holder (None for the stadium), the modifier."""
+
+
+def sources(state: GameState, index: CardIndex) -> list[Held]:
+    """Every printed modifier in play now (one tight pass over both boards)."""
     mods = index.modifiers
-    found = mods.get(creature.definition_id)
-    if found:
-        yield found
-    tool = creature.attached_tool
-    if tool is not None:
-        found = mods.get(tool.definition_id)
-        if found:
-            yield found
-    for energy in creature.attached_energy:
-        found = mods.get(energy.definition_id)
-        if found:
-            yield found
+    found: list[Held] = []
+    if not mods:
+        return found
+    for owner in _SEATS:
+        player = state.players[owner]
+        active = player.active
+        holders = [active, *player.bench] if active is not None else player.bench
+        for holder in holders:
+            group = mods.get(holder.definition_id)
+            if group:
+                found.extend((owner, holder, m) for m in group)
+            tool = holder.attached_tool
+            if tool is not None:
+                group = mods.get(tool.definition_id)
+                if group:
+                    found.extend((owner, holder, m) for m in group)
+            for energy in holder.attached_energy:
+                group = mods.get(energy.definition_id)
+                if group:
+                    found.extend((owner, holder, m) for m in group)
+    stadium = state.stadium
+    if stadium is not None:
+        group = mods.get(stadium.card.definition_id)
+        if group:
+            found.extend((stadium.owner, None, m) for m in group)
+    return found
 
 
 def in_force(
-    state: GameState, index: CardIndex, seat: PlayerIndex, creature: CardInstance, kind: str
+    state: GameState,
+    index: CardIndex,
+    seat: PlayerIndex,
+    creature: CardInstance,
+    kind: str,
+    held: list[Held] | None = None,
 ) -> Iterator[ModifierJson]:
-    """Every modifier of `kind` that applies to `creature` (owned by `seat`) now."""
-    if index.modifiers:
-        for owner in _SEATS:
-            player = state.players[owner]
-            holders = [player.active, *player.bench] if player.active is not None else player.bench
-            for holder in holders:
-                for group in _held(index, holder):
-                    for modifier in group:
-                        if modifier.kind == kind and _affects(
-                            state, index, modifier, owner, holder, seat, creature
-                        ):
-                            yield as_json(modifier)
-        stadium = state.stadium
-        if stadium is not None:
-            for modifier in index.modifiers.get(stadium.card.definition_id, ()):
-                if modifier.kind == kind and _affects(
-                    state, index, modifier, stadium.owner, None, seat, creature
-                ):
-                    yield as_json(modifier)
+    """Every modifier of `kind` that applies to `creature` (owned by `seat`) now.
+
+    `held` is `sources` computed by a caller that asks many questions of an
+    unchanging state (legal-action generation); otherwise it is computed here.
+    """
+    for owner, holder, modifier in sources(state, index) if held is None else held:
+        if modifier.kind == kind and _affects(
+            state, index, modifier, owner, holder, seat, creature
+        ):
+            yield as_json(modifier)
     for effect in state.lasting_effects:
         modifier_json = effect.modifier
         if modifier_json.get("kind") != kind:

@@ -134,8 +134,7 @@ def _settle(ctx: Ctx) -> None:
 
 def trainer_steps(ctx: Ctx, definition_id: str) -> Sequence[Any]:
     """The effect steps of a trainer card (empty for none)."""
-    steps: Sequence[Any] = getattr(ctx.index.trainers[definition_id], "effects", ())
-    return steps
+    return ctx.index.trainers[definition_id].effects
 
 
 def do_play_trainer(ctx: Ctx, seat: PlayerIndex, action: Action) -> None:
@@ -173,16 +172,25 @@ def do_play_trainer(ctx: Ctx, seat: PlayerIndex, action: Action) -> None:
 
 
 def do_use_ability(ctx: Ctx, seat: PlayerIndex, action: Action) -> None:
-    """Use an activated ability; it is marked used for this turn before its steps run."""
-    creature = _creature(ctx, seat, action.card)
-    index = action.index or 0
-    ctx.state.players[seat].abilities_used_this_turn.append(f"{creature.instance_id}:{index}")
-    ability = ctx.index.creature(creature.definition_id).abilities[index]
-    ctx.emit("used_ability", seat, card=creature.instance_id, index=index, ability=ability.name)
+    """Use an activated ability (or the stadium's); marked used before its steps run."""
     executor = hooks.executor()
     if executor is None:
         raise EngineError("abilities need the effects executor")
-    steps: Sequence[Any] = getattr(ability, "steps", ())
+    index = action.index or 0
+    stadium = ctx.state.stadium
+    if stadium is not None and action.card == stadium.card.instance_id:
+        ctx.state.players[seat].stadium_used_this_turn = True
+        trigger = ctx.index.trainers[stadium.card.definition_id].triggers[index]
+        ctx.emit("used_stadium", seat, card=stadium.card.instance_id, index=index)
+        run = EffectRun(ChoiceSource.ABILITY, seat, stadium.card.instance_id, index)
+        if executor.run(ctx, run, trigger.steps):
+            _settle(ctx)
+        return
+    creature = _creature(ctx, seat, action.card)
+    ctx.state.players[seat].abilities_used_this_turn.append(f"{creature.instance_id}:{index}")
+    ability = ctx.index.creature(creature.definition_id).abilities[index]
+    ctx.emit("used_ability", seat, card=creature.instance_id, index=index, ability=ability.name)
+    steps: Sequence[Any] = ability.steps
     run = EffectRun(ChoiceSource.ABILITY, seat, creature.instance_id, index)
     if executor.run(ctx, run, steps):
         _settle(ctx)

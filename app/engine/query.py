@@ -25,12 +25,15 @@ def modifiers_for(
     ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str
 ) -> Iterator[dict[str, Any]]:
     """Every modifier of `kind` in force on `creature` (owned by `seat`), as JSON dicts."""
-    if ctx.index.modifiers or ctx.state.lasting_effects:
-        yield from in_force(ctx.state, ctx.index, seat, creature, kind)
+    if not ctx.state.lasting_effects and (ctx.held == [] or not ctx.index.modifiers):
+        return
+    yield from in_force(ctx.state, ctx.index, seat, creature, kind, ctx.held)
 
 
 def sum_amounts(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str) -> int:
     """The total ``amount`` of the modifiers of `kind` on `creature`."""
+    if not ctx.state.lasting_effects and (ctx.held == [] or not ctx.index.modifiers):
+        return 0
     total = 0
     for modifier in modifiers_for(ctx, seat, creature, kind):
         amount = modifier.get("amount", 0)
@@ -41,6 +44,8 @@ def sum_amounts(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str) 
 
 def has_modifier(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str) -> bool:
     """Whether any modifier of `kind` applies to `creature`."""
+    if not ctx.state.lasting_effects and (ctx.held == [] or not ctx.index.modifiers):
+        return False
     return next(modifiers_for(ctx, seat, creature, kind), None) is not None
 
 
@@ -52,6 +57,14 @@ def max_hp(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> int:
 def remaining_hp(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> int:
     """HP left before a knockout (0 or less: knocked out)."""
     return max_hp(ctx, seat, creature) - creature.damage
+
+
+def knocked_out(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> bool:
+    """Whether `creature` has no HP left (HP modifiers only add, so most checks are one read)."""
+    damage = creature.damage
+    if not damage or damage < ctx.index.creatures[creature.definition_id].hp:
+        return False
+    return remaining_hp(ctx, seat, creature) <= 0
 
 
 def retreat_cost(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> int:

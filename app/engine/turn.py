@@ -12,7 +12,8 @@ Decisions (rules data in brackets):
 - end of turn: an unused zone energy is lost; a hand over [hand.max_size] is
   discarded down by the player (a ``discard`` choice of exactly the excess); then
   the turn player's end-of-turn triggers run;
-- checkup, in order: lasting effects that end this turn expire; the turn
+- checkup, in order: lasting effects that end this turn expire; a creature
+  under ``status_immunity`` is cured of every status; the turn
   player's active loses paralysis (so paralysis lasts through its owner's next
   turn); both actives: poison [status.poison_damage], burn
   [status.burn_damage] then a flip, heads cures it [status.burn_recover_flip],
@@ -36,7 +37,7 @@ from app.core.game_state import (
     TurnPhase,
 )
 from app.core.rules import EnergySource, TurnLimitOutcome, WinCondition
-from app.engine import hooks, knockout, ops
+from app.engine import hooks, knockout, ops, query
 from app.engine.context import Ctx
 from app.engine.errors import EngineError
 from app.engine.events import TURN_ENDED
@@ -129,6 +130,10 @@ def _status_checkup(ctx: Ctx, seat: PlayerIndex) -> None:
     if creature is None or not creature.status_conditions:
         return
     statuses = creature.status_conditions
+    if query.has_modifier(ctx, seat, creature, "status_immunity"):
+        for immune in list(statuses):
+            ops.remove_status(ctx, seat, creature, immune)
+        return
     if seat == state.current_player and StatusCondition.PARALYZED in statuses:
         ops.remove_status(ctx, seat, creature, StatusCondition.PARALYZED)
     if StatusCondition.POISONED in statuses:
