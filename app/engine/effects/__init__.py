@@ -93,13 +93,17 @@ class Executor:
         """Whether the trainer `card` (an instance id) may be played now by `player`.
 
         `card` may also be ``"creature instance id:ability index"`` (the core engine asks
-        so for abilities): the ability must be activated and its condition hold.
+        so for abilities) or ``"stadium instance id:trigger index"``: the ability or
+        trigger must be activated and its condition hold.
         For a trainer, its ``requires`` conditions must hold, and a card that evolves from the hand
         (Sprouting Elixir) needs a creature with a matching card in the hand.
         """
         if ":" in card:
             return _ability_usable(ctx, player, card)
-        definition_id = find_definition(ctx.state, card)
+        definition_id = next(
+            (c.definition_id for c in ctx.state.players[player].hand if c.instance_id == card),
+            None,
+        ) or find_definition(ctx.state, card)
         trainer = ctx.index.trainers.get(definition_id) if definition_id else None
         if trainer is None:
             return False
@@ -125,6 +129,9 @@ def _step_possible(ctx: Ctx, ex: Exec, trainer: TrainerCard, step: Step) -> bool
 def _ability_usable(ctx: Ctx, player: PlayerIndex, key: str) -> bool:
     """An activated ability ("instance id:ability index") whose condition holds now."""
     instance_id, _, position = key.rpartition(":")
+    stadium = ctx.state.stadium
+    if stadium is not None and stadium.card.instance_id == instance_id and position.isdigit():
+        return _stadium_usable(ctx, player, stadium.card.definition_id, int(position))
     located = ops.locate(ctx, instance_id)
     if located is None or located[0] != player or not position.isdigit():
         return False
@@ -136,6 +143,16 @@ def _ability_usable(ctx: Ctx, player: PlayerIndex, key: str) -> bool:
         return False
     run = EffectRun(ChoiceSource.ABILITY, player, instance_id, int(position))
     return ability.condition is None or condition_holds(ctx, Exec(run=run), ability.condition)
+
+
+def _stadium_usable(ctx: Ctx, player: PlayerIndex, definition_id: str, position: int) -> bool:
+    """The stadium's activated trigger `position`, if its condition holds for `player`."""
+    triggers = ctx.index.trainers[definition_id].triggers
+    if position >= len(triggers) or triggers[position].kind is not TriggerKind.ACTIVATED:
+        return False
+    condition = triggers[position].condition
+    run = EffectRun(ChoiceSource.ABILITY, player, None, position)
+    return condition is None or condition_holds(ctx, Exec(run=run), condition)
 
 
 def _finish_attack(ctx: Ctx, run: EffectRun) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from app.core.effects import CoinFlip, DamageBonus, SetDamage, Step
 from app.core.game_state import ChoiceSource, Continuation, PendingChoice, PlayerIndex
-from app.engine import ops
+from app.engine import combat, ops
 from app.engine.context import Ctx
 from app.engine.hooks import EffectRun
 
@@ -130,8 +130,6 @@ def _run_one(ctx: Ctx, ex: Exec, step: Step, *, skip_condition: bool) -> bool:
 
 def deal_main_damage(ctx: Ctx, run: EffectRun) -> None:
     """Deal the attack's damage through the core combat pipeline (once per attack)."""
-    from app.engine import combat
-
     combat.deal_attack_damage(ctx, run)
     run.main_damage_done = True
 

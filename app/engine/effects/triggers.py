@@ -30,57 +30,88 @@ from app.engine.context import Ctx
 from app.engine.effects.runtime import ATTACKER, LOC, QUEUE, Exec, choose, run_steps
 from app.engine.effects.select import condition_holds, creature_matches
 from app.engine.hooks import EffectRun
+from app.engine.index import CardIndex
 
 Planned = list[Any]
 """One trigger to run, as JSON: ``[holder id or None, definition id, loc kind, index]``."""
 
 
-def _creature_triggers(ctx: Ctx, creature: CardInstance, when: str) -> list[Planned]:
-    index = ctx.index
-    found: list[Planned] = []
-    card = index.creatures.get(creature.definition_id)
-    if card is not None:
-        for position, ability in enumerate(card.abilities):
-            if ability.trigger.value == when:
-                found.append([creature.instance_id, card.id, "ability", position])
+PrintedTriggers = dict[str, dict[str, tuple[tuple[str, int], ...]]]
+"""Definition id -> moment -> ``(loc, index)`` of its printed triggers, in printed order."""
+
+_PRINTED: dict[int, tuple[CardIndex, PrintedTriggers]] = {}
+_MOMENTS = "*"
+"""Key of `printed_triggers` listing the moments any card of the catalog watches."""
+
+
+def printed_triggers(index: CardIndex) -> PrintedTriggers:
+    """Every printed trigger of a catalog by card and moment (built once per catalog index).
+
+    Only cards that have triggers appear, so the moments fired at every turn cost a dict
+    miss per card in play.
+    """
+    entry = _PRINTED.get(id(index))
+    if entry is not None and entry[0] is index:
+        return entry[1]
+    table: PrintedTriggers = {}
+    moments: set[str] = set()
+    for card_id, card in index.cards.items():
+        found: dict[str, list[tuple[str, int]]] = {}
+        if isinstance(card, CreatureCard):
+            for position, ability in enumerate(card.abilities):
+                found.setdefault(ability.trigger.value, []).append(("ability", position))
+        else:
+            for position, trigger in enumerate(card.triggers):
+                found.setdefault(trigger.kind.value, []).append(("trigger", position))
+        if found:
+            table[card_id] = {when: tuple(where) for when, where in found.items()}
+            moments.update(found)
+    table[_MOMENTS] = dict.fromkeys(moments, ())
+    if len(_PRINTED) >= 8:
+        _PRINTED.pop(next(iter(_PRINTED)))
+    _PRINTED[id(index)] = (index, table)
+    return table
+
+
+def _planned(
+    table: PrintedTriggers, holder: str | None, definition_id: str, when: str
+) -> list[Planned]:
+    by_moment = table.get(definition_id)
+    if by_moment is None:
+        return []
+    return [[holder, definition_id, loc, position] for loc, position in by_moment.get(when, ())]
+
+
+def _creature_triggers(table: PrintedTriggers, creature: CardInstance, when: str) -> list[Planned]:
+    holder = creature.instance_id
+    found = _planned(table, holder, creature.definition_id, when)
     if creature.attached_tool is not None:
-        tool = index.trainers.get(creature.attached_tool.definition_id)
-        if tool is not None:
-            found.extend(_card_triggers(creature.instance_id, tool, when))
+        found.extend(_planned(table, holder, creature.attached_tool.definition_id, when))
     for energy in creature.attached_energy:
-        special = index.energies.get(energy.definition_id)
-        if special is not None and special.triggers:
-            found.extend(_card_triggers(creature.instance_id, special, when))
+        found.extend(_planned(table, holder, energy.definition_id, when))
     return found
-
-
-def _card_triggers(holder: str | None, card: TrainerCard | EnergyCard, when: str) -> list[Planned]:
-    return [
-        [holder, card.id, "trigger", position]
-        for position, trigger in enumerate(card.triggers)
-        if trigger.kind.value == when
-    ]
 
 
 def plan(ctx: Ctx, when: str, player: PlayerIndex, card: str | None) -> list[Planned]:
     """The triggers `when` fires for `card` (or for `player`'s board), in firing order."""
     state = ctx.state
+    table = printed_triggers(ctx.index)
+    if when not in table[_MOMENTS]:
+        return []
     if when == "on_attach" and card is not None:
-        return _attach_triggers(ctx, card)
+        return _attach_triggers(ctx, table, card)
     if card is not None:
         located = ops.locate(ctx, card)
-        return _creature_triggers(ctx, located[1], when) if located is not None else []
+        return _creature_triggers(table, located[1], when) if located is not None else []
     found: list[Planned] = []
     for creature in ops.in_play(state.players[player]):
-        found.extend(_creature_triggers(ctx, creature, when))
+        found.extend(_creature_triggers(table, creature, when))
     if state.stadium is not None:
-        stadium = ctx.index.trainers.get(state.stadium.card.definition_id)
-        if stadium is not None:
-            found.extend(_card_triggers(None, stadium, when))
+        found.extend(_planned(table, None, state.stadium.card.definition_id, when))
     return found
 
 
-def _attach_triggers(ctx: Ctx, card: str) -> list[Planned]:
+def _attach_triggers(ctx: Ctx, table: PrintedTriggers, card: str) -> list[Planned]:
     located = ops.locate(ctx, card)
     if located is not None:
         holder = located[1]
@@ -92,8 +123,7 @@ def _attach_triggers(ctx: Ctx, card: str) -> list[Planned]:
         if holder_or_none is None:
             return []
         holder, energy_id = holder_or_none
-    energy = ctx.index.energies.get(energy_id)
-    return _card_triggers(holder.instance_id, energy, "on_attach") if energy is not None else []
+    return _planned(table, holder.instance_id, energy_id, "on_attach")
 
 
 def _holder_of_energy(ctx: Ctx, energy_id: str) -> tuple[CardInstance, str] | None:

@@ -178,3 +178,16 @@ def test_unknown_moments_and_cards_fire_nothing() -> None:
     assert EXECUTOR.fire(table.ctx, "on_play", 0, "not-a-card")
     assert EXECUTOR.fire(table.ctx, "on_attach", 0, "not-a-card")
     assert table.ctx.events == []
+
+
+def test_a_stadiums_activated_trigger_is_usable_only_when_its_condition_holds() -> None:
+    table = Table()
+    amphitheater = table.stadium("mv1-151")
+    grass = table.creature(0, GRASS_60, active=True)
+    key = f"{amphitheater.instance_id}:0"
+    assert not EXECUTOR.can_play(table.ctx, 0, key), "no damaged Grass active"
+    grass.damage = 20
+    assert EXECUTOR.can_play(table.ctx, 0, key)
+    assert not EXECUTOR.can_play(table.ctx, 0, f"{amphitheater.instance_id}:3")
+    quarry = table.stadium("mv1-148")
+    assert not EXECUTOR.can_play(table.ctx, 0, f"{quarry.instance_id}:0"), "no activated trigger"
