@@ -6,9 +6,10 @@ on game seed ``i`` and bot seeds derived from it, so a failure names a game that
 reproduces exactly: rerun `play_checked_game` with that index.
 
 ``FUZZ_GAMES_CI`` games run in CI (about 40 s on one core); ``FUZZ_GAMES_SLOW``
-(10,000) run only when asked for with the ``slow`` marker
-(``pytest -m slow tests/engine/test_fuzz.py -p no:cacheprovider``): the other
-slow tests run in CI, this one would take about an hour there.
+(10,000, in ``SLOW_PARTS`` parts) run only when asked for with the ``slow``
+marker (``pytest -m slow tests/engine/test_fuzz.py``, or one part per process
+with ``-k 'ten_thousand and 2'``): the other slow tests run in CI, this one
+would take about 25 CPU minutes there.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ FUZZ_GAMES_SLOW = 10_000
 CHUNK = 32
 EVERY_ACTION_SHARE = 8
 """One game in this many gets the JSON round trip and replay check after every action."""
+SLOW_PARTS = 5
+SLOW_EVERY_ACTION_SHARE = 50
+"""In the 10,000-game run: 200 games checked after every action, the rest at turn starts."""
 
 
 @cache
@@ -50,8 +54,12 @@ def starters() -> dict[str, DeckList]:
     return {name: DeckList.from_starter(deck) for name, deck in sorted(decks.items())}
 
 
-def play_checked_game(game: int) -> GameOutcome:
-    """Play fuzz game `game` with every check; raises AssertionError naming what broke."""
+def play_checked_game(game: int, every_action_share: int = EVERY_ACTION_SHARE) -> GameOutcome:
+    """Play fuzz game `game` with every check; raises AssertionError naming what broke.
+
+    One game in `every_action_share` (those whose number it divides) gets the
+    JSON round trip and the replay comparison after every action.
+    """
     cards = catalog()
     names = sorted(starters())
     preset = PRESETS[game % len(PRESETS)]
@@ -59,7 +67,7 @@ def play_checked_game(game: int) -> GameOutcome:
     deck_b = starters()[names[(game // 15) % len(names)]]
     make_state = deck_match(RulesConfig.preset(preset), deck_a, deck_b, cards)
     state = make_state(game, 0)
-    checker = GameChecker(state, cards, every_action=game % EVERY_ACTION_SHARE == 0)
+    checker = GameChecker(state, cards, every_action=game % every_action_share == 0)
     outcome = play_game(
         state, (RandomBot(2 * game + 1), RandomBot(2 * game + 2)), cards, on_action=checker.check
     )
@@ -68,10 +76,10 @@ def play_checked_game(game: int) -> GameOutcome:
     return outcome
 
 
-def _play(games: range) -> Counter[EndReason]:
+def _play(games: range, every_action_share: int = EVERY_ACTION_SHARE) -> Counter[EndReason]:
     endings: Counter[EndReason] = Counter()
     for game in games:
-        endings[play_checked_game(game).end_reason] += 1
+        endings[play_checked_game(game, every_action_share).end_reason] += 1
     return endings
 
 
@@ -82,9 +90,15 @@ def test_random_games_keep_every_invariant(start: int) -> None:
 
 
 @pytest.mark.slow
-def test_ten_thousand_random_games_keep_every_invariant(request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize("part", range(SLOW_PARTS))
+def test_ten_thousand_random_games_keep_every_invariant(
+    request: pytest.FixtureRequest, part: int
+) -> None:
+    """FUZZ_GAMES_SLOW games in SLOW_PARTS parts, so separate processes can share them."""
     if "slow" not in (request.config.option.markexpr or ""):
-        pytest.skip("10,000 games take about an hour on one core: run with -m slow")
-    endings = _play(range(FUZZ_GAMES_CI, FUZZ_GAMES_CI + FUZZ_GAMES_SLOW))
-    print(f"fuzz: {FUZZ_GAMES_SLOW} games, endings {dict(endings)}")  # noqa: T201
-    assert sum(endings.values()) == FUZZ_GAMES_SLOW
+        pytest.skip("10,000 games take about 25 CPU minutes: run with -m slow")
+    size = FUZZ_GAMES_SLOW // SLOW_PARTS
+    start = FUZZ_GAMES_CI + part * size
+    endings = _play(range(start, start + size), SLOW_EVERY_ACTION_SHARE)
+    print(f"fuzz part {part}: games {start}-{start + size - 1}, endings {dict(endings)}")  # noqa: T201
+    assert sum(endings.values()) == size
