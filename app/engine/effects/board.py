@@ -181,7 +181,10 @@ def _evolutions(
 
 
 def evolve(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, card_id: str) -> None:
-    """Put a card from `seat`'s hand onto `creature` (not in ops: the executor's own need)."""
+    """Put a card from `seat`'s hand onto `creature`, as `app.engine.play.do_evolve` does.
+
+    (ops has no evolve primitive; this mirrors the core engine's evolution, same event.)
+    """
     player = ctx.state.players[seat]
     card = ops.take(player.hand, card_id)
     evolved = ops.new_instance(card.instance_id, card.definition_id)
@@ -198,4 +201,4 @@ def evolve(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, card_id: str) ->
     else:
         player.bench[player.bench.index(creature)] = evolved
     ops.end_lasting_for(ctx, creature.instance_id)
-    ctx.emit("evolved", seat, card=evolved.instance_id, base=creature.instance_id)
+    ctx.emit("evolved", seat, card=evolved.instance_id, source=creature.instance_id)

@@ -37,6 +37,7 @@ from app.engine import ops, query
 from app.engine.context import Ctx
 from app.engine.effects.runtime import ATTACKER, HEADS, SAME, Exec, choose
 from app.engine.errors import EngineError
+from app.engine.modifiers import matches
 
 Creature = tuple[PlayerIndex, CardInstance]
 """A creature in play with its owner's seat."""
@@ -68,25 +69,8 @@ def creatures(ctx: Ctx, seat: PlayerIndex, zone: Zone) -> list[CardInstance]:
 
 
 def creature_matches(ctx: Ctx, creature: CardInstance, wanted: CreatureFilter | None) -> bool:
-    """Whether `creature` passes `wanted` (None passes everything)."""
-    if wanted is None:
-        return True
-    card = ctx.index.creature(creature.definition_id)
-    if wanted.element is not None and card.element is not wanted.element:
-        return False
-    if wanted.stages is not None and card.stage not in wanted.stages:
-        return False
-    if wanted.is_ex is not None and card.is_ex is not wanted.is_ex:
-        return False
-    if wanted.damaged is not None and (creature.damage > 0) is not wanted.damaged:
-        return False
-    if wanted.has_energy is not None and bool(creature.attached_energy) is not wanted.has_energy:
-        return False
-    if wanted.played_this_turn is not None:
-        played = creature.turn_played == ctx.state.turn_number
-        if played is not wanted.played_this_turn:
-            return False
-    return True
+    """Whether `creature` passes `wanted` (None passes everything); the engine's one filter."""
+    return wanted is None or matches(ctx.state, ctx.index, creature, wanted)
 
 
 def candidates(ctx: Ctx, ex: Exec, target: Target) -> list[Creature]:
