@@ -8,7 +8,7 @@ reproduces exactly: rerun `play_checked_game` with that index.
 ``FUZZ_GAMES_CI`` games run in CI (about 40 s on one core); ``FUZZ_GAMES_SLOW``
 (10,000, in ``SLOW_PARTS`` parts) run only when asked for with the ``slow``
 marker (``pytest -m slow tests/engine/test_fuzz.py``, or one part per process
-with ``-k 'ten_thousand and 2'``): the other slow tests run in CI, this one
+with e.g. ``-k 'ten_thousand and [2]'``): the other slow tests run in CI, this one
 would take about 25 CPU minutes there.
 """
 
@@ -38,9 +38,9 @@ FUZZ_GAMES_SLOW = 10_000
 CHUNK = 32
 EVERY_ACTION_SHARE = 8
 """One game in this many gets the JSON round trip and replay check after every action."""
-SLOW_PARTS = 5
-SLOW_EVERY_ACTION_SHARE = 50
-"""In the 10,000-game run: 200 games checked after every action, the rest at turn starts."""
+SLOW_PARTS = 20
+SLOW_EVERY_ACTION_SHARE = 100
+"""In the 10,000-game run: 100 games checked after every action, the rest at turn starts."""
 
 
 @cache
