@@ -24,9 +24,18 @@ from enum import StrEnum
 from typing import Annotated, Final, Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import AwareDatetime, Field, JsonValue, model_validator
 
 from app.core.cards import EnergyType
+from app.core.choices import (
+    ChoiceSource,
+    Continuation,
+    InstanceId,
+    LastingEffect,
+    PendingChoice,
+    PlayerIndex,
+    StateModel,
+)
 from app.core.enums import EndReason, GameType
 from app.core.rules import RulesConfig
 
@@ -39,11 +48,6 @@ version 1 states are refused with a clear error rather than migrated: they were
 only ever written by tests and fixtures, never by a game the engine played.
 """
 
-PlayerIndex = Literal[0, 1]
-"""A seat at the table; ``GameState.first_player`` says which seat went first."""
-
-InstanceId = Annotated[str, Field(min_length=1, max_length=64)]
-"""Identifies one physical card within one game; unique across all zones of both players."""
 
 DefinitionId = Annotated[str, Field(min_length=1, max_length=64)]
 """A card id of the catalog (``CardDefinition.id``)."""
@@ -70,94 +74,14 @@ class TurnPhase(StrEnum):
     ENDED = "ended"
 
 
-class _StateModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ChoiceSource(StrEnum):
-    """What asked for a pending choice, so the engine knows who resumes it."""
-
-    ATTACK = "attack"
-    ABILITY = "ability"
-    TRAINER = "trainer"
-    TRIGGER = "trigger"
-    RULE = "rule"
-    """A rule of the game (promotion after a knockout, discarding to the hand limit)."""
-
-
-class Continuation(_StateModel):
-    """Where to resume once a pending choice is answered; plain JSON so it survives a restart.
-
-    For effect choices the executor owns the meaning of ``step_path`` (indexes into
-    nested step lists) and ``bound`` (values fixed so far: coin results, chosen
-    targets, the attack's running damage); the core engine only stores them.
-    """
-
-    source_kind: ChoiceSource
-    source_card: InstanceId | None = None
-    source_index: int | None = Field(
-        default=None, ge=0, description="Attack or ability index on the source card."
-    )
-    step_path: list[int] = Field(default_factory=list)
-    bound: dict[str, JsonValue] = Field(default_factory=dict)
-    then: str | None = Field(
-        default=None,
-        max_length=64,
-        description="For rule choices: the rule step that follows (e.g. 'checkup').",
-    )
-
-
-class PendingChoice(_StateModel):
-    """A question the game waits on: who answers, what they choose from and how many."""
-
-    player: PlayerIndex
-    kind: str = Field(min_length=1, max_length=64, description="e.g. promote, discard, target.")
-    options: list[str] = Field(description="Ids the player chooses among (instance ids, types).")
-    min_count: int = Field(ge=0)
-    max_count: int = Field(ge=0)
-    prompt: str = Field(default="", max_length=300)
-    revealed: list[str] = Field(
-        default_factory=list,
-        description="Cards the chooser may look at while choosing (e.g. the top of a deck).",
-    )
-    continuation: Continuation
-
-    @model_validator(mode="after")
-    def _counts(self) -> Self:
-        if self.min_count > self.max_count:
-            raise ValueError(f"min_count {self.min_count} exceeds max_count {self.max_count}")
-        if self.min_count > len(self.options):
-            raise ValueError(f"min_count {self.min_count} exceeds the {len(self.options)} options")
-        return self
-
-
-class LastingEffect(_StateModel):
-    """A modifier that outlives the action that created it (e.g. "prevent damage next turn").
-
-    ``modifier`` is the effect vocabulary's modifier as JSON (``kind`` plus its
-    parameters). It applies to the creature ``target`` when set, else to every
-    creature of ``player``. It ends at the end of turn ``expires_after_turn`` (None:
-    no turn limit), and also when ``target`` leaves the active spot if
-    ``until_leaves_active``; leaving play always ends it.
-    """
-
-    modifier: dict[str, JsonValue]
-    player: PlayerIndex = Field(description="The side the effect applies to.")
-    target: InstanceId | None = None
-    source: InstanceId | None = Field(default=None, description="The card that created it.")
-    created_turn: int = Field(ge=0)
-    expires_after_turn: int | None = Field(default=None, ge=0)
-    until_leaves_active: bool = False
-
-
-class AttachedCard(_StateModel):
+class AttachedCard(StateModel):
     """A card held by a creature in play: an attached energy or tool, or a lower evolution stage."""
 
     instance_id: InstanceId
     definition_id: DefinitionId
 
 
-class CardInstance(_StateModel):
+class CardInstance(StateModel):
     """One physical card in one zone, with what happened to it in this game."""
 
     instance_id: InstanceId
@@ -186,7 +110,7 @@ class CardInstance(_StateModel):
         return ids
 
 
-class StadiumInPlay(_StateModel):
+class StadiumInPlay(StateModel):
     """The one stadium in play, shared by both players; ``owner`` gets it back in their discard."""
 
     card: CardInstance
@@ -194,7 +118,7 @@ class StadiumInPlay(_StateModel):
     turn_played: int = Field(ge=0)
 
 
-class PlayerState(_StateModel):
+class PlayerState(StateModel):
     """One side of the table: who plays it (a user or an NPC) and every zone they own.
 
     ``prizes`` is used under the prizes win condition and ``points`` under the
@@ -261,7 +185,7 @@ class PlayerState(_StateModel):
         yield from self.energy_deck
 
 
-class ActionRecord(_StateModel):
+class ActionRecord(StateModel):
     """One accepted action, as the replay needs it."""
 
     version: int = Field(ge=1, description="The state version this action produced.")
@@ -272,7 +196,7 @@ class ActionRecord(_StateModel):
     at: AwareDatetime
 
 
-class GameState(_StateModel):
+class GameState(StateModel):
     """A whole game in progress; see the module docstring for the version rule.
 
     Raises:
@@ -421,7 +345,7 @@ def _new_record(values: dict[str, object]) -> ActionRecord:
     return record
 
 
-class GameResult(_StateModel):
+class GameResult(StateModel):
     """How a game ended, as passed to the GameStateManager's ``end_game``."""
 
     winner: PlayerIndex | None = Field(default=None, description="None for a draw.")
@@ -430,3 +354,24 @@ class GameResult(_StateModel):
         default=None,
         description="When the game ended; None means the time end_game runs.",
     )
+
+
+__all__ = [
+    "GAME_STATE_SCHEMA_VERSION",
+    "ActionRecord",
+    "AttachedCard",
+    "CardInstance",
+    "ChoiceSource",
+    "Continuation",
+    "DefinitionId",
+    "GameResult",
+    "GameState",
+    "InstanceId",
+    "LastingEffect",
+    "PendingChoice",
+    "PlayerIndex",
+    "PlayerState",
+    "StadiumInPlay",
+    "StatusCondition",
+    "TurnPhase",
+]

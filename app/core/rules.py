@@ -12,8 +12,26 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from app.core.rule_sections import (
+    CombatRules,
+    DeckRules,
+    EnergyRules,
+    EnergySource,
+    EvolutionRules,
+    FirstTurnRules,
+    HandRules,
+    MulliganMode,
+    Rules,
+    StatusRules,
+    TrainerRules,
+    TurnLimitOutcome,
+    TurnRules,
+    WeaknessMode,
+    WinCondition,
+    WinRules,
+)
 from app.errors import MantimonError
 
 
@@ -37,239 +55,7 @@ class RulesPreset(StrEnum):
     CLASSIC = "classic"
 
 
-class EnergySource(StrEnum):
-    """Where a player's energy comes from during a game."""
-
-    ENERGY_DECK = "energy_deck"
-    """A separate deck of energy cards, drawn from one per turn (``energy_deck_size`` cards)."""
-    ENERGY_ZONE = "energy_zone"
-    """No energy cards are drawn: a zone generates one energy per turn of the deck's types."""
-    MAIN_DECK = "main_deck"
-    """Energy cards are shuffled into the main deck, as in the classic game."""
-
-
-class WinCondition(StrEnum):
-    """How the knock-outs a player scores are counted towards victory."""
-
-    POINTS = "points"
-    PRIZES = "prizes"
-
-
-class WeaknessMode(StrEnum):
-    """How weakness changes damage: ``add`` adds the value, ``multiply`` multiplies by it."""
-
-    ADD = "add"
-    MULTIPLY = "multiply"
-
-
-class _Rules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DeckRules(_Rules):
-    """What makes a deck legal to bring to a game."""
-
-    size: int = Field(default=40, ge=1, le=200, description="Exact number of main-deck cards.")
-    max_copies_per_name: int = Field(
-        default=4,
-        ge=1,
-        description="Copies allowed of one card name; alternate arts share their name.",
-    )
-    basic_energy_exempt: bool = Field(
-        default=True, description="Basic energy cards ignore the copy limit."
-    )
-    min_basic_creatures: int = Field(
-        default=1, ge=1, description="Basic creatures the main deck must hold to open a game."
-    )
-
-
-class EnergyRules(_Rules):
-    """Where energy comes from and how much of it a player may use.
-
-    The size settings belong to one source each; left out, they default to the
-    chosen source's usual value (20 energy-deck cards, 3 zone types) and stay null
-    for the other sources, so switching source needs only ``source``.
-    """
-
-    source: EnergySource = EnergySource.ENERGY_DECK
-    energy_deck_draws_per_turn: int = Field(
-        default=1,
-        ge=0,
-        le=3,
-        description="Energy cards drawn from the energy deck into the hand at each draw step "
-        "(energy_deck only; first turn included: the card waits in the hand).",
-    )
-    energy_deck_size: int | None = Field(
-        default=None, ge=1, le=100, description="Cards in the energy deck; only for energy_deck."
-    )
-    zone_max_types: int | None = Field(
-        default=None, ge=1, le=9, description="Energy types a deck may declare; only energy_zone."
-    )
-    attachments_per_turn: int = Field(default=1, ge=1)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _source_defaults(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            source = data.get("source", EnergySource.ENERGY_DECK)
-            if source == EnergySource.ENERGY_DECK:
-                data = {"energy_deck_size": 20, **data}
-            elif source == EnergySource.ENERGY_ZONE:
-                data = {"zone_max_types": 3, **data}
-        return data
-
-
-class MulliganMode(StrEnum):
-    """What happens when an opening hand holds no basic creature."""
-
-    REDRAW = "redraw"
-    """Show the hand, shuffle it back and draw again (classic); each redraw is a mulligan."""
-    GUARANTEE_BASIC = "guarantee_basic"
-    """The opening hand always holds a basic: a random basic from the deck replaces a random
-    card of a hand without one (Pocket); no mulligan is counted."""
-
-
-class HandRules(_Rules):
-    """Hand sizes and the opening hand."""
-
-    opening_size: int = Field(default=7, ge=1)
-    max_size: int | None = Field(
-        default=None,
-        ge=1,
-        description="Cards a hand may hold at end of turn (the player discards the excess, "
-        "choosing which); None: no limit.",
-    )
-    mulligan_mode: MulliganMode = MulliganMode.GUARANTEE_BASIC
-    mulligan_extra_draw: int = Field(
-        default=0,
-        ge=0,
-        le=3,
-        description="Cards the opponent draws at the end of setup for each mulligan (redraw).",
-    )
-
-
-class TurnLimitOutcome(StrEnum):
-    """How a game cut short by the turn limit is decided."""
-
-    MOST_SCORED = "most_scored"
-    """More points (or more prizes taken) wins; equal scores are a draw."""
-    DRAW = "draw"
-    """Always a draw."""
-
-
-class WinRules(_Rules):
-    """How a game is won, lost or cut short.
-
-    ``points_to_win`` belongs to the points condition and ``prize_count`` to the
-    prizes condition; left out, each defaults to its condition's usual value (4
-    points, 6 prizes) and stays null for the other condition.
-    """
-
-    condition: WinCondition = WinCondition.POINTS
-    points_to_win: int | None = Field(default=None, ge=1)
-    points_per_knockout: int = Field(default=1, ge=1)
-    points_per_ex_knockout: int = Field(default=2, ge=1)
-    prize_count: int | None = Field(default=None, ge=1)
-    prizes_per_knockout: int = Field(default=1, ge=1, description="Prizes taken for a knockout.")
-    prizes_per_ex_knockout: int = Field(
-        default=2, ge=1, description="Prizes taken for knocking out an ex creature."
-    )
-    deck_out_loses: bool = Field(
-        default=True,
-        description="A player who must draw at the start of their turn from an empty deck "
-        "loses; when false they just skip the draw.",
-    )
-    turn_limit: int | None = Field(
-        default=30, ge=1, description="Turns (both players) after which the game ends; None: none."
-    )
-    turn_limit_outcome: TurnLimitOutcome = Field(
-        default=TurnLimitOutcome.MOST_SCORED,
-        description="Who wins when the turn limit ends the game.",
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _condition_defaults(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            if data.get("condition", WinCondition.POINTS) == WinCondition.POINTS:
-                data = {"points_to_win": 4, **data}
-            else:
-                data = {"prize_count": 6, **data}
-        return data
-
-
-class FirstTurnRules(_Rules):
-    """What the player who goes first may do on their very first turn."""
-
-    can_draw: bool = True
-    can_attach_energy: bool = False
-    can_attack: bool = True
-    can_play_supporter: bool = True
-
-
-class TurnRules(_Rules):
-    """Limits that apply to every turn."""
-
-    supporters_per_turn: int = Field(default=1, ge=0)
-    retreats_per_turn: int = Field(default=1, ge=0)
-
-
-class EvolutionRules(_Rules):
-    """When a creature may evolve."""
-
-    not_on_turn_played: bool = Field(
-        default=True,
-        description="A creature cannot evolve on the turn it was put into play or evolved.",
-    )
-    not_on_first_turn: bool = Field(
-        default=True, description="Neither player may evolve during their own first turn."
-    )
-
-
-class TrainerRules(_Rules):
-    """Limits on stadiums and tools (supporters are counted in `TurnRules`)."""
-
-    stadiums_per_turn: int = Field(default=1, ge=0)
-    stadium_same_name_blocked: bool = Field(
-        default=True,
-        description="A stadium cannot be played while a stadium of the same name is in play.",
-    )
-    tools_per_creature: int = Field(default=1, ge=1, le=1)
-
-
-class StatusRules(_Rules):
-    """The numbers behind status conditions, applied between turns."""
-
-    poison_damage: int = Field(default=10, ge=0, multiple_of=10)
-    burn_damage: int = Field(default=20, ge=0, multiple_of=10)
-    burn_recover_flip: bool = Field(
-        default=True, description="After burn damage, a coin flip: heads cures the burn."
-    )
-    sleep_wake_flip: bool = Field(
-        default=True, description="Between turns a coin flip: heads wakes the creature."
-    )
-    confusion_self_damage: int = Field(
-        default=0,
-        ge=0,
-        multiple_of=10,
-        description="Damage a confused creature deals itself when the attack flip is tails.",
-    )
-
-
-class CombatRules(_Rules):
-    """How weakness and resistance change damage.
-
-    A card's printed weakness names only the type (its value may be left out):
-    the rules decide the mode and the default value, so one catalog plays under
-    every preset.
-    """
-
-    weakness_mode: WeaknessMode = WeaknessMode.ADD
-    weakness_value: int = Field(default=20, ge=1)
-    resistance_enabled: bool = True
-
-
-class RulesConfig(_Rules):
+class RulesConfig(Rules):
     """Every setting a game needs, grouped by concern; immutable once built.
 
     The defaults are the ``mantimon`` house rules: a 40-card deck with a separate
@@ -433,3 +219,26 @@ RULES_PRESETS: dict[RulesPreset, RulesConfig] = _build_presets()
 """The shipped presets by name; `RulesConfig()` equals ``RULES_PRESETS["mantimon"]``."""
 
 DEFAULT_RULES_PRESET = RulesPreset.MANTIMON
+
+__all__ = [
+    "DEFAULT_RULES_PRESET",
+    "RULES_PRESETS",
+    "CombatRules",
+    "DeckRules",
+    "EnergyRules",
+    "EnergySource",
+    "EvolutionRules",
+    "FirstTurnRules",
+    "HandRules",
+    "MulliganMode",
+    "RulesConfig",
+    "RulesPreset",
+    "StatusRules",
+    "TrainerRules",
+    "TurnLimitOutcome",
+    "TurnRules",
+    "UnknownRulesPresetError",
+    "WeaknessMode",
+    "WinCondition",
+    "WinRules",
+]

@@ -1,9 +1,10 @@
 """Why an action is illegal now: one function per action kind, shared by legal and apply.
 
 Each check returns None when the action is allowed, else a sentence saying why.
-`legal_actions` enumerates candidates and keeps those a check allows; `apply`
-runs the same check and raises `IllegalActionError` with its reason, so the two
-can never disagree.
+`apply` runs the check and raises `IllegalActionError` with its reason;
+`legal_actions` generates the same conditions in batch (setup actions and
+trainer/ability candidates go through these checks directly) and the random-game
+tests hold every listed action to these checks, so the two cannot drift apart.
 
 Decisions: trainers (items, supporters) and abilities with effects need the
 effects executor (`app.engine.hooks`); without one they are refused rather than
@@ -252,24 +253,6 @@ def check_use_ability(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None
     if not executor.can_play(ctx, seat, f"{creature.instance_id}:{action.index}"):
         return f"{abilities[action.index].name} cannot be used now"
     return None
-
-
-def retreat_choice(index: CardIndex, creature: CardInstance, cost: int) -> tuple[str, ...] | None:
-    """A canonical set of attached energy paying `cost` (basic energy first, newest first)."""
-    if cost <= 0:
-        return ()
-    units = index.units
-    held = creature.attached_energy
-    order = sorted(range(len(held)), key=lambda i: (len(units[held[i].definition_id]), -i))
-    ordered = [held[i] for i in order]
-    chosen: list[str] = []
-    paid = 0
-    for energy in ordered:
-        if paid >= cost:
-            break
-        chosen.append(energy.instance_id)
-        paid += len(units[energy.definition_id])
-    return tuple(chosen) if paid >= cost else None
 
 
 def check_retreat(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None:

@@ -58,16 +58,21 @@ def score(ctx: Ctx, seat: PlayerIndex, ex: bool) -> None:
 
 
 def resolve(ctx: Ctx) -> bool:
-    """Knock out every creature at or above its HP and score; True when the game ended."""
+    """Knock out every creature at or above its HP, score, check for a winner.
+
+    The winner check runs even without a knockout: an effect can leave a player
+    with no creature in play (returned to the hand), which loses as a knockout would.
+    Returns True when the game ended.
+    """
     state, index = ctx.state, ctx.index
     knocked = [
         (seat, creature)
         for seat in ops.SEATS
         for creature in ops.in_play(state.players[seat])
-        if query.knocked_out(ctx, seat, creature)
+        if creature.damage and query.knocked_out(ctx, seat, creature)
     ]
     if not knocked:
-        return False
+        return check_winner(ctx)
     executor = hooks.executor()
     for seat, creature in knocked:
         if executor is not None:

@@ -30,7 +30,6 @@ from app.engine.checks import (
     acting_player,
     check_play_trainer,
     check_use_ability,
-    retreat_choice,
 )
 from app.engine.context import Ctx
 from app.engine.index import index_for
@@ -113,6 +112,7 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
     actions: list[Action] = []
     add = actions.append
     seen: set[str] = set()
+    names_in_play: set[str] | None = None
     for card in player.hand:
         definition_id = card.definition_id
         if definition_id in seen:
@@ -126,6 +126,10 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
                     add(Action(ActionKind.PLAY_CREATURE, card=card_id))
             elif can_evolve:
                 wanted = creature.evolves_from
+                if names_in_play is None:
+                    names_in_play = {creature_defs[c.definition_id].name for c in creatures}
+                if wanted not in names_in_play:
+                    continue
                 for target in creatures:
                     if creature_defs[target.definition_id].name == wanted and not (
                         fresh_blocked and target.turn_played == turn_number
@@ -183,7 +187,7 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
             and query.can_retreat(ctx, seat, active) is None
         ):
             cost = query.retreat_cost(ctx, seat, active)
-            energy_ids = retreat_choice(index, active, cost)
+            energy_ids = query.retreat_choice(index, active, cost)
             if energy_ids is not None:
                 for benched in player.bench:
                     add(Action(ActionKind.RETREAT, target=benched.instance_id, choice=energy_ids))

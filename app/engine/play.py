@@ -21,9 +21,9 @@ from app.core.game_state import (
     TurnPhase,
 )
 from app.core.rules import EnergySource
-from app.engine import combat, hooks, knockout, ops, turn
+from app.engine import combat, hooks, knockout, ops, query, turn
 from app.engine.actions import Action, ActionKind
-from app.engine.checks import own_in_play, retreat_choice
+from app.engine.checks import own_in_play
 from app.engine.context import Ctx
 from app.engine.errors import EngineError
 from app.engine.hooks import EffectRun
@@ -277,10 +277,8 @@ def canonical_retreat(ctx: Ctx, seat: PlayerIndex, action: Action) -> Action:
     active = ctx.state.players[seat].active
     if active is None:
         return action
-    from app.engine.query import retreat_cost
-
-    cost = retreat_cost(ctx, seat, active)
-    choice = retreat_choice(ctx.index, active, cost)
+    cost = query.retreat_cost(ctx, seat, active)
+    choice = query.retreat_choice(ctx.index, active, cost)
     if not choice:
         return action
     return Action(action.kind, action.card, action.target, action.index, choice, action.player)

@@ -106,6 +106,35 @@ def units_of(index: CardIndex, creature: CardInstance) -> list[Unit]:
     return units
 
 
+def retreat_choice(index: CardIndex, creature: CardInstance, cost: int) -> tuple[str, ...] | None:
+    """A minimal set of attached energy paying `cost`, or None when they cannot.
+
+    Basic energy first (newest first), then energy providing more; then any card
+    the rest can do without is put back, so no named card is superfluous (what
+    `app.engine.checks.check_retreat` requires).
+    """
+    if cost <= 0:
+        return ()
+    units = index.units
+    held = creature.attached_energy
+    order = sorted(range(len(held)), key=lambda i: (len(units[held[i].definition_id]), -i))
+    chosen: list[tuple[str, int]] = []
+    paid = 0
+    for position in order:
+        if paid >= cost:
+            break
+        size = len(units[held[position].definition_id])
+        chosen.append((held[position].instance_id, size))
+        paid += size
+    if paid < cost:
+        return None
+    for entry in sorted(chosen, key=lambda e: e[1]):
+        if paid - entry[1] >= cost:
+            chosen.remove(entry)
+            paid -= entry[1]
+    return tuple(instance_id for instance_id, _ in chosen)
+
+
 def can_pay(units: Sequence[Unit], cost: Sequence[EnergyType]) -> bool:
     """Whether these units pay `cost` (typed costs need a matching unit; colorless any)."""
     if len(units) < len(cost):

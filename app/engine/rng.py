@@ -29,15 +29,16 @@ def mix(seed: int, version: int, salt: int = 0) -> int:
 class Rng:
     """The random source of one action; draws in a fixed order give fixed results."""
 
-    __slots__ = ("_random", "_seed")
+    __slots__ = ("_inputs", "_random")
 
     def __init__(self, seed: int, version: int, salt: int = 0) -> None:
-        self._seed = mix(seed, version, salt)
+        self._inputs = (seed, version, salt)
         self._random: random.Random | None = None
 
     def _get(self) -> random.Random:
         if self._random is None:
-            self._random = random.Random(self._seed)  # noqa: S311 - game dice, not secrets
+            seed = mix(*self._inputs)
+            self._random = random.Random(seed)  # noqa: S311 - game dice, not secrets
         return self._random
 
     def coin(self) -> bool:

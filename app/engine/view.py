@@ -3,8 +3,9 @@
 Hidden from the viewer: the opponent's hand (a count), both decks and energy
 decks (counts: even the viewer's own deck order is secret), both prize piles
 (counts), the opponent's setup placements until both players finished setup,
-the options of a choice the opponent is making, and the action log (its
-parameters can name hidden cards). Everything on the board, both discard piles,
+the options of a choice the opponent is making, every choice's continuation
+(engine bookkeeping that may hold values bound from hidden zones), and the
+action log (its parameters can name hidden cards). Everything on the board, both discard piles,
 the stadium and lasting effects are public.
 """
 
@@ -30,7 +31,9 @@ def view_for(state: GameState, seat: PlayerIndex) -> dict[str, Any]:
                 player["active"] = None if player["active"] is None else {"hidden": True}
                 player["bench"] = [{"hidden": True} for _ in player["bench"]]
     choice = data.get("pending_choice")
-    if choice is not None and choice["player"] != seat:
-        data["pending_choice"] = {"player": choice["player"], "kind": choice["kind"]}
+    if choice is not None:
+        choice.pop("continuation")
+        if choice["player"] != seat:
+            data["pending_choice"] = {"player": choice["player"], "kind": choice["kind"]}
     data["viewer"] = seat
     return data

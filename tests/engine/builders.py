@@ -2,7 +2,8 @@
 
 A creature spec is a definition id, or ``(definition id, extras)`` with extras
 ``energy`` (definition ids), ``damage``, ``status`` (StatusCondition values),
-``tool`` (definition id) and ``turn_played``. Instance ids are ``p{seat}-{n:03d}``
+``tool`` (definition id) and ``turn_played``. Under prize rules each player gets
+3 prize cards unless the spec says otherwise. Instance ids are ``p{seat}-{n:03d}``
 in the order the cards are listed (active, bench, hand, deck, discard, prizes,
 energy deck), so tests can name them.
 """
@@ -26,7 +27,7 @@ from app.core.game_state import (
     StatusCondition,
     TurnPhase,
 )
-from app.core.rules import RulesConfig
+from app.core.rules import RulesConfig, WinCondition
 from app.engine import Action, ActionKind, apply
 from app.engine.events import Event
 from app.services.card_service import CardService
@@ -130,6 +131,9 @@ def make_state(
     config = RulesConfig.preset(rules) if isinstance(rules, str) else rules
     p0 = p0 if p0 is not None else {"active": MOSSNIP}
     p1 = p1 if p1 is not None else {"active": MOSSNIP}
+    if config.win.condition is WinCondition.PRIZES:
+        p0 = {"prizes": [MOSSNIP] * 3, **p0}
+        p1 = {"prizes": [MOSSNIP] * 3, **p1}
     state = GameState(
         game_id=uuid.UUID(int=99),
         game_type=GameType.FREEPLAY,

@@ -24,6 +24,7 @@ from tests.engine.builders import (
     kinds,
     make_state,
 )
+from tests.engine.rules.conftest import NullExecutor
 
 EMBERJAW = "mv1-015"  # stage 1 fire; attack 1: [fire, fire, colorless] 90
 
@@ -297,3 +298,18 @@ def test_pocket_hand_limit_discards_down_at_end_of_turn() -> None:
 
 def test_zone_energy_lightning_vs_resisting_ex() -> None:
     assert _hit("mantimon", (ZAPKIT, [LIGHTNING]), TECTONOX_EX) == 0
+
+
+def test_a_player_left_without_creatures_by_an_effect_loses(null_executor: NullExecutor) -> None:
+    state = make_state(p0={"active": MOSSNIP, "hand": ["mv1-118"]}, p1={"active": MOSSNIP})
+    from app.engine import ops
+    from app.engine.context import Ctx
+    from app.engine.index import index_for
+    from app.engine.rng import Rng
+    from tests.engine.builders import NOW
+
+    foe = state.players[1].active
+    assert foe is not None
+    ops.return_to_hand(Ctx(state, index_for(catalog()), Rng(0, 0), NOW), 1, foe)
+    act(state, ActionKind.PLAY_TRAINER, card="p0-002")
+    assert (state.winner, state.end_reason) == (0, EndReason.NO_CREATURES)

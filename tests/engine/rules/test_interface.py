@@ -63,7 +63,9 @@ def test_a_pending_choice_shows_its_options_only_to_the_chooser() -> None:
     state = _state()
     act(state, ActionKind.ATTACK, index=0)
     assert state.pending_choice is not None
-    assert view_for(state, 1)["pending_choice"]["options"] == ["p1-002", "p1-003"]
+    mine = view_for(state, 1)["pending_choice"]
+    assert mine["options"] == ["p1-002", "p1-003"]
+    assert "continuation" not in mine
     assert view_for(state, 0)["pending_choice"] == {"player": 1, "kind": "promote"}
 
 

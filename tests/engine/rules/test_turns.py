@@ -293,6 +293,12 @@ def test_a_double_energy_pays_two_and_the_canonical_pick_prefers_basic() -> None
     assert retreat.choice == ("p0-004", "p0-003")
     act(state, ActionKind.RETREAT, target="p0-005", choice=("p0-002",))
     assert [c.definition_id for c in state.players[0].discard] == [TWIN_CORE]
+    mixed = make_state(
+        p0={"active": (VERDANTUSK, {"energy": [TWIN_CORE, GRASS]}), "bench": [ZAPKIT]}
+    )
+    retreat = next(a for a in legal_actions(mixed, catalog()) if a.kind is ActionKind.RETREAT)
+    assert retreat.choice == ("p0-002",)
+    act(mixed, ActionKind.RETREAT, target=retreat.target, choice=retreat.choice)
 
 
 @pytest.mark.parametrize("status", ["asleep", "paralyzed"])
