@@ -10,6 +10,17 @@ trainer's play conditions. Handlers live one family per module (`damage`, `flow`
 Everything is pure: the state is mutated in place through `app.engine.ops`, random
 draws come from ``ctx.rng`` and choices are `PendingChoice` values whose continuation
 is plain JSON (`runtime`).
+
+Decisions the vocabulary leaves open (each module lists its own):
+- An attack's main damage is dealt just before its first step that does not shape the
+  damage (``damage_bonus``, ``set_damage``, coin flips of only those), so switching,
+  recoil, bench damage and "discard an energy" follow the hit as the text reads; a
+  test keeps the catalog's shaping steps first.
+- A choice with nothing to decide (every option needed, identical cards, one
+  target) is taken without asking; identical cards are offered once.
+- A trainer is playable when its ``requires`` hold and, for an evolving item, some
+  creature has a matching card in the hand; an activated ability or stadium trigger
+  when its condition holds (the core engine counts the once-per-turn limits).
 """
 
 from __future__ import annotations
@@ -17,13 +28,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.core.cards import TrainerCard
-from app.core.effects import EvolveFromHand, Step, TriggerKind
+from app.core.effects import EvolveFromHand, TriggerKind
 from app.core.game_state import ChoiceSource, PendingChoice, PlayerIndex
 from app.engine import ops
 from app.engine.context import Ctx
 from app.engine.effects import registry
-from app.engine.effects.board import skip_stage_cards
+from app.engine.effects.board import evolutions
 from app.engine.effects.locate import find_definition, steps_at
 from app.engine.effects.runtime import (
     LOC,
@@ -33,7 +43,7 @@ from app.engine.effects.runtime import (
     run_steps,
     unpack,
 )
-from app.engine.effects.select import condition_holds, creature_matches
+from app.engine.effects.select import candidates, condition_holds
 from app.engine.effects.triggers import fire, run_queue, start_trigger
 from app.engine.hooks import EffectRun, register_executor
 
@@ -95,8 +105,8 @@ class Executor:
         `card` may also be ``"creature instance id:ability index"`` (the core engine asks
         so for abilities) or ``"stadium instance id:trigger index"``: the ability or
         trigger must be activated and its condition hold.
-        For a trainer, its ``requires`` conditions must hold, and a card that evolves from the hand
-        (Sprouting Elixir) needs a creature with a matching card in the hand.
+        For a trainer, its ``requires`` conditions must hold, and a card that evolves from
+        the hand (Sprouting Elixir) needs a creature with a matching card in the hand.
         """
         if ":" in card:
             return _ability_usable(ctx, player, card)
@@ -107,23 +117,21 @@ class Executor:
         trainer = ctx.index.trainers.get(definition_id) if definition_id else None
         if trainer is None:
             return False
+        evolving = [step for step in trainer.effects if isinstance(step, EvolveFromHand)]
+        if not trainer.requires and not evolving:
+            return True
         ex = Exec(run=EffectRun(source_kind=ChoiceSource.TRAINER, player=player, source=card))
         if not all(condition_holds(ctx, ex, condition) for condition in trainer.requires):
             return False
-        return all(_step_possible(ctx, ex, trainer, step) for step in trainer.effects)
+        return all(_can_evolve(ctx, ex, step) for step in evolving)
 
 
-def _step_possible(ctx: Ctx, ex: Exec, trainer: TrainerCard, step: Step) -> bool:
-    del trainer
-    if isinstance(step, EvolveFromHand):
-        from app.engine.effects.select import candidates
-
-        return any(
-            creature_matches(ctx, creature, step.target.filter)
-            and skip_stage_cards(ctx, seat, creature)
-            for seat, creature in candidates(ctx, ex, step.target)
-        )
-    return True
+def _can_evolve(ctx: Ctx, ex: Exec, step: EvolveFromHand) -> bool:
+    """Whether some creature the step may target has a matching card in the hand."""
+    return any(
+        evolutions(ctx, seat, creature, skip=step.skip_stage)
+        for seat, creature in candidates(ctx, ex, step.target)
+    )
 
 
 def _ability_usable(ctx: Ctx, player: PlayerIndex, key: str) -> bool:

@@ -24,6 +24,7 @@ from app.engine import ops, query
 from app.engine.context import Ctx
 from app.engine.effects.runtime import SAME, Exec, choose
 from app.engine.effects.select import Creature, amount_of, resolve, seat_of
+from app.engine.index import CardIndex
 
 
 def apply_status(ctx: Ctx, ex: Exec, step: ApplyStatus) -> bool:
@@ -112,32 +113,43 @@ def _all_to_hand(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> None:
     ctx.emit("returned_to_hand", seat, card=creature.instance_id, attached="hand")
 
 
+_SKIPS: dict[int, tuple[CardIndex, dict[str, frozenset[str]]]] = {}
+
+
+def _skip_table(index: CardIndex) -> dict[str, frozenset[str]]:
+    """Basic creature name -> stage 2 ids that evolve from it through a stage 1 (cached)."""
+    entry = _SKIPS.get(id(index))
+    if entry is not None and entry[0] is index:
+        return entry[1]
+    stage_one_base = {
+        card.name: card.evolves_from
+        for card in index.creatures.values()
+        if card.stage is Stage.STAGE_1 and card.evolves_from is not None
+    }
+    table: dict[str, set[str]] = {}
+    for card in index.creatures.values():
+        if card.stage is Stage.STAGE_2 and card.evolves_from in stage_one_base:
+            table.setdefault(stage_one_base[card.evolves_from], set()).add(card.id)
+    frozen = {name: frozenset(ids) for name, ids in table.items()}
+    if len(_SKIPS) >= 8:
+        _SKIPS.pop(next(iter(_SKIPS)))
+    _SKIPS[id(index)] = (index, frozen)
+    return frozen
+
+
 def skip_stage_cards(ctx: Ctx, seat: PlayerIndex, basic: CardInstance) -> list[CardInstance]:
     """Cards in `seat`'s hand that evolve from `basic` through a stage 1 (Sprouting Elixir)."""
-    index = ctx.index
-    basic_name = index.creature(basic.definition_id).name
-    stage_one_names = {
-        card.name
-        for card in index.creatures.values()
-        if card.stage is Stage.STAGE_1 and card.evolves_from == basic_name
-    }
-    found = []
-    for card in ctx.state.players[seat].hand:
-        definition = index.creatures.get(card.definition_id)
-        if (
-            definition is not None
-            and definition.stage is Stage.STAGE_2
-            and definition.evolves_from in stage_one_names
-        ):
-            found.append(card)
-    return found
+    wanted = _skip_table(ctx.index).get(ctx.index.creature(basic.definition_id).name)
+    if not wanted:
+        return []
+    return [card for card in ctx.state.players[seat].hand if card.definition_id in wanted]
 
 
 def evolve_from_hand(ctx: Ctx, ex: Exec, step: EvolveFromHand) -> bool:
     """Evolve a target with a card from the hand (skipping the stage 1 when allowed)."""
 
     def has_card(candidate: Creature) -> bool:
-        return bool(_evolutions(ctx, candidate[0], candidate[1], skip=step.skip_stage))
+        return bool(evolutions(ctx, candidate[0], candidate[1], skip=step.skip_stage))
 
     targets = resolve(ctx, ex, step.target, extra=has_card)
     if targets is None:
@@ -145,7 +157,7 @@ def evolve_from_hand(ctx: Ctx, ex: Exec, step: EvolveFromHand) -> bool:
     if not targets:
         return True
     seat, creature = targets[0]
-    options = _evolutions(ctx, seat, creature, skip=step.skip_stage)
+    options = evolutions(ctx, seat, creature, skip=step.skip_stage)
     picked = choose(
         ctx,
         ex,
@@ -164,9 +176,10 @@ def evolve_from_hand(ctx: Ctx, ex: Exec, step: EvolveFromHand) -> bool:
     return True
 
 
-def _evolutions(
+def evolutions(
     ctx: Ctx, seat: PlayerIndex, creature: CardInstance, *, skip: bool
 ) -> list[CardInstance]:
+    """Cards in `seat`'s hand that may evolve `creature` (skipping the stage 1 when `skip`)."""
     if skip:
         if ctx.index.creature(creature.definition_id).stage is not Stage.BASIC:
             return []

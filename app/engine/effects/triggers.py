@@ -135,10 +135,6 @@ def _holder_of_energy(ctx: Ctx, energy_id: str) -> tuple[CardInstance, str] | No
     return None
 
 
-_ALIASES = {"between_turns": "end_of_turn"}
-"""The core engine's name for a moment -> the vocabulary's trigger kind."""
-
-
 def fire(
     ctx: Ctx, when: str, player: PlayerIndex, card: str | None, *, attacker: str | None = None
 ) -> bool:
@@ -148,7 +144,6 @@ def fire(
     the player whose turn it is while an attack is resolving (the core engine's combat
     and knockout code do not pass one).
     """
-    when = _ALIASES.get(when, when)
     queue = plan(ctx, when, player, card)
     if not queue:
         return True

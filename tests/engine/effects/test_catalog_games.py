@@ -21,8 +21,7 @@ from tests.engine.effects.table import AT, FIRE_60, GRASS_60, Table, catalog
 from tests.engine.play import check_invariants
 
 TWIN_CORE = "mv1-153"
-"""Left out of the random decks while the core engine's retreat offer with it is refused
-(see `test_a_retreat_paid_with_twin_core_energy_is_accepted`)."""
+"""Twin Core Energy: one card pays two, which retreat offers must account for."""
 SEEDS = range(4)
 
 
@@ -57,7 +56,7 @@ def catalog_deck(rng: random.Random) -> DeckList:
     specials = [
         c.id
         for c in cards.values()
-        if isinstance(c, EnergyCard) and c.energy_kind is EnergyKind.SPECIAL and c.id != TWIN_CORE
+        if isinstance(c, EnergyCard) and c.energy_kind is EnergyKind.SPECIAL
     ]
     energy: Counter[str] = Counter()
     for _ in range(17):
@@ -99,11 +98,6 @@ def test_random_games_with_catalog_decks(preset: RulesPreset, seed: int) -> None
     assert replay(initial, state.action_log, cards) == state
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap for e1: legal offers Twin Core plus a basic energy for a retreat cost of 2 "
-    "and the check refuses it ('name only the energy needed')",
-)
 def test_a_retreat_paid_with_twin_core_energy_is_accepted() -> None:
     table = Table()
     for player in table.state.players:
