@@ -2119,7 +2119,7 @@ trainer(
     S,
     "Lighthouse Keeper Abe",
     "Heal 60 damage from 1 of your creatures and remove all Special Conditions from it.",
-    items(st("heal", target=choose("own", "in_play", damaged=True), amount=amt(60), cure=True)),
+    items(st("heal", target=choose("own", "in_play"), amount=amt(60), cure=True)),
 )
 trainer(
     "mv2",

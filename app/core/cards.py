@@ -6,6 +6,11 @@ and refuses any other, so a trainer with hit points or a creature without an
 element is a validation error rather than a silent ``None``. Use
 `CARD_DEFINITION_ADAPTER` to validate one from JSON-like data.
 
+What a card does is data from the closed vocabulary of `app.core.effects` (steps,
+modifiers, triggers), never a free-form id: rules text with nothing executable
+behind it is refused, so every card the catalog loads is one the engine can play.
+Texts are for players; the engine reads only the typed fields.
+
 Numbers are strict integers (``"60"`` is refused, not converted) because the
 catalog is bundled data: a quoted number there is a typo worth reporting.
 """
@@ -291,10 +296,11 @@ class TrainerCard(_CardBase):
             raise ValueError(
                 f"{_a(self.trainer_subtype.value)} needs modifiers or triggers the engine can apply"
             )
-        if self.trainer_subtype is TrainerSubtype.STADIUM and any(
-            m.scope.kind is ScopeKind.HOLDER for m in self.modifiers
-        ):
-            raise ValueError("a stadium has no holder; give its modifiers a scope")
+        if self.trainer_subtype is TrainerSubtype.STADIUM:
+            if any(m.scope.kind is ScopeKind.HOLDER for m in self.modifiers):
+                raise ValueError("a stadium has no holder; give its modifiers a scope")
+            if any(uses_source(t.steps) for t in self.triggers):
+                raise ValueError("a stadium has no source creature to target")
         return self
 
 

@@ -11,6 +11,7 @@
 lookups derived from it are computed once per mapping object.
 """
 
+import app.engine.effects  # noqa: F401 - registers the card-effects executor
 from app.engine.actions import Action, ActionKind
 from app.engine.apply import apply
 from app.engine.checks import acting_player

@@ -78,7 +78,8 @@ def resolve(ctx: Ctx) -> bool:
         if executor is not None:
             executor.fire(ctx, "on_knocked_out", seat, creature.instance_id, attacker=ctx.attacker)
         ex = query.is_ex(index, creature)
-        ops.discard_creature(ctx, seat, creature)
+        if ops.locate(ctx, creature.instance_id) is not None:  # Homing Bell: already in hand
+            ops.discard_creature(ctx, seat, creature)
         ctx.emit("knocked_out", seat, card=creature.instance_id, ex=ex)
         score(ctx, ops.opponent(seat), ex)
     return check_winner(ctx)

@@ -460,8 +460,6 @@ def _data_loc(raw: Any, loc: Sequence[int | str]) -> list[int | str]:
         else:
             node = None
         path.append(part)
-    if path and raw is None and path[0] in _CARD_TAGS:
-        path = path[1:]
     return path
 
 
