@@ -66,6 +66,7 @@ from app.db.redis import RedisClient, prefixed
 from app.db.session import session_scope
 from app.errors import MantimonError
 from app.observability.metrics import GameMetrics, instrumented
+from app.services.replays import replay_setup
 
 logger = logging.getLogger(__name__)
 
@@ -1065,9 +1066,14 @@ class GameStateManager:
 
 
 def _replay_data(state: GameState, result: GameResult) -> dict[str, Any]:
-    """What a replay needs: the rules, the seats, the seed and every action in order."""
+    """What a replay needs: the rules, the seats, the seed, the setup and every action in order.
+
+    ``setup`` (`app.services.replays.replay_setup`) lets `replay_from_history`
+    deal the initial state again and reproduce the final one.
+    """
     return {
         "schema_version": state.schema_version,
+        "setup": replay_setup(state),
         "rules": state.rules.model_dump(mode="json"),
         "players": [
             {"user_id": str(p.user_id) if p.user_id else None, "npc_id": p.npc_id}

@@ -1,0 +1,135 @@
+"""``mantimon sim``: play bot games between two decks and print how they went.
+
+Decks are starter names (``fire``, ``water``... the files of ``DECKS_DIR``) or
+paths to deck JSON files in the same format. Games run in this process on the
+bundled catalog; no database or Redis is needed. Side A plays seat 0 in even
+games and seat 1 in odd ones; who goes first is the engine's coin flip. The
+same ``--seed`` (and arguments) always prints the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+
+from app.cli._support import command, err, fail, out, progress_bar, settings
+from app.core.decks import DeckList, StarterDeck
+from app.core.enums import EndReason
+from app.core.rules import RulesConfig, RulesPreset
+from app.engine.bots import BotName, make_bot
+from app.engine.simulate import MatchSummary, deck_match, run_match, wilson_interval
+from app.services.card_service import CardService
+from app.services.deck_validation import load_starter_decks
+
+REPORTED_ENDINGS = (
+    EndReason.POINTS,
+    EndReason.PRIZES,
+    EndReason.NO_CREATURES,
+    EndReason.DECK_OUT,
+    EndReason.TURN_LIMIT,
+)
+"""How a bot game can end; each is printed, even at zero, so runs compare line by line."""
+
+
+def load_deck(spec: str, decks_dir: Path) -> tuple[str, DeckList]:
+    """A deck and its display name from a starter name or a deck file path.
+
+    Raises:
+        typer.Exit: (through `fail`) an unknown starter, a missing or invalid file.
+    """
+    path = Path(spec)
+    if spec.endswith(".json") or path.exists():
+        if not path.is_file():
+            fail(f"deck file {spec} does not exist")
+        try:
+            deck = StarterDeck.model_validate_json(path.read_text(encoding="utf-8"))
+        except (ValidationError, ValueError) as exc:
+            fail(f"deck file {spec} is not a valid deck: {exc}")
+        return path.stem, DeckList.from_starter(deck)
+    starters = load_starter_decks(decks_dir)
+    if spec not in starters:
+        fail(f"unknown deck {spec!r}; starter decks: {', '.join(sorted(starters))} (or a path)")
+    return spec, DeckList.from_starter(starters[spec])
+
+
+def _pct(count: int, total: int) -> str:
+    low, high = wilson_interval(count, total)
+    rate = count / total if total else 0.0
+    return f"{count:>6}  {rate:6.1%}  95% CI [{low:6.1%}, {high:6.1%}]"
+
+
+def render(summary: MatchSummary, name_a: str, name_b: str) -> list[str]:
+    """The text report of a match (what ``mantimon sim`` prints without ``--json``)."""
+    data = summary.as_dict()
+    n = summary.count
+    width = max(len(name_a), len(name_b), 5)
+    lines = [
+        f"{'A ' + name_a:<{width + 2}} wins {_pct(summary.wins_a, n)}",
+        f"{'B ' + name_b:<{width + 2}} wins {_pct(summary.wins_b, n)}",
+        f"{'draws':<{width + 2}}      {_pct(summary.draws, n)}",
+        f"game length: mean {data['turns_mean']:.1f} turns, median {data['turns_median']:g} turns",
+        "ended by: "
+        + ", ".join(
+            f"{reason.value.replace('_', ' ')} {summary.end_reasons().get(reason, 0)}"
+            for reason in REPORTED_ENDINGS
+        ),
+        f"first player wins {_pct(summary.first_player_wins, summary.decided)}"
+        " (of games with a winner)",
+    ]
+    others = {r: c for r, c in summary.end_reasons().items() if r not in REPORTED_ENDINGS}
+    if others:
+        lines[4] += ", " + ", ".join(f"{r.value} {c}" for r, c in sorted(others.items()))
+    return lines
+
+
+@command
+def sim(
+    deck_a: str = typer.Argument(..., help="Side A: a starter name (fire, water...) or a file."),
+    deck_b: str = typer.Argument(..., help="Side B: a starter name or a deck JSON file."),
+    games: int = typer.Option(100, "--games", "-n", min=1, max=1_000_000, help="Games to play."),
+    preset: RulesPreset = typer.Option(RulesPreset.MANTIMON, "--preset", help="Rules preset."),
+    bot_a: BotName = typer.Option(BotName.HEURISTIC, "--bot-a", help="Bot playing side A."),
+    bot_b: BotName = typer.Option(BotName.HEURISTIC, "--bot-b", help="Bot playing side B."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the whole run."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Play N bot games between two decks and print win rates, lengths and endings."""
+    config = settings()
+    name_a, list_a = load_deck(deck_a, config.decks_dir)
+    name_b, list_b = load_deck(deck_b, config.decks_dir)
+    cards = CardService.load(config.cards_dir).by_id
+    rules = RulesConfig.preset(preset)
+    make_state = deck_match(rules, list_a, list_b, cards)
+    kind_a, kind_b = bot_a, bot_b
+    with progress_bar(f"{name_a} vs {name_b}", games) as advance:
+        summary = run_match(
+            make_state,
+            lambda s: make_bot(kind_a, s),
+            lambda s: make_bot(kind_b, s),
+            cards,
+            games=games,
+            seed=seed,
+            progress=advance,
+        )
+    if as_json:
+        payload = {
+            "deck_a": name_a,
+            "deck_b": name_b,
+            "bot_a": bot_a.value,
+            "bot_b": bot_b.value,
+            "preset": preset.value,
+            "seed": seed,
+            **summary.as_dict(),
+        }
+        out.print_json(json.dumps(payload))
+        return
+    err.print(
+        f"{name_a} ({bot_a.value}) vs {name_b} ({bot_b.value}), {games} games, "
+        f"{preset.value} rules, seed {seed}",
+        markup=False,
+    )
+    for line in render(summary, name_a, name_b):
+        out.print(line, markup=False)

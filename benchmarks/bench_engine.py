@@ -1,0 +1,221 @@
+"""Benchmark the rules engine: full random-vs-random games per second on one core.
+
+Usage:  .venv/bin/python benchmarks/bench_engine.py [--games N] [--seed S] [--profile]
+
+Prints, for random-vs-random games in this one process:
+  * games per second and decisions (actions) per second, including the bots'
+    choices, for (a) "catalog decks" under each preset: every one of the 372
+    cards of the catalog dealt in some deck (evolution lines kept whole, special
+    energy in the energy decks), and (b) the five starter decks under each preset;
+  * the mean time of one ``legal_actions`` call and one ``apply`` call, timed in a
+    separate pass so the per-call timers do not slow down the games figure;
+next to the issue's anchors (other simulators measured on this kind of machine)
+and its target. ``--profile`` adds the top of a cProfile of the catalog games.
+
+No I/O in the timed part: the catalog is loaded once before timing. Not a test:
+nothing is asserted, the numbers are for the reader (the machine may be shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import random
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from app.core.cards import (  # noqa: E402
+    CardDefinition,
+    CreatureCard,
+    EnergyCard,
+    EnergyKind,
+    EnergyType,
+    Stage,
+    TrainerCard,
+)
+from app.core.decks import DeckList  # noqa: E402
+from app.core.game_state import GameState  # noqa: E402
+from app.core.rules import RulesConfig, RulesPreset  # noqa: E402
+from app.engine import acting_player, apply, legal_actions  # noqa: E402
+from app.engine.bots import RandomBot  # noqa: E402
+from app.engine.simulate import deck_match, play_game  # noqa: E402
+from app.services.card_service import CardService  # noqa: E402
+from app.services.deck_validation import load_starter_decks  # noqa: E402
+
+ANCHORS = (
+    ("Python Pocket simulator A (5-22 cards)", "92-99 games/s, ~4.5k decisions/s"),
+    ("Python Pocket simulator B (5-22 cards)", "218-225 games/s, ~23k decisions/s"),
+    ("TypeScript simulator", "85-106 games/s"),
+    ("deckgym-core (Rust, advertised)", "~3,300 games/s on one thread"),
+    ("target (issue 9)", ">= 300 games/s and >= 20,000 decisions/s, whole catalog"),
+)
+DECKS_PER_CATALOG = 12
+
+
+def catalog_decks(cards: Mapping[str, CardDefinition], seed: int) -> list[DeckList]:
+    """Decks that together deal every card of the catalog (see the module docstring)."""
+    rng = random.Random(seed)
+    creatures = {i: c for i, c in cards.items() if isinstance(c, CreatureCard)}
+    by_name: dict[str, list[str]] = {}
+    for card_id, card in creatures.items():
+        by_name.setdefault(card.name, []).append(card_id)
+    lines: list[list[str]] = []
+    for card_id, card in sorted(creatures.items()):
+        if card.stage is not Stage.BASIC:
+            continue
+        line = [card_id]
+        frontier = [card.name]
+        while frontier:
+            name = frontier.pop()
+            for other_id, other in sorted(creatures.items()):
+                if other.evolves_from == name and other_id not in line:
+                    line.append(other_id)
+                    frontier.append(other.name)
+        lines.append(line)
+    trainers = sorted(i for i, c in cards.items() if isinstance(c, TrainerCard))
+    specials = sorted(
+        i
+        for i, c in cards.items()
+        if isinstance(c, EnergyCard) and c.energy_kind is EnergyKind.SPECIAL
+    )
+    basic_energy = {
+        c.energy_type: i
+        for i, c in cards.items()
+        if isinstance(c, EnergyCard) and c.energy_kind is EnergyKind.BASIC
+    }
+    rng.shuffle(lines)
+    rng.shuffle(trainers)
+    decks: list[DeckList] = []
+    for n in range(DECKS_PER_CATALOG):
+        main: dict[str, int] = {}
+        for line in lines[n::DECKS_PER_CATALOG]:
+            for card_id in line:
+                main[card_id] = 2
+        for card_id in trainers[n::DECKS_PER_CATALOG]:
+            main[card_id] = 2
+        wanted: set[EnergyType] = {
+            t
+            for i in main
+            if isinstance(c := cards[i], CreatureCard)
+            for t in (c.element, *(x for a in c.attacks for x in a.cost))
+            if t is not EnergyType.COLORLESS
+        }
+        types = sorted(wanted)[:3] or [EnergyType.FIRE]
+        energy: dict[str, int] = {}
+        for special in specials[n % len(specials) :: max(1, DECKS_PER_CATALOG // 2)][:2]:
+            energy[special] = 2
+        while sum(energy.values()) < 20:
+            for t in types:
+                if sum(energy.values()) < 20:
+                    energy[basic_energy[t]] = energy.get(basic_energy[t], 0) + 1
+        decks.append(DeckList(main=main, energy=energy, zone_types=types))
+    dealt = {i for d in decks for i in (*d.main, *d.energy)}
+    missing = set(cards) - dealt
+    for card_id in sorted(missing):  # the odd special energy: into the first energy deck
+        decks[0].energy[card_id] = 1
+    return decks
+
+
+def _games(
+    decks: Sequence[DeckList], rules: RulesConfig, cards: Mapping[str, CardDefinition], games: int
+) -> list[GameState]:
+    states = []
+    for n in range(games):
+        a, b = decks[n % len(decks)], decks[(n * 7 + 3) % len(decks)]
+        states.append(deck_match(rules, a, b, cards)(n, 0))
+    return states
+
+
+def games_per_second(
+    states: list[GameState], cards: Mapping[str, CardDefinition]
+) -> tuple[float, float, float, float]:
+    """(games/s, decisions/s, mean actions per game, CPU share) over `states`, played out.
+
+    Rates are per second of this process's CPU time (`time.process_time`): on a
+    shared machine wall time also counts the time other processes held the core.
+    The CPU share (CPU time / wall time) says how contended the run was.
+    """
+    actions = 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    for n, state in enumerate(states):
+        actions += play_game(state, (RandomBot(2 * n), RandomBot(2 * n + 1)), cards).actions
+    cpu = time.process_time() - cpu
+    wall = time.perf_counter() - wall
+    return len(states) / cpu, actions / cpu, actions / len(states), cpu / wall
+
+
+def per_call(states: list[GameState], cards: Mapping[str, CardDefinition]) -> tuple[float, float]:
+    """Mean CPU microseconds per ``legal_actions`` and per ``apply`` call over whole games."""
+    legal_time = apply_time = 0.0
+    calls = 0
+    clock = time.process_time
+    for n, state in enumerate(states):
+        bots = (RandomBot(2 * n), RandomBot(2 * n + 1))
+        while state.end_reason is None:
+            t0 = clock()
+            actions = legal_actions(state, cards)
+            t1 = clock()
+            action = bots[acting_player(state)].choose(state, actions, cards)
+            t2 = clock()
+            apply(state, action, cards, at=state.last_action_at)
+            t3 = clock()
+            legal_time += t1 - t0
+            apply_time += t3 - t2
+            calls += 1
+    return legal_time / calls * 1e6, apply_time / calls * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--games", type=int, default=300, help="games per measurement")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--profile", action="store_true", help="cProfile the catalog games")
+    args = parser.parse_args()
+
+    cards = CardService.load(REPO / "data" / "cards").by_id
+    decks = catalog_decks(cards, args.seed)
+    dealt = {i for d in decks for i in (*d.main, *d.energy)}
+    starters = [
+        DeckList.from_starter(d) for _, d in sorted(load_starter_decks(REPO / "data/decks").items())
+    ]
+    print(f"catalog: {len(cards)} cards, {len(dealt)} dealt in {len(decks)} catalog decks")
+    print(f"{args.games} random-vs-random games per line, one process, one core\n")
+    print("rates per second of CPU time of this process (cpu% = CPU time / wall time)")
+    print(
+        f"{'decks':<9} {'preset':<9} {'games/s':>9} {'decisions/s':>12} "
+        f"{'actions/game':>13} {'cpu%':>5}"
+    )
+    for label, pool in (("catalog", decks), ("starter", starters)):
+        for preset in RulesPreset:
+            rules = RulesConfig.preset(preset)
+            states = _games(pool, rules, cards, args.games)
+            gps, dps, length, share = games_per_second(states, cards)
+            print(
+                f"{label:<9} {preset.value:<9} {gps:9.1f} {dps:12.0f} {length:13.1f} {share:5.0%}"
+            )
+    rules = RulesConfig.preset(RulesPreset.MANTIMON)
+    legal_us, apply_us = per_call(_games(decks, rules, cards, args.games), cards)
+    print(
+        f"\nper call (catalog decks, mantimon): legal_actions {legal_us:.1f} us, "
+        f"apply {apply_us:.1f} us"
+    )
+    print("\nanchors (issue 9, measured elsewhere on this kind of machine):")
+    for name, figure in ANCHORS:
+        print(f"  {name:<42} {figure}")
+    if args.profile:
+        states = _games(decks, rules, cards, args.games)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        games_per_second(states, cards)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
