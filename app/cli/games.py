@@ -152,6 +152,7 @@ def flush() -> None:
     summary = run(_flush())
     _report(
         f"persisted {summary.persisted}, already current {summary.already_current}, "
-        f"ended {summary.ended}",
+        f"ended {summary.ended}, refreshed from PostgreSQL {summary.refreshed}, "
+        f"diverged {summary.diverged}",
         summary.failed,
     )

@@ -28,9 +28,10 @@ class Ctx:
     events: list[Event] = field(default_factory=list)
     attacker: str | None = None
     """The creature whose attack is resolving, if any (knockout triggers name it)."""
-    held: list[Any] | None = None
-    """The printed modifiers in play, when the caller promises not to change the state
-    while this context is used (legal-action generation); None: look each time."""
+    held: dict[str, list[Any]] | None = None
+    """The printed modifiers in play by kind (`app.engine.modifiers.sources`), when the
+    caller promises not to change the state while this context is used (legal-action
+    generation); None: look each time."""
 
     def emit(self, kind: str, player: int | None = None, /, **data: Any) -> None:
         """Record that something happened (see `app.engine.events`)."""

@@ -3,6 +3,11 @@
 `index_for(cards)` returns the `CardIndex` of a catalog mapping, building it the
 first time that mapping object is seen (a small identity-keyed cache: the engine
 is called with the same mapping for a whole game, usually for the whole process).
+
+Fields that legal-action generation reads for every card of every decision (names,
+stages, costs, subtypes) are also copied out into plain dicts: reading a field of a
+pydantic model costs several dict reads (pydantic's ``__getattr__`` hook keeps
+CPython off its fast attribute path), and the definitions never change.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from app.core.cards import (
     EnergyType,
     Stage,
     TrainerCard,
+    TrainerSubtype,
 )
-from app.core.effects import Modifier, TriggerKind
+from app.core.effects import EvolveFromHand, Modifier, TriggerKind
+from app.core.effects.targets import CreatureFilter
 from app.engine.errors import EngineError
 
 Unit = frozenset[EnergyType]
@@ -42,8 +49,24 @@ class CardIndex:
     basics: frozenset[str]
     modifiers: dict[str, tuple[Modifier, ...]]
     """Printed passive modifiers by definition id (only cards that have some)."""
+    modifier_kinds: frozenset[str]
+    """Every modifier kind printed somewhere in the catalog (a kind not here never applies
+    unless a lasting effect carries it)."""
     activated: dict[str, tuple[int, ...]]
     """Indexes of activated abilities (creatures) or activated triggers (stadiums), by id."""
+    free_trainers: frozenset[str]
+    """Items and supporters with no play condition (no ``requires``, no evolve-from-hand
+    step): playable whenever the turn's supporter limit allows, without asking the executor."""
+
+    names: dict[str, str]
+    """Creature name by definition id (what evolution matches on)."""
+    evolves_from: dict[str, str | None]
+    """For every non-basic creature: the name it evolves from."""
+    attack_costs: dict[str, tuple[tuple[EnergyType, ...], ...]]
+    """Printed cost of each attack of a creature, in attack order."""
+    attach_requirements: dict[str, CreatureFilter]
+    """What a creature must be to receive this energy (only energies that say so)."""
+    trainer_subtypes: dict[str, TrainerSubtype]
 
     def creature(self, definition_id: str) -> CreatureCard:
         """The creature definition, or `EngineError` when the id is not a creature."""
@@ -80,6 +103,14 @@ def _activated(card: CardDefinition) -> tuple[int, ...]:
     return ()
 
 
+def _free_trainer(card: TrainerCard) -> bool:
+    return (
+        card.trainer_subtype in (TrainerSubtype.ITEM, TrainerSubtype.SUPPORTER)
+        and not card.requires
+        and not any(isinstance(step, EvolveFromHand) for step in card.effects)
+    )
+
+
 def build_index(cards: Mapping[str, CardDefinition]) -> CardIndex:
     """Compute the lookups of one catalog (pure; O(catalog))."""
     creatures: dict[str, CreatureCard] = {}
@@ -97,6 +128,9 @@ def build_index(cards: Mapping[str, CardDefinition]) -> CardIndex:
             energies[card_id] = card
             if card.energy_kind is EnergyKind.BASIC:
                 basic_energy.setdefault(card.energy_type, card_id)
+    modifiers = {
+        card_id: found for card_id, card in cards.items() if (found := card_modifiers(card))
+    }
     return CardIndex(
         cards=cards,
         creatures=creatures,
@@ -108,9 +142,18 @@ def build_index(cards: Mapping[str, CardDefinition]) -> CardIndex:
         activated={
             card_id: indexes for card_id, card in cards.items() if (indexes := _activated(card))
         },
-        modifiers={
-            card_id: found for card_id, card in cards.items() if (found := card_modifiers(card))
+        names={i: c.name for i, c in creatures.items()},
+        evolves_from={
+            i: c.evolves_from for i, c in creatures.items() if c.stage is not Stage.BASIC
         },
+        attack_costs={i: tuple(a.cost for a in c.attacks) for i, c in creatures.items()},
+        attach_requirements={
+            i: c.attach_requirement for i, c in energies.items() if c.attach_requirement is not None
+        },
+        trainer_subtypes={i: c.trainer_subtype for i, c in trainers.items()},
+        free_trainers=frozenset(i for i, c in trainers.items() if _free_trainer(c)),
+        modifiers=modifiers,
+        modifier_kinds=frozenset(m.kind for group in modifiers.values() for m in group),
     )
 
 

@@ -85,20 +85,27 @@ def resolve(ctx: Ctx) -> bool:
     return check_winner(ctx)
 
 
+_POINTS, _PRIZES, _NO_CREATURES = EndReason.POINTS, EndReason.PRIZES, EndReason.NO_CREATURES
+_BY_POINTS = WinCondition.POINTS
+"""Enum members bound once: `check_winner` runs after every action."""
+
+
 def check_winner(ctx: Ctx) -> bool:
     """End the game if a player has won (see the module docstring); True when it ended."""
     state = ctx.state
     win = state.rules.win
+    by_points, points_to_win = win.condition is _BY_POINTS, win.points_to_win
+    players = state.players
     reasons: list[EndReason | None] = [None, None]
     for seat in ops.SEATS:
-        player, other = state.players[seat], state.players[ops.opponent(seat)]
-        if win.condition is WinCondition.POINTS:
-            if win.points_to_win is not None and player.points >= win.points_to_win:
-                reasons[seat] = EndReason.POINTS
+        player, other = players[seat], players[1 - seat]
+        if by_points:
+            if points_to_win is not None and player.points >= points_to_win:
+                reasons[seat] = _POINTS
         elif not player.prizes:
-            reasons[seat] = EndReason.PRIZES
+            reasons[seat] = _PRIZES
         if reasons[seat] is None and other.active is None and not other.bench:
-            reasons[seat] = EndReason.NO_CREATURES
+            reasons[seat] = _NO_CREATURES
     first, second = reasons
     if first is not None and second is not None:
         end_game(ctx, None, first)

@@ -16,12 +16,12 @@ the hot path cheap:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import combinations
 from math import comb
 
-from app.core.cards import CardDefinition, Stage, TrainerSubtype
-from app.core.game_state import GameState, PendingChoice, PlayerIndex, TurnPhase
+from app.core.cards import CardDefinition, TrainerSubtype
+from app.core.game_state import CardInstance, GameState, PendingChoice, PlayerIndex, TurnPhase
 from app.core.rules import EnergySource
 from app.engine import hooks, query
 from app.engine.actions import Action, ActionKind
@@ -34,7 +34,6 @@ from app.engine.checks import (
 from app.engine.context import Ctx
 from app.engine.index import index_for
 from app.engine.modifiers import matches, sources
-from app.engine.ops import in_play
 from app.engine.rng import Rng
 
 _MAX_SUBSETS = 64
@@ -80,127 +79,142 @@ def _setup_candidates(state: GameState, seat: PlayerIndex) -> Iterator[Action]:
 
 _END_TURN = Action(ActionKind.END_TURN)
 _ATTACKS = tuple(Action(ActionKind.ATTACK, index=i) for i in range(8))
+# Enum members bound once: reading ``Enum.MEMBER`` goes through the enum metaclass
+# (several times slower than a global read) and these run per hand card per decision.
+_TOOL, _STADIUM, _SUPPORTER = TrainerSubtype.TOOL, TrainerSubtype.STADIUM, TrainerSubtype.SUPPORTER
+_PLAY_CREATURE, _EVOLVE = ActionKind.PLAY_CREATURE, ActionKind.EVOLVE
+_ATTACH_ENERGY, _PLAY_TRAINER = ActionKind.ATTACH_ENERGY, ActionKind.PLAY_TRAINER
+_USE_ABILITY, _RETREAT = ActionKind.USE_ABILITY, ActionKind.RETREAT
+_ENERGY_ZONE = EnergySource.ENERGY_ZONE
 
 
 def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
     """The legal main-phase actions, generated directly (the checks' rules, batched).
 
     Equivalent to filtering every candidate through `MAIN_CHECKS` (a test holds
-    them to it) but computes each shared condition once instead of per candidate.
+    them to it) but computes each shared condition once instead of per candidate,
+    and reads card data from the index's plain dicts (see `app.engine.index`).
     """
     state, index = ctx.state, ctx.index
     rules = state.rules
     player = state.players[seat]
-    creatures = in_play(player)
-    first_turn = state.turn_number == 1
+    active, bench = player.active, player.bench
+    creatures = [active, *bench] if active is not None else list(bench)
+    turn_number = state.turn_number
+    first_turn = turn_number == 1
     first_rules = rules.first_turn
     evolution = rules.evolution
-    bench_room = len(player.bench) < rules.board_bench_size
+    bench_room = len(bench) < rules.board_bench_size
     can_evolve = not (evolution.not_on_first_turn and player.turns_taken <= 1)
-    turn_number = state.turn_number
     fresh_blocked = evolution.not_on_turn_played
     energy_ok = (
         not (first_turn and not first_rules.can_attach_energy)
         and player.energy_attached_this_turn < rules.energy.attachments_per_turn
     )
-    zone = rules.energy.source is EnergySource.ENERGY_ZONE
+    zone = rules.energy.source is _ENERGY_ZONE
     executor = hooks.executor()
     supporter_ok = player.supporters_played_this_turn < rules.turn.supporters_per_turn and not (
         first_turn and not first_rules.can_play_supporter
     )
-    creature_defs = index.creatures
+    basics, evolves_from, names = index.basics, index.evolves_from, index.names
+    energy_defs, requirements = index.energies, index.attach_requirements
+    subtypes, free_trainers = index.trainer_subtypes, index.free_trainers
     actions: list[Action] = []
     add = actions.append
     seen: set[str] = set()
-    names_in_play: set[str] | None = None
+    creature_names: list[str] | None = None
     for card in player.hand:
         definition_id = card.definition_id
         if definition_id in seen:
             continue
         seen.add(definition_id)
         card_id = card.instance_id
-        creature = creature_defs.get(definition_id)
-        if creature is not None:
-            if creature.stage is Stage.BASIC:
-                if bench_room:
-                    add(Action(ActionKind.PLAY_CREATURE, card=card_id))
-            elif can_evolve:
-                wanted = creature.evolves_from
-                if names_in_play is None:
-                    names_in_play = {creature_defs[c.definition_id].name for c in creatures}
-                if wanted not in names_in_play:
-                    continue
-                for target in creatures:
-                    if creature_defs[target.definition_id].name == wanted and not (
-                        fresh_blocked and target.turn_played == turn_number
-                    ):
-                        add(Action(ActionKind.EVOLVE, card=card_id, target=target.instance_id))
+        if definition_id in basics:
+            if bench_room:
+                add(Action(_PLAY_CREATURE, card=card_id))
             continue
-        energy = index.energies.get(definition_id)
-        if energy is not None:
+        if definition_id in evolves_from:
+            if not can_evolve:
+                continue
+            wanted = evolves_from[definition_id]
+            if creature_names is None:
+                creature_names = [names[c.definition_id] for c in creatures]
+            if wanted not in creature_names:
+                continue
+            for target, name in zip(creatures, creature_names, strict=True):
+                if name == wanted and not (fresh_blocked and target.turn_played == turn_number):
+                    add(Action(_EVOLVE, card=card_id, target=target.instance_id))
+            continue
+        if definition_id in energy_defs:
             if energy_ok and not zone:
-                requirement = energy.attach_requirement
+                requirement = requirements.get(definition_id)
                 for target in creatures:
                     if requirement is None or matches(state, index, target, requirement):
-                        add(
-                            Action(
-                                ActionKind.ATTACH_ENERGY, card=card_id, target=target.instance_id
-                            )
-                        )
+                        add(Action(_ATTACH_ENERGY, card=card_id, target=target.instance_id))
             continue
-        subtype = index.trainers[definition_id].trainer_subtype
-        if subtype is TrainerSubtype.TOOL:
+        subtype = subtypes[definition_id]
+        if subtype is _TOOL:
             for target in creatures:
                 if target.attached_tool is None:
-                    add(Action(ActionKind.PLAY_TRAINER, card=card_id, target=target.instance_id))
-        elif subtype is TrainerSubtype.STADIUM or (
-            executor is not None and (subtype is not TrainerSubtype.SUPPORTER or supporter_ok)
+                    add(Action(_PLAY_TRAINER, card=card_id, target=target.instance_id))
+        elif subtype is _STADIUM or (
+            executor is not None and (subtype is not _SUPPORTER or supporter_ok)
         ):
-            action = Action(ActionKind.PLAY_TRAINER, card=card_id)
-            if check_play_trainer(ctx, seat, action) is None:
+            action = Action(_PLAY_TRAINER, card=card_id)
+            # The limits checked above are all an unconditional item or supporter needs.
+            if definition_id in free_trainers or check_play_trainer(ctx, seat, action) is None:
                 add(action)
     if zone and energy_ok and player.zone_current is not None:
         for target in creatures:
-            add(Action(ActionKind.ATTACH_ENERGY, target=target.instance_id))
+            add(Action(_ATTACH_ENERGY, target=target.instance_id))
     if executor is not None:
         activated = index.activated
         for holder in creatures:
             for ability_index in activated.get(holder.definition_id, ()):
-                action = Action(
-                    ActionKind.USE_ABILITY, card=holder.instance_id, index=ability_index
-                )
+                action = Action(_USE_ABILITY, card=holder.instance_id, index=ability_index)
                 if check_use_ability(ctx, seat, action) is None:
                     add(action)
         stadium = state.stadium
         if stadium is not None and not player.stadium_used_this_turn:
             for trigger_index in activated.get(stadium.card.definition_id, ()):
-                action = Action(
-                    ActionKind.USE_ABILITY, card=stadium.card.instance_id, index=trigger_index
-                )
+                action = Action(_USE_ABILITY, card=stadium.card.instance_id, index=trigger_index)
                 if check_use_ability(ctx, seat, action) is None:
                     add(action)
-    active = player.active
     if active is not None:
         if (
-            player.bench
+            bench
             and player.retreats_this_turn < rules.turn.retreats_per_turn
             and query.can_retreat(ctx, seat, active) is None
         ):
             cost = query.retreat_cost(ctx, seat, active)
             energy_ids = query.retreat_choice(index, active, cost)
             if energy_ids is not None:
-                for benched in player.bench:
-                    add(Action(ActionKind.RETREAT, target=benched.instance_id, choice=energy_ids))
+                for benched in bench:
+                    add(Action(_RETREAT, target=benched.instance_id, choice=energy_ids))
         if (
             not (first_turn and not first_rules.can_attack)
             and (query.can_attack_with(active) or query.attack_blocked(ctx, seat, active)) is None
         ):
-            units = query.units_of(index, active)
-            for attack_index, attack in enumerate(creature_defs[active.definition_id].attacks):
-                if query.can_pay(units, query.attack_cost(ctx, seat, active, attack)):
-                    add(_ATTACKS[attack_index])
+            _add_attacks(ctx, seat, active, add)
     add(_END_TURN)
     return actions
+
+
+def _add_attacks(
+    ctx: Ctx, seat: PlayerIndex, active: CardInstance, add: Callable[[Action], None]
+) -> None:
+    """The attacks the active creature's energy pays for (printed costs when nothing modifies)."""
+    index = ctx.index
+    units = query.units_of(index, active)
+    definition_id = active.definition_id
+    if query.none_in_force(ctx, "attack_cost"):
+        costs = index.attack_costs[definition_id]
+    else:
+        attacks = index.creatures[definition_id].attacks
+        costs = tuple(query.attack_cost(ctx, seat, active, attack) for attack in attacks)
+    for attack_index, cost in enumerate(costs):
+        if query.can_pay(units, cost):
+            add(_ATTACKS[attack_index])
 
 
 def legal_actions(state: GameState, cards: Mapping[str, CardDefinition]) -> list[Action]:

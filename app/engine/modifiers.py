@@ -135,35 +135,48 @@ def _affects(
 Held = tuple[PlayerIndex, CardInstance | None, Modifier]
 """A printed modifier in play: its owner, its holder (None for the stadium), the modifier."""
 
+HeldByKind = dict[str, list[Held]]
+"""The printed modifiers in play grouped by modifier kind, each group in board order."""
 
-def sources(state: GameState, index: CardIndex) -> list[Held]:
-    """Every printed modifier in play now (one tight pass over both boards)."""
+
+def sources(state: GameState, index: CardIndex) -> HeldByKind:
+    """Every printed modifier in play now, by kind (one tight pass over both boards).
+
+    Board order: seat 0 then seat 1, each active then bench, per creature its own
+    card, tool, then energy in attachment order; the stadium last. Grouping by kind
+    lets a question about one kind skip every other modifier.
+    """
     mods = index.modifiers
-    found: list[Held] = []
+    found: HeldByKind = {}
     if not mods:
         return found
+
+    def add(owner: PlayerIndex, holder: CardInstance | None, group: tuple[Modifier, ...]) -> None:
+        for modifier in group:
+            kind = modifier.kind
+            bucket = found.get(kind)
+            if bucket is None:
+                found[kind] = [(owner, holder, modifier)]
+            else:
+                bucket.append((owner, holder, modifier))
+
     for owner in _SEATS:
         player = state.players[owner]
         active = player.active
         holders = [active, *player.bench] if active is not None else player.bench
         for holder in holders:
-            group = mods.get(holder.definition_id)
-            if group:
-                found.extend((owner, holder, m) for m in group)
+            definition_id = holder.definition_id
+            if definition_id in mods:
+                add(owner, holder, mods[definition_id])
             tool = holder.attached_tool
-            if tool is not None:
-                group = mods.get(tool.definition_id)
-                if group:
-                    found.extend((owner, holder, m) for m in group)
+            if tool is not None and tool.definition_id in mods:
+                add(owner, holder, mods[tool.definition_id])
             for energy in holder.attached_energy:
-                group = mods.get(energy.definition_id)
-                if group:
-                    found.extend((owner, holder, m) for m in group)
+                if energy.definition_id in mods:
+                    add(owner, holder, mods[energy.definition_id])
     stadium = state.stadium
-    if stadium is not None:
-        group = mods.get(stadium.card.definition_id)
-        if group:
-            found.extend((stadium.owner, None, m) for m in group)
+    if stadium is not None and stadium.card.definition_id in mods:
+        add(stadium.owner, None, mods[stadium.card.definition_id])
     return found
 
 
@@ -173,17 +186,18 @@ def in_force(
     seat: PlayerIndex,
     creature: CardInstance,
     kind: str,
-    held: list[Held] | None = None,
+    held: HeldByKind | None = None,
 ) -> Iterator[ModifierJson]:
     """Every modifier of `kind` that applies to `creature` (owned by `seat`) now.
 
     `held` is `sources` computed by a caller that asks many questions of an
     unchanging state (legal-action generation); otherwise it is computed here.
+    Printed modifiers come first in board order (see `sources`), then lasting effects.
     """
-    for owner, holder, modifier in sources(state, index) if held is None else held:
-        if modifier.kind == kind and _affects(
-            state, index, modifier, owner, holder, seat, creature
-        ):
+    if held is None:
+        held = sources(state, index)
+    for owner, holder, modifier in held.get(kind, ()):
+        if _affects(state, index, modifier, owner, holder, seat, creature):
             yield as_json(modifier)
     for effect in state.lasting_effects:
         modifier_json = effect.modifier

@@ -21,18 +21,33 @@ COLORLESS = EnergyType.COLORLESS
 _NO_ATTACK = (StatusCondition.ASLEEP, StatusCondition.PARALYZED)
 
 
+def none_in_force(ctx: Ctx, kind: str) -> bool:
+    """A cheap proof that no modifier of `kind` applies to any creature now.
+
+    True when there are no lasting effects and no printed modifier of that kind is
+    in play (`Ctx.held`) or, when the board was not scanned, in the whole catalog.
+    False means "look" (`modifiers_for`), not that one applies.
+    """
+    if ctx.state.lasting_effects:
+        return False
+    held = ctx.held
+    if held is not None:
+        return kind not in held
+    return kind not in ctx.index.modifier_kinds
+
+
 def modifiers_for(
     ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str
 ) -> Iterator[dict[str, Any]]:
     """Every modifier of `kind` in force on `creature` (owned by `seat`), as JSON dicts."""
-    if not ctx.state.lasting_effects and (ctx.held == [] or not ctx.index.modifiers):
+    if none_in_force(ctx, kind):
         return
     yield from in_force(ctx.state, ctx.index, seat, creature, kind, ctx.held)
 
 
 def sum_amounts(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str) -> int:
     """The total ``amount`` of the modifiers of `kind` on `creature`."""
-    if not ctx.state.lasting_effects and (ctx.held == [] or not ctx.index.modifiers):
+    if none_in_force(ctx, kind):
         return 0
     total = 0
     for modifier in modifiers_for(ctx, seat, creature, kind):
@@ -44,7 +59,7 @@ def sum_amounts(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str) 
 
 def has_modifier(ctx: Ctx, seat: PlayerIndex, creature: CardInstance, kind: str) -> bool:
     """Whether any modifier of `kind` applies to `creature`."""
-    if not ctx.state.lasting_effects and (ctx.held == [] or not ctx.index.modifiers):
+    if none_in_force(ctx, kind):
         return False
     return next(modifiers_for(ctx, seat, creature, kind), None) is not None
 
@@ -84,6 +99,8 @@ def attack_cost(
     below none of that type.
     """
     cost = attack.cost
+    if none_in_force(ctx, "attack_cost"):
+        return cost
     for modifier in modifiers_for(ctx, seat, creature, "attack_cost"):
         amount = modifier.get("amount", 0)
         energy = EnergyType(modifier.get("energy", COLORLESS))
@@ -117,6 +134,11 @@ def retreat_choice(index: CardIndex, creature: CardInstance, cost: int) -> tuple
         return ()
     units = index.units
     held = creature.attached_energy
+    if all(len(units[energy.definition_id]) == 1 for energy in held):
+        # Every card pays one: the newest `cost` cards, none superfluous.
+        if len(held) < cost:
+            return None
+        return tuple(held[i].instance_id for i in range(len(held) - 1, len(held) - 1 - cost, -1))
     order = sorted(range(len(held)), key=lambda i: (len(units[held[i].definition_id]), -i))
     chosen: list[tuple[str, int]] = []
     paid = 0

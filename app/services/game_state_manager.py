@@ -3,16 +3,35 @@
 Durability contract
 -------------------
 A completed turn is never lost: once `GameStateManager.persist_to_db` has
-returned for a turn boundary, that state (or a newer one) survives a crash of
-the application process, of Redis, or of both. A crash of the application
-process or of Redis loses at most the actions of the turn in progress. While
-Redis is unreachable, `GameStateManager.save_to_cache` writes every accepted
-action through to PostgreSQL instead, so not even those are lost. If PostgreSQL
-is unreachable at a turn boundary, `persist_to_db` raises
-`GameStoreUnavailableError`; the turn stays in Redis, marked dirty, and a later
-`GameStateManager.flush_dirty` writes it. Until then that turn is only as
-durable as Redis. This assumes PostgreSQL commits durably (``synchronous_commit``
-on, its default) and that `flush_dirty` runs more often than the cache TTL.
+returned for a turn boundary (``WRITTEN`` or ``ALREADY_CURRENT``), PostgreSQL
+holds that state or one played on from it, whatever happens next: a crash of
+the application process, of Redis or of both, or a Redis that comes back older
+(restarted empty, from its AOF or an RDB snapshot, or a promoted replica that
+missed the last writes). A crash of the application process or of Redis loses
+at most the actions of the turn in progress. While Redis is unreachable,
+`GameStateManager.save_to_cache` writes every accepted action through to
+PostgreSQL instead, so not even those are lost. If PostgreSQL is unreachable at
+a turn boundary, `persist_to_db` raises `GameStoreUnavailableError`; the turn
+stays in Redis, marked dirty, and a later `GameStateManager.flush_dirty` writes
+it. Until then that turn is only as durable as Redis. This assumes PostgreSQL
+commits durably (``synchronous_commit`` on, its default) and that `flush_dirty`
+runs more often than the cache TTL.
+
+When Redis comes back older, what each case costs:
+
+* Restarted empty, or from an AOF / RDB older than PostgreSQL, or replaced by a
+  promoted replica (or a server demoted and promoted back): the actions after
+  the last turn boundary that only Redis held. Once a manager has seen the new
+  instance it never serves, nor (while PostgreSQL answers) accepts a first save
+  built on, a cached copy older than PostgreSQL's: the copy is compared on the
+  game's first use and replaced by PostgreSQL's state; `flush_dirty` refreshes
+  dirty copies that PostgreSQL is ahead of.
+* A game server that played on from an older copy anyway: PostgreSQL refuses
+  its states (`DivergedStateError`) on every path (persist, write-through,
+  flush) and keeps its own; the actions played on the older copy are lost.
+* A manager that has not seen the change yet (another process that cannot reach
+  Redis writes through meanwhile): its trusted copy may lag PostgreSQL until the
+  writer reaches Redis again and re-caches; anything built on it is refused.
 
 Load is not an outage: a call that finds every pooled connection in use waits
 (``REDIS_POOL_TIMEOUT``, ``DB_POOL_TIMEOUT``); if none frees up in time it raises
@@ -28,11 +47,22 @@ How the guarantees are kept
   ``INSERT ... ON CONFLICT DO UPDATE ... WHERE active_games.version <
   excluded.version`` in PostgreSQL. An older state never replaces a newer one,
   whichever process, retry or duplicate delivers it.
+* The PostgreSQL upsert also checks lineage in the same statement: the row
+  keeps the head of its state's hash chain over the action log
+  (`app.services.game_lineage`) and the incoming state's chain must pass through
+  it, so a newer version that does not contain the stored turn is refused.
+* Every Lua script that reads or writes a game checks the Redis instance it runs
+  on (``run_id`` and ``master_replid``, see `app.services.redis_epoch`) against
+  the one the manager expects, atomically with its read or write. A game's
+  cached copy is trusted only after it was compared with PostgreSQL (or written
+  by this manager) on that instance; a new instance distrusts every copy. A
+  save on a trusted game costs no PostgreSQL round trip.
 * Redis marks a game dirty (a sorted set scored by the time of the oldest
   unpersisted change, taken from the Redis clock) in the same script that caches
   it, and a persist clears the mark only while Redis still holds that version.
 * A game that has ended (it has a ``game_history`` row) is never written back to
-  ``active_games`` by a late persist.
+  ``active_games`` by a late persist, and a cached copy of it that a restored
+  Redis brings back is dropped on its next use.
 
 Each public method is one unit of work and commits its own PostgreSQL
 transaction: callers pass states, never sessions.
@@ -42,17 +72,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, NoReturn, TypeVar
 from uuid import UUID
 
 from pydantic import ValidationError
-from redis.exceptions import MaxConnectionsError, RedisError, ResponseError
-from sqlalchemy import delete, exists, or_, select, text
+from redis.commands.core import AsyncScript
+from redis.exceptions import MaxConnectionsError, RedisError
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -66,6 +97,29 @@ from app.db.redis import RedisClient, prefixed
 from app.db.session import session_scope
 from app.errors import MantimonError
 from app.observability.metrics import GameMetrics, instrumented
+from app.services.game_lineage import LineageCache, descends_from, head_digest, lineage_chain
+from app.services.game_store_statements import (
+    CACHE_MOVED,
+    CACHE_REFUSED,
+    CACHE_STATE_LUA,
+    CLEAR_DIRTY_LUA,
+    IDENTITY_MISMATCH,
+    MODE_CLEAN,
+    MODE_DIRTY,
+    MODE_REPLACE,
+    READ_MISSING,
+    READ_STATE_LUA,
+    READ_STATE_SQL,
+    RECOVERY_SQL,
+    STORED_SQL,
+    UPSERT_SQL,
+)
+from app.services.redis_epoch import (
+    ANY_IDENTITY,
+    UNKNOWN_IDENTITY,
+    RedisEpoch,
+    RedisIdentityChanged,
+)
 from app.services.replays import replay_setup
 
 logger = logging.getLogger(__name__)
@@ -99,6 +153,29 @@ class StaleStateError(GameStateError):
         super().__init__(
             f"game {game_id}: refused to save version {version}; {store} already holds {held}",
         )
+
+
+class DivergedStateError(StaleStateError):
+    """PostgreSQL holds a state that this one does not descend from; nothing was written.
+
+    The state was built on an older copy of the game (a Redis that came back
+    older, say), so writing it would drop the turns PostgreSQL holds. A
+    `StaleStateError`, so a caller that reloads on a stale save handles it too.
+    """
+
+    refusal_reason: ClassVar[str] = "diverged"
+
+    def __init__(self, game_id: UUID, version: int, stored_version: int) -> None:
+        GameStateError.__init__(
+            self,
+            f"game {game_id}: refused to save version {version}: it does not descend from "
+            f"version {stored_version} that PostgreSQL holds (it was built on an older copy "
+            f"of the game); PostgreSQL keeps version {stored_version}",
+        )
+        self.game_id = game_id
+        self.version = version
+        self.stored_version = stored_version
+        self.store = "PostgreSQL"
 
 
 class CorruptGameStateError(GameStateError):
@@ -193,7 +270,25 @@ class FlushSummary:
     persisted: int = 0
     already_current: int = 0
     ended: int = 0
+    refreshed: int = 0
+    """PostgreSQL held a newer state that contains the cached one (Redis came back older):
+    nothing was written, and the cached copy was replaced by PostgreSQL's."""
+    diverged: int = 0
+    """The cached state does not descend from PostgreSQL's (it was played on an older copy):
+    PostgreSQL refused it, and the cached copy was replaced by PostgreSQL's."""
     failed: list[GameFailure] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Every dirty game seen."""
+        return (
+            self.persisted
+            + self.already_current
+            + self.ended
+            + self.refreshed
+            + self.diverged
+            + len(self.failed)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,111 +320,46 @@ class PlayerGame:
     turn_deadline: datetime | None
 
 
-# Lua: cache a state if it is newer than the cached one.
-# KEYS[1] the game's hash {v: version, s: state JSON}; KEYS[2] the dirty set.
-# ARGV: version, payload, ttl seconds, mode, game id. Modes: "dirty" (an accepted
-# action, not in PostgreSQL yet), "clean" (read from PostgreSQL), "replace" (clean,
-# and overwrite whatever is cached). Returns {1, previous or -1} when written,
-# {2, version} when the identical write was already applied (a retried command),
-# {0, cached version} when refused. A key of another type is corrupt: replaced.
-_CACHE_STATE_LUA = """
-local version = tonumber(ARGV[1])
-local kind = redis.call('TYPE', KEYS[1])['ok']
-local current = nil
-if kind == 'hash' then
-  current = tonumber(redis.call('HGET', KEYS[1], 'v'))
-elseif kind ~= 'none' then
-  redis.call('DEL', KEYS[1])
-end
-if current ~= nil and ARGV[4] ~= 'replace' then
-  if current > version then
-    return {0, current}
-  end
-  if current == version then
-    if redis.call('HGET', KEYS[1], 's') == ARGV[2] then
-      redis.call('EXPIRE', KEYS[1], ARGV[3])
-      return {2, current}
-    end
-    return {0, current}
-  end
-end
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 's', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-if ARGV[4] == 'dirty' then
-  local now = redis.call('TIME')
-  local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-  redis.call('ZADD', KEYS[2], 'NX', now_ms, ARGV[5])
-else
-  redis.call('ZREM', KEYS[2], ARGV[5])
-end
-return {1, current or -1}
-"""
-
-# Lua: after version ARGV[1] of game ARGV[2] reached PostgreSQL, unmark it unless
-# Redis meanwhile holds a newer version (which is still unpersisted).
-_CLEAR_DIRTY_LUA = """
-local current = nil
-if redis.call('TYPE', KEYS[1])['ok'] == 'hash' then
-  current = tonumber(redis.call('HGET', KEYS[1], 'v'))
-end
-if current ~= nil and current > tonumber(ARGV[1]) then
-  return 0
-end
-return redis.call('ZREM', KEYS[2], ARGV[2])
-"""
-
-_MODE_DIRTY, _MODE_CLEAN, _MODE_REPLACE = "dirty", "clean", "replace"
 _AUTOCOMMIT: Final = {"isolation_level": "AUTOCOMMIT"}
+_IDENTITY_ATTEMPTS: Final = 3
+"""How often one operation starts over when Redis turns out to be another instance."""
+_UPSERT_ATTEMPTS: Final = 3
+"""How often a persist is retried when the row changes between its two statements."""
 
-# The history guard makes a late persist of an ended game a no-op instead of a resurrection.
-_UPSERT_SQL = text(
-    """
-    INSERT INTO active_games AS a (
-        id, game_type, player1_id, player2_id, npc_id, rules_config, game_state,
-        turn_number, version, started_at, last_action_at, turn_deadline
-    )
-    SELECT CAST(:id AS uuid), CAST(:game_type AS varchar), CAST(:player1_id AS uuid),
-           CAST(:player2_id AS uuid), CAST(:npc_id AS varchar), CAST(:rules_config AS jsonb),
-           CAST(:game_state AS jsonb), CAST(:turn_number AS integer), CAST(:version AS integer),
-           CAST(:started_at AS timestamptz), CAST(:last_action_at AS timestamptz),
-           CAST(:turn_deadline AS timestamptz)
-    WHERE NOT EXISTS (SELECT 1 FROM game_history AS h WHERE h.id = CAST(:id AS uuid))
-    ON CONFLICT (id) DO UPDATE SET
-        player1_id = excluded.player1_id,
-        player2_id = excluded.player2_id,
-        npc_id = excluded.npc_id,
-        rules_config = excluded.rules_config,
-        game_state = excluded.game_state,
-        turn_number = excluded.turn_number,
-        version = excluded.version,
-        last_action_at = excluded.last_action_at,
-        turn_deadline = excluded.turn_deadline,
-        updated_at = now()
-    WHERE a.version < excluded.version
-    RETURNING a.version
-    """,
-)
 
-_HISTORY_EXISTS_SQL = text(
-    "SELECT EXISTS (SELECT 1 FROM game_history WHERE id = CAST(:id AS uuid))"
-)
+_T = TypeVar("_T")
 
-_READ_STATE_SQL = text(
-    "SELECT version, game_state::text AS state FROM active_games WHERE id = CAST(:id AS uuid)",
-)
 
-# Streamed by recovery. The JSONB comparisons catch a row whose state disagrees with
-# its columns without parsing 10-40 KB of JSON per game in Python.
-_RECOVERY_SQL = text(
-    """
-    SELECT a.id::text AS id, a.version,
-           (a.game_state -> 'version' = to_jsonb(a.version)
-            AND a.game_state -> 'game_id' = to_jsonb(a.id::text)) AS consistent,
-           a.game_state::text AS state
-    FROM active_games AS a
-    WHERE NOT EXISTS (SELECT 1 FROM game_history AS h WHERE h.id = a.id)
-    """,
-)
+class _CacheMoved(Exception):
+    """A compare-and-set on a cached copy found it changed since it was read."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What PostgreSQL holds for a game."""
+
+    version: int | None
+    """None when there is no active row."""
+    lineage: bytes | None
+    ended: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    """A game's copy in Redis, as one checked read found it."""
+
+    seen: str
+    """The raw version field ("" for no hash): the token of a later compare-and-set."""
+    state: GameState | None
+    problem: str | None
+    """Why the copy is unusable; None when it is usable or absent."""
+
+
+def _contains(state: GameState, version: int, lineage: bytes | None) -> bool:
+    """Whether `state` is PostgreSQL's state (at `version`, head `lineage`) or descends from it."""
+    if state.version < version:
+        return False
+    return descends_from(lineage_chain(state, upto=version), version, lineage)
 
 
 def parse_uuid(value: UUID | str, what: str = "game id") -> UUID:
@@ -363,9 +393,10 @@ def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
 class GameStateManager:
     """Loads and saves game states; Redis is the primary copy, PostgreSQL the durable one.
 
-    The manager owns its units of work: each `save_to_cache` is one Redis script,
-    each `persist_to_db` one PostgreSQL statement in its own transaction followed by
-    one Redis script, each `end_game` one PostgreSQL transaction followed by one
+    The manager owns its units of work: each `save_to_cache` is one Redis script
+    (after, on a game's first use on a Redis instance, one PostgreSQL query and one
+    Redis read), each `persist_to_db` one PostgreSQL statement in its own transaction
+    followed by one Redis script, each `end_game` one PostgreSQL transaction followed by one
     Redis transaction. It takes its collaborators in the constructor, so two
     managers (two processes, in tests) can share servers but not pools.
 
@@ -373,6 +404,13 @@ class GameStateManager:
     Redis again at most every `redis_probe_interval` seconds; when Redis answers
     again it logs that once too, and first re-caches the states it wrote through
     meanwhile, so Redis never serves an older state than PostgreSQL holds.
+
+    Every Lua script that reads or writes a game checks which Redis instance it
+    runs on (see `app.services.redis_epoch`). A game's cached copy is used only
+    once the manager has compared it with PostgreSQL on that instance (or written
+    it there itself); a new instance (a restart, a promoted replica) makes every
+    copy suspect again, so it is compared on its next use and replaced by
+    PostgreSQL's state when it is older or on another branch.
     """
 
     def __init__(
@@ -394,8 +432,11 @@ class GameStateManager:
         self._probe_interval = redis_probe_interval
         self.metrics = metrics if metrics is not None else GameMetrics()
         self._dirty_key = prefixed(key_prefix, "games", "dirty")
-        self._cache_state = redis.register_script(_CACHE_STATE_LUA)
-        self._clear_dirty = redis.register_script(_CLEAR_DIRTY_LUA)
+        self._cache_state = redis.register_script(CACHE_STATE_LUA)
+        self._read_state = redis.register_script(READ_STATE_LUA)
+        self._clear_dirty = redis.register_script(CLEAR_DIRTY_LUA)
+        self._epoch = RedisEpoch()
+        self._lineage = LineageCache()
         self._redis_down_since: float | None = None
         self._redis_retry_at = 0.0
         # Games whose Redis entry went stale while Redis was down: the (version, JSON) to
@@ -478,35 +519,140 @@ class GameStateManager:
                 if entry is None:
                     await self._drop_cached(game_id)
                 else:
-                    await self._write_cache(game_id, entry[0], entry[1], _MODE_CLEAN)
+                    await self._write_cache(game_id, entry[0], entry[1], MODE_CLEAN)
             except RedisError as exc:
                 self._redis_failed("re-caching games written through", exc)
                 return
             self._redis_ok()
+            # Compared with PostgreSQL again on next use, whatever the cached copy was.
+            self._epoch.distrust(game_id)
             if self._uncached.get(game_id) == entry:
                 del self._uncached[game_id]
 
+    # -- which Redis instance ---------------------------------------------------------
+
+    def _instance_changed(self, identity: str) -> None:
+        previous = self._epoch.adopt(identity)
+        if previous is None:
+            return
+        if previous == UNKNOWN_IDENTITY:
+            logger.info(
+                "Redis instance %s: each cached game is compared with PostgreSQL on first use",
+                identity,
+            )
+            return
+        logger.warning(
+            "Redis is another instance now (%s, was %s): it restarted or failed over, so "
+            "every cached game is compared with PostgreSQL before it is used again",
+            identity,
+            previous,
+        )
+
+    async def _checked(self, script: AsyncScript, keys: list[str], args: list[Any]) -> list[Any]:
+        """Run an instance-checked script; raises RedisIdentityChanged (after adopting it)."""
+        reply: list[Any] = await script(keys=keys, args=args)
+        if reply[0] == IDENTITY_MISMATCH:
+            raw = reply[1]
+            identity = raw.decode() if isinstance(raw, bytes) else str(raw)
+            self._instance_changed(identity)
+            raise RedisIdentityChanged(identity)
+        return reply
+
+    async def _on_one_instance(self, operation: Callable[[], Awaitable[_T]]) -> _T:
+        """Run `operation`, starting over while Redis turns out to be another instance.
+
+        Raises:
+            RedisError: the instance changed on every attempt (treated as Redis failing).
+        """
+        for _ in range(_IDENTITY_ATTEMPTS):
+            try:
+                return await operation()
+            except (RedisIdentityChanged, _CacheMoved):
+                continue
+        raise RedisError(f"Redis changed instance or copy {_IDENTITY_ATTEMPTS} times in a row")
+
+    # -- Redis primitives ---------------------------------------------------------------
+
     def _cache_call(
-        self, game_id: UUID, version: int, payload: str | bytes, mode: str
+        self,
+        game_id: UUID,
+        version: int,
+        payload: str | bytes,
+        mode: str,
+        identity: str = ANY_IDENTITY,
+        expected: str = "",
     ) -> dict[str, Any]:
         return {
             "keys": [self.game_key(game_id), self._dirty_key],
-            "args": [version, payload, self._ttl, mode, str(game_id)],
+            "args": [identity, version, payload, self._ttl, mode, str(game_id), expected],
         }
 
     async def _write_cache(
-        self, game_id: UUID, version: int, payload: str | bytes, mode: str
+        self,
+        game_id: UUID,
+        version: int,
+        payload: str | bytes,
+        mode: str,
+        identity: str = ANY_IDENTITY,
+        expected: str = "",
     ) -> tuple[int, int]:
-        result: list[int] = await self._cache_state(
-            **self._cache_call(game_id, version, payload, mode)
+        reply = await self._checked(
+            self._cache_state,
+            **self._cache_call(game_id, version, payload, mode, identity, expected),
         )
-        return result[0], result[1]
+        return int(reply[0]), int(reply[1])
+
+    async def _read_cached(self, game_id: UUID, identity: str) -> _Cached:
+        reply = await self._checked(self._read_state, [self.game_key(game_id)], [identity])
+        if reply[0] == READ_MISSING:
+            kind = reply[1].decode()
+            return _Cached("", None, None if kind == "none" else f"the key holds a {kind}")
+        seen, raw = reply[1].decode(), reply[2]
+        if not raw:
+            return _Cached(seen, None, None)
+        try:
+            state = GameState.model_validate_json(raw)
+        except ValidationError as exc:
+            return _Cached(seen, None, _validation_summary(exc))
+        if state.game_id != game_id:
+            return _Cached(seen, None, f"the key holds game {state.game_id}")
+        return _Cached(seen, state, None)
 
     async def _drop_cached(self, game_id: UUID) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(self.game_key(game_id))
             pipe.zrem(self._dirty_key, str(game_id))
             await pipe.execute()
+
+    async def _replace_cached(
+        self, game_id: UUID, cached: _Cached, identity: str, stored_version: int | None
+    ) -> GameState | None:
+        """Replace the cached copy by PostgreSQL's state, if it is still the copy `cached` saw.
+
+        Returns PostgreSQL's state (None when it has no row any more).
+
+        Raises:
+            _CacheMoved: the cached copy changed meanwhile; start over.
+        """
+        row = await self._read_row(game_id)
+        if row is None:
+            return None
+        state, payload = row
+        status, _ = await self._write_cache(
+            game_id, state.version, payload, MODE_REPLACE, identity, cached.seen
+        )
+        if status == CACHE_MOVED:
+            raise _CacheMoved
+        if cached.state is not None:
+            logger.warning(
+                "game %s: Redis held version %d, %s PostgreSQL's version %s; "
+                "replaced it with PostgreSQL's",
+                game_id,
+                cached.state.version,
+                "older than" if cached.state.version < state.version else "diverged from",
+                stored_version,
+            )
+        return state
 
     # -- the fast path ------------------------------------------------------------------
 
@@ -517,11 +663,17 @@ class GameStateManager:
         Atomic and version-checked in Redis: the game is marked dirty and its TTL
         refreshed. Saving the identical state twice (a retry) is accepted. If Redis
         is unreachable the state is written through to PostgreSQL instead, so the
-        action is not lost.
+        action is not lost. The first save of a game on a Redis instance (in this
+        process, or after Redis restarted or failed over) is also checked against
+        PostgreSQL, and a cached copy older than PostgreSQL's is replaced first; when
+        PostgreSQL is unreachable for that check the save goes ahead, and
+        `persist_to_db` checks it instead.
 
         Raises:
             StaleStateError: the store already holds this version (with other
                 content) or a newer one; another writer got there first.
+            DivergedStateError: `state` does not descend from the state PostgreSQL
+                holds (it was built on an older copy); nothing was written.
             GameEndedError: written through, but the game has already ended.
             GameStoreUnavailableError: neither Redis nor PostgreSQL is reachable.
             GamePersistRefusedError: written through, and PostgreSQL refused the row.
@@ -529,18 +681,18 @@ class GameStateManager:
         payload = state.model_dump_json()
         if await self._redis_ready():
             try:
-                status, cached = await self._write_cache(
-                    state.game_id, state.version, payload, _MODE_DIRTY
+                status, cached = await self._on_one_instance(
+                    lambda: self._save_checked(state, payload)
                 )
             except RedisError as exc:
                 self._redis_failed("save_to_cache", exc)
             else:
                 self._redis_ok()
-                if status == 0:
+                if status == CACHE_REFUSED:
                     raise StaleStateError(state.game_id, state.version, cached, "Redis")
                 return SaveOutcome.CACHED
         try:
-            outcome = await self._upsert(state, payload)
+            outcome, _ = await self._upsert(state, payload)
         except GameStoreUnavailableError as exc:
             raise type(exc)(f"{exc}; Redis is unreachable too") from exc
         if outcome is PersistOutcome.GAME_ENDED:
@@ -550,63 +702,124 @@ class GameStateManager:
         self._uncached[state.game_id] = (state.version, payload)
         return SaveOutcome.WRITTEN_THROUGH
 
+    async def _save_checked(self, state: GameState, payload: str) -> tuple[int, int]:
+        identity, trusted = self._epoch.snapshot(state.game_id)
+        if not trusted:
+            await self._check_new_save(state, identity)
+        status, cached = await self._write_cache(
+            state.game_id, state.version, payload, MODE_DIRTY, identity
+        )
+        if status != CACHE_REFUSED:
+            # The cached copy is now this caller's state, written on this instance.
+            self._epoch.trust(state.game_id, identity)
+        return status, cached
+
+    async def _check_new_save(self, state: GameState, identity: str) -> None:
+        """Refuse `state` unless it contains PostgreSQL's; replace a cached copy that does not."""
+        game_id = state.game_id
+        try:
+            stored = await self._stored(game_id)
+        except GameStoreUnavailableError as exc:
+            logger.debug("game %s: saved unchecked, PostgreSQL unreachable: %s", game_id, exc)
+            return
+        if stored.version is None or stored.ended:
+            return
+        if state.version < stored.version:
+            raise StaleStateError(game_id, state.version, stored.version, "PostgreSQL")
+        if not _contains(state, stored.version, stored.lineage):
+            self._diverged(game_id, state.version, stored.version)
+        cached = await self._read_cached(game_id, identity)
+        if cached.state is None and cached.problem is None:
+            return
+        if cached.state is None or not _contains(cached.state, stored.version, stored.lineage):
+            await self._replace_cached(game_id, cached, identity, stored.version)
+
+    def _diverged(self, game_id: UUID, version: int, stored_version: int) -> NoReturn:
+        self._epoch.distrust(game_id)
+        logger.error(
+            "game %s: refused version %d, which does not descend from version %d in PostgreSQL",
+            game_id,
+            version,
+            stored_version,
+        )
+        raise DivergedStateError(game_id, version, stored_version)
+
     @instrumented("load")
     async def load_state(self, game_id: UUID | str) -> GameState | None:
         """The latest state of a game: from Redis, else from PostgreSQL (then re-cached).
 
-        A cached payload that does not parse is logged with the game id and
-        replaced by the PostgreSQL copy. Returns None if neither store has the game.
+        Never older than PostgreSQL's state once this manager has seen the Redis
+        instance it reads change: the first read of a game on an instance compares
+        the cached copy with PostgreSQL (version and lineage), and a copy that is
+        older or on another branch is replaced by PostgreSQL's state, which is
+        returned. A cached payload that does not parse is logged with the game id
+        and replaced in the same way. Returns None if neither store has the game.
 
         Raises:
             InvalidGameIdError: `game_id` is not a UUID.
             CorruptGameStateError: no store holds a usable copy of an existing game.
-            GameStoreUnavailableError: the state is not in a reachable store.
+            GameStoreUnavailableError: the state is not in a reachable store, or the
+                cached copy must be compared with PostgreSQL and PostgreSQL is unreachable.
         """
         return await self._load(parse_uuid(game_id), recache=True)
 
     async def _load(self, game_id: UUID, *, recache: bool) -> GameState | None:
-        corrupt: str | None = None
-        redis_usable = await self._redis_ready()
-        if redis_usable:
+        if await self._redis_ready():
             try:
-                raw: bytes | str | None = await self._redis.hget(self.game_key(game_id), "s")
-            except ResponseError as exc:
-                self._redis_ok()
-                corrupt = str(exc)
+                state = await self._on_one_instance(
+                    lambda: self._load_checked(game_id, recache=recache)
+                )
             except RedisError as exc:
                 self._redis_failed("load_state", exc)
-                redis_usable = False
             else:
                 self._redis_ok()
-                if raw is not None:
-                    try:
-                        state = GameState.model_validate_json(raw)
-                    except ValidationError as exc:
-                        corrupt = _validation_summary(exc)
-                    else:
-                        if state.game_id == game_id:
-                            return state
-                        corrupt = f"the key holds game {state.game_id}"
-            if corrupt is not None:
-                logger.error(
-                    "game %s: cached state is unusable (%s); reading PostgreSQL", game_id, corrupt
-                )
+                return state
+        row = await self._read_row(game_id)
+        return None if row is None else row[0]
+
+    async def _load_checked(self, game_id: UUID, *, recache: bool) -> GameState | None:
+        identity, trusted = self._epoch.snapshot(game_id)
+        cached = await self._read_cached(game_id, identity)
+        if cached.state is not None and trusted:
+            return cached.state
+        if cached.problem is not None:
+            logger.error(
+                "game %s: cached state is unusable (%s); reading PostgreSQL",
+                game_id,
+                cached.problem,
+            )
+        elif cached.state is None:
+            return await self._load_missing(game_id, identity, recache=recache)
+        stored = await self._stored(game_id)
+        if stored.ended:
+            await self._drop_cached(game_id)
+            return None
+        if stored.version is None:
+            if cached.state is None:
+                raise CorruptGameStateError(game_id, "Redis", cached.problem or "no state")
+            self._epoch.trust(game_id, identity)
+            return cached.state
+        if cached.state is not None and _contains(cached.state, stored.version, stored.lineage):
+            self._epoch.trust(game_id, identity)
+            return cached.state
+        if not recache:
+            row = await self._read_row(game_id)
+            return None if row is None else row[0]
+        state = await self._replace_cached(game_id, cached, identity, stored.version)
+        self._epoch.trust(game_id, identity)
+        return state
+
+    async def _load_missing(
+        self, game_id: UUID, identity: str, *, recache: bool
+    ) -> GameState | None:
+        """A cache miss: PostgreSQL's copy is the latest there is."""
         row = await self._read_row(game_id)
         if row is None:
-            if corrupt is not None:
-                raise CorruptGameStateError(game_id, "Redis", corrupt)
             return None
         state, payload = row
-        if recache and redis_usable:
-            try:
-                await self._write_cache(
-                    game_id,
-                    state.version,
-                    payload,
-                    _MODE_CLEAN if corrupt is None else _MODE_REPLACE,
-                )
-            except RedisError as exc:
-                self._redis_failed("load_state", exc)
+        if recache:
+            await self._write_cache(game_id, state.version, payload, MODE_CLEAN, identity)
+            self._epoch.trust(game_id, identity)
         return state
 
     # -- PostgreSQL ---------------------------------------------------------------------
@@ -614,7 +827,7 @@ class GameStateManager:
     async def _read_row(self, game_id: UUID) -> tuple[GameState, str] | None:
         try:
             async with self._sessionmaker() as session:
-                row = (await session.execute(_READ_STATE_SQL, {"id": game_id})).first()
+                row = (await session.execute(READ_STATE_SQL, {"id": game_id})).first()
         except (SQLAlchemyError, OSError) as exc:
             raise _store_error(
                 f"game {game_id}: cannot read PostgreSQL ({type(exc).__name__}: {exc})"
@@ -638,8 +851,30 @@ class GameStateManager:
             raise CorruptGameStateError(game_id, "PostgreSQL", reason)
         return state, row.state
 
-    async def _upsert(self, state: GameState, payload: str) -> PersistOutcome:
+    async def _stored(self, game_id: UUID) -> _Stored:
+        """The version and lineage PostgreSQL holds for a game, without reading its state."""
+        try:
+            async with self._sessionmaker() as session:
+                row = (await session.execute(STORED_SQL, {"id": game_id})).one()
+        except (SQLAlchemyError, OSError) as exc:
+            raise _store_error(
+                f"game {game_id}: cannot read PostgreSQL to check the cached copy against it "
+                f"({type(exc).__name__}: {exc})",
+                exc,
+            ) from exc
+        return _Stored(row.version, row.lineage_digest, bool(row.ended))
+
+    async def _upsert(self, state: GameState, payload: str) -> tuple[PersistOutcome, int | None]:
+        """Write `state` if it is newer than, and descends from, PostgreSQL's state.
+
+        Returns the outcome and, when nothing was written, the version PostgreSQL holds.
+
+        Raises:
+            DivergedStateError: PostgreSQL holds a state `state` does not descend from.
+            GamePersistRefusedError, GameStoreUnavailableError: as for `persist_to_db`.
+        """
         first, second = state.players
+        chain = self._lineage.chain(state)
         params = {
             "id": state.game_id,
             "game_type": state.game_type.value,
@@ -653,43 +888,79 @@ class GameStateManager:
             "started_at": state.started_at,
             "last_action_at": state.last_action_at,
             "turn_deadline": state.turn_deadline,
+            "lineage_digest": head_digest(chain),
+            "lineage": chain,
         }
-        try:
-            async with self._sessionmaker() as session:
-                # One statement is its own transaction: no BEGIN/COMMIT round trips.
-                connection = await session.connection(execution_options=_AUTOCOMMIT)
-                written = (await connection.execute(_UPSERT_SQL, params)).first()
-                if written is not None:
-                    return PersistOutcome.WRITTEN
-                ended = (
-                    await connection.execute(_HISTORY_EXISTS_SQL, {"id": state.game_id})
-                ).scalar()
-        except (IntegrityError, DataError) as exc:
-            raise GamePersistRefusedError(
-                f"game {state.game_id}: PostgreSQL refused version {state.version}: {exc.orig}",
-            ) from exc
-        except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
-                f"game {state.game_id}: cannot write version {state.version} to PostgreSQL "
-                f"({type(exc).__name__}: {exc})",
-                exc,
-            ) from exc
-        return PersistOutcome.GAME_ENDED if ended else PersistOutcome.ALREADY_CURRENT
+        for _ in range(_UPSERT_ATTEMPTS):
+            try:
+                async with self._sessionmaker() as session:
+                    # One statement is its own transaction: no BEGIN/COMMIT round trips.
+                    connection = await session.connection(execution_options=_AUTOCOMMIT)
+                    if (await connection.execute(UPSERT_SQL, params)).first() is not None:
+                        return PersistOutcome.WRITTEN, None
+                    found = (await connection.execute(STORED_SQL, {"id": state.game_id})).one()
+            except (IntegrityError, DataError) as exc:
+                raise GamePersistRefusedError(
+                    f"game {state.game_id}: PostgreSQL refused version {state.version}: {exc.orig}",
+                ) from exc
+            except (SQLAlchemyError, OSError) as exc:
+                raise _store_error(
+                    f"game {state.game_id}: cannot write version {state.version} to PostgreSQL "
+                    f"({type(exc).__name__}: {exc})",
+                    exc,
+                ) from exc
+            stored = _Stored(found.version, found.lineage_digest, bool(found.ended))
+            if stored.ended:
+                return PersistOutcome.GAME_ENDED, None
+            if await self._already_held(state, chain, stored):
+                return PersistOutcome.ALREADY_CURRENT, stored.version
+        raise GameStoreUnavailableError(
+            f"game {state.game_id}: its row kept changing while version {state.version} "
+            "was written; nothing was written, call again",
+        )
+
+    async def _already_held(self, state: GameState, chain: bytes, stored: _Stored) -> bool:
+        """After a refused upsert: True if PostgreSQL holds `state` or a descendant of it.
+
+        False means the row changed between the two statements (try again).
+
+        Raises:
+            DivergedStateError: the two states are on different branches.
+        """
+        if stored.version is None:
+            return False
+        if stored.version <= state.version:
+            if not descends_from(chain, stored.version, stored.lineage):
+                self._diverged(state.game_id, state.version, stored.version)
+            return stored.version == state.version
+        row = await self._read_row(state.game_id)
+        if row is None:
+            return False
+        held = row[0]
+        if held.version <= state.version:
+            return False
+        if head_digest(lineage_chain(held, upto=state.version)) != head_digest(chain):
+            self._diverged(state.game_id, state.version, held.version)
+        return True
 
     @instrumented("persist")
     async def persist_to_db(self, state: GameState) -> PersistOutcome:
         """Write `state` to PostgreSQL at a turn boundary; harmless to repeat.
 
-        The row is only replaced by a strictly newer version. Afterwards the dirty
-        mark is cleared if Redis still holds this version (if Redis is down, the mark
-        stays and a later `flush_dirty` finds PostgreSQL already current).
+        The row is only replaced by a strictly newer version that descends from it
+        (its action log contains the stored state's, checked in the same statement
+        through the lineage digest). Afterwards the dirty mark is cleared if Redis
+        still holds this version (if Redis is down, the mark stays and a later
+        `flush_dirty` finds PostgreSQL already current).
 
         Raises:
+            DivergedStateError: PostgreSQL holds a state `state` does not descend
+                from; it keeps its state (reload the game and play on from it).
             GameStoreUnavailableError: PostgreSQL is unreachable; the state stays in
                 Redis, marked dirty.
             GamePersistRefusedError: PostgreSQL refused the row.
         """
-        outcome = await self._upsert(state, state.model_dump_json())
+        outcome, _ = await self._upsert(state, state.model_dump_json())
         await self._after_persist(state.game_id, state.version, outcome)
         return outcome
 
@@ -719,6 +990,8 @@ class GameStateManager:
 
         Called once the game has left PostgreSQL's active games, so it never raises.
         """
+        self._epoch.distrust(game_id)
+        self._lineage.forget(game_id)
         self._uncached[game_id] = None
         with suppress(GameStoreBusyError):
             await self._redis_ready()  # re-caches what it can: here, drops this game
@@ -735,6 +1008,8 @@ class GameStateManager:
             GameStoreUnavailableError: a store is unreachable; call again later.
         """
         gid = parse_uuid(game_id)
+        self._epoch.distrust(gid)
+        self._lineage.forget(gid)
         try:
             await self._drop_cached(gid)
         except RedisError as exc:
@@ -768,7 +1043,10 @@ class GameStateManager:
             CorruptGameStateError, GameStoreUnavailableError: as for `load_state`.
         """
         gid = parse_uuid(game_id)
-        state = await self._load(gid, recache=False)
+        try:
+            state = await self._load(gid, recache=False)
+        except GameStoreUnavailableError as exc:
+            raise GameStoreUnavailableError(f"{exc}; nothing changed, call again") from exc
         if state is None:
             return False
         ended_at = result.ended_at or datetime.now(UTC)
@@ -888,7 +1166,7 @@ class GameStateManager:
         try:
             async with self._sessionmaker() as session:
                 result = await session.stream(
-                    _RECOVERY_SQL.execution_options(yield_per=batch_size),
+                    RECOVERY_SQL.execution_options(yield_per=batch_size),
                 )
                 async for rows in result.partitions(batch_size):
                     await self._recover_batch(rows, summary, validate=validate)
@@ -935,7 +1213,7 @@ class GameStateManager:
                     logger.error("game %s: not recovered: %s", row.id, reason)
                     continue
                 await self._cache_state(
-                    **self._cache_call(UUID(row.id), row.version, row.state, _MODE_CLEAN),
+                    **self._cache_call(UUID(row.id), row.version, row.state, MODE_CLEAN),
                     client=pipe,
                 )
                 pending.append(row)
@@ -974,7 +1252,10 @@ class GameStateManager:
         Each game is its own unit of work, exactly as `persist_to_db`. A dirty
         mark whose cached state is gone (expired or deleted) is dropped and
         reported; a cached state that does not parse stays marked and is reported,
-        so `dirty_stats` keeps showing it.
+        so `dirty_stats` keeps showing it. A cached state older than PostgreSQL's
+        (Redis came back older) is `refreshed`, and one that PostgreSQL refuses as
+        not descending from its state is logged and counted as `diverged`: in both
+        cases PostgreSQL keeps its state and the cached copy is replaced by it.
 
         Raises:
             ValueError: `batch_size` is below 1.
@@ -995,12 +1276,7 @@ class GameStateManager:
                 for member, payload in zip(chunk, payloads, strict=True):
                     await self._flush_one(member, payload, summary)
                 if progress is not None:
-                    progress(
-                        summary.persisted
-                        + summary.already_current
-                        + summary.ended
-                        + len(summary.failed)
-                    )
+                    progress(summary.total)
         except RedisError as exc:
             self._redis_failed("flush_dirty", exc)
             raise GameStoreUnavailableError(f"flush stopped: Redis failed ({exc})") from exc
@@ -1021,10 +1297,19 @@ class GameStateManager:
             logger.error("game %s: not flushed: %s", member, reason)
             return
         try:
-            outcome = await self._upsert(state, payload.decode())
+            outcome, stored_version = await self._upsert(state, payload.decode())
         except GamePersistRefusedError as exc:
             summary.failed.append(GameFailure(member, str(exc)))
             logger.error("game %s: not flushed: %s", member, exc)
+            return
+        except DivergedStateError as exc:
+            self.metrics.refused(exc.refusal_reason)
+            await self._refresh_after_flush(state)
+            summary.diverged += 1
+            return
+        if stored_version is not None and stored_version > state.version:
+            await self._refresh_after_flush(state)
+            summary.refreshed += 1
             return
         await self._after_persist(state.game_id, state.version, outcome)
         if outcome is PersistOutcome.WRITTEN:
@@ -1033,6 +1318,15 @@ class GameStateManager:
             summary.already_current += 1
         else:
             summary.ended += 1
+
+    async def _refresh_after_flush(self, flushed: GameState) -> None:
+        """Replace the cached copy just flushed by PostgreSQL's state, unless it changed since."""
+        cached = _Cached(str(flushed.version), flushed, None)
+        try:
+            await self._replace_cached(flushed.game_id, cached, ANY_IDENTITY, None)
+        except _CacheMoved:
+            logger.debug("game %s: cached copy changed during the flush", flushed.game_id)
+        self._epoch.distrust(flushed.game_id)
 
     async def dirty_stats(self) -> DirtyStats:
         """How many games have unpersisted changes, and since when (Redis clock).

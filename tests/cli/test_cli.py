@@ -231,7 +231,7 @@ def test_db_commands_migrate_check_and_downgrade(cli_env: str) -> None:
     assert "behind" in behind.stdout
     assert invoke("db", "check").exit_code == 1
 
-    assert "database at revision 001" in invoke("db", "upgrade").stdout
+    assert f"database at revision {migrate.head_revision()}" in invoke("db", "upgrade").stdout
     assert "up to date" in invoke("db", "current").stdout
     checked = invoke("db", "check")
     assert checked.exit_code == 0
@@ -292,6 +292,7 @@ async def test_games_commands(
     flushed = await ainvoke("games", "flush")
     assert flushed.exit_code == 0
     assert "persisted 1," in flushed.stdout
+    assert "diverged 0" in flushed.stdout
     assert "2 active game(s)" in (await ainvoke("games", "list")).stdout
 
     recovered = await ainvoke("games", "recover", "--batch-size", "1")

@@ -138,6 +138,10 @@ def _active_json_list(column: str) -> Violation:
     return violate
 
 
+def _active_short_digest(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_active_game(user, lineage_digest=b"\x00" * 8))
+
+
 def _active_bad_type(session: AsyncSession, user: User) -> Awaitable[None]:
     return _raw(
         session,
@@ -216,6 +220,7 @@ CASES: list[tuple[str, str, Violation]] = [
     ("ck_active_games_rules_config_is_object", CHECK, _active_json_list("rules_config")),
     ("ck_active_games_game_state_is_object", CHECK, _active_json_list("game_state")),
     ("ck_active_games_game_type", CHECK, _active_bad_type),
+    ("ck_active_games_lineage_digest_length", CHECK, _active_short_digest),
     ("fk_active_games_player1_id_users", FOREIGN_KEY, _active_orphan("player1_id")),
     ("fk_active_games_player2_id_users", FOREIGN_KEY, _active_orphan("player2_id")),
     ("pk_game_history", UNIQUE, _dup_history),

@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from redis import Redis as SyncRedis
+from redis.exceptions import RedisError as SyncRedisError
 
 from app.config import Settings, load_settings
-from app.db.embedded_redis import EmbeddedRedis
+from app.db.embedded_redis import EmbeddedRedis, free_tcp_port, redis_server_executable
 from app.db.redis import RedisClient, build_redis
 
 REDIS_URL_ENV = "MANTIMON_TEST_REDIS_URL"
@@ -80,3 +85,56 @@ async def redis_client(redis_url: str, redis_key_prefix: str) -> AsyncIterator[R
     finally:
         await delete_keys_under(client, redis_key_prefix)
         await client.aclose()
+
+
+class RedisProcess:
+    """A ``redis-server`` of one test's own, started with extra arguments (``--replicaof``...).
+
+    For the few tests that need a server `EmbeddedRedis` does not start (a
+    replica); it uses the same bundled binary, listens on a free port of
+    127.0.0.1 and keeps its files in `data_dir`.
+    """
+
+    def __init__(self, data_dir: Path, *args: str) -> None:
+        self.data_dir = data_dir
+        self.port = free_tcp_port()
+        self.args = args
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The server's redis:// URL, database 0."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start the server and wait until it answers PING."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._process = subprocess.Popen(
+            [
+                redis_server_executable(),
+                *("--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir)),
+                *("--logfile", str(self.data_dir / "redis.log"), "--save", ""),
+                *self.args,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        with SyncRedis(port=self.port, socket_connect_timeout=0.5) as probe:
+            while True:
+                try:
+                    probe.ping()
+                    return
+                except SyncRedisError:
+                    if time.monotonic() > deadline or self._process.poll() is not None:
+                        self.stop()
+                        raise
+                    time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Kill the server (SIGKILL); harmless when it is not running."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()

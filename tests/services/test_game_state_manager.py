@@ -16,11 +16,13 @@ from app.core.game_state import GameResult, GameState
 from app.core.game_state_factory import end_turn, play_action
 from app.db.models import ActiveGame, GameHistory
 from app.db.redis import RedisClient
+from app.services.game_lineage import head_digest, lineage_chain
 from app.services.game_state_manager import (
     DirtyStats,
     GameStateManager,
     InvalidGameIdError,
     PersistOutcome,
+    PlayerGame,
     SaveOutcome,
     StaleStateError,
 )
@@ -481,3 +483,68 @@ async def test_played_turns_round_trip_through_both_stores(
     loaded = await manager.load_state(state.game_id)
     assert loaded == state
     assert loaded.turn_number == 3
+
+
+async def test_a_second_persist_updates_every_column_and_the_reconnection_list(
+    manager: GameStateManager,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    new_state: StateFactory,
+    players: list[uuid.UUID],
+) -> None:
+    """Persist, play on, persist again: every column follows the state, not just ``version``."""
+    replayed = new_state(turn_number=2)
+    recent = new_state(npc=True, turn_number=6)
+    assert replayed.last_action_at < recent.last_action_at
+    for state in (replayed, recent):
+        assert await manager.persist_to_db(state) is PersistOutcome.WRITTEN
+    first = await row(sessionmaker, replayed.game_id)
+    assert first is not None
+    assert (first.turn_number, first.version) == (replayed.turn_number, replayed.version)
+    listed = await manager.get_player_active_games(players[0])
+    assert [g.game_id for g in listed] == [recent.game_id, replayed.game_id]
+
+    played_on = replayed.model_copy(deep=True)
+    rng = random.Random(7)
+    clock = recent.last_action_at + timedelta(minutes=3)
+    for _ in range(3):
+        for _ in range(2):
+            clock += timedelta(seconds=11)
+            play_action(played_on, rng, at=clock)
+        clock += timedelta(seconds=11)
+        end_turn(played_on, at=clock)
+    played_on.turn_deadline = clock + timedelta(seconds=90)
+    assert await manager.persist_to_db(played_on) is PersistOutcome.WRITTEN
+
+    stored = await row(sessionmaker, replayed.game_id)
+    assert stored is not None
+    assert stored.game_type is played_on.game_type
+    assert (stored.player1_id, stored.player2_id) == played_on.user_ids
+    assert stored.npc_id is None
+    assert stored.rules_config == played_on.rules.model_dump(mode="json")
+    assert GameState.model_validate(stored.game_state) == played_on
+    assert stored.turn_number == played_on.turn_number == replayed.turn_number + 3
+    assert stored.version == played_on.version == replayed.version + 12
+    assert stored.started_at == replayed.started_at
+    assert stored.last_action_at == played_on.last_action_at == clock
+    assert stored.turn_deadline == played_on.turn_deadline
+    assert stored.lineage_digest == head_digest(lineage_chain(played_on))
+    assert stored.lineage_digest != first.lineage_digest
+    assert stored.created_at == first.created_at
+    assert stored.updated_at > first.updated_at
+
+    listed = await manager.get_player_active_games(players[0])
+    assert [g.game_id for g in listed] == [replayed.game_id, recent.game_id]
+    assert listed[0] == PlayerGame(
+        game_id=replayed.game_id,
+        game_type=played_on.game_type,
+        player1_id=players[0],
+        player2_id=players[1],
+        npc_id=None,
+        turn_number=played_on.turn_number,
+        version=played_on.version,
+        last_action_at=played_on.last_action_at,
+        turn_deadline=played_on.turn_deadline,
+    )
+    assert [g.game_id for g in await manager.get_player_active_games(players[1])] == [
+        replayed.game_id
+    ]

@@ -11,7 +11,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,13 +37,19 @@ class ActiveGame(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     """The last persisted turn boundary of a game in progress.
 
     ``version`` is the game state's version at that boundary; writers only
-    replace a row with a strictly newer version (see the GameStateManager).
+    replace a row with a strictly newer version that descends from it.
+    ``lineage_digest`` is the head of the state's hash chain over its action log
+    (16 bytes, see `app.services.game_lineage`): the upsert compares it with the
+    incoming state's chain, so a state built on an older copy is refused. NULL
+    means "not recorded" (rows written before it existed): the next write is
+    checked on its version alone and records it.
     """
 
     __tablename__ = "active_games"
     __table_args__ = (
         CheckConstraint("turn_number >= 0", name="turn_number_non_negative"),
         CheckConstraint("version >= 0", name="version_non_negative"),
+        CheckConstraint("octet_length(lineage_digest) = 16", name="lineage_digest_length"),
         json_shape_check("rules_config", "object"),
         json_shape_check("game_state", "object"),
     )
@@ -53,6 +68,7 @@ class ActiveGame(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         server_default=func.now(),
     )
     turn_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lineage_digest: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     player1: Mapped[User | None] = relationship(
         foreign_keys=[player1_id],

@@ -83,12 +83,21 @@ def _planned(
 
 
 def _creature_triggers(table: PrintedTriggers, creature: CardInstance, when: str) -> list[Planned]:
+    """The creature's own triggers, then its tool's, then its energy's in attachment order.
+
+    Runs for every creature in play at every turn's moments, and most cards print no
+    trigger: a membership test skips them without building a list.
+    """
     holder = creature.instance_id
-    found = _planned(table, holder, creature.definition_id, when)
-    if creature.attached_tool is not None:
-        found.extend(_planned(table, holder, creature.attached_tool.definition_id, when))
+    found: list[Planned] = []
+    if creature.definition_id in table:
+        found.extend(_planned(table, holder, creature.definition_id, when))
+    tool = creature.attached_tool
+    if tool is not None and tool.definition_id in table:
+        found.extend(_planned(table, holder, tool.definition_id, when))
     for energy in creature.attached_energy:
-        found.extend(_planned(table, holder, energy.definition_id, when))
+        if energy.definition_id in table:
+            found.extend(_planned(table, holder, energy.definition_id, when))
     return found
 
 
