@@ -102,7 +102,7 @@ def linear_search(cards: tuple[CardDefinition, ...], f: CardSearchFilters) -> Ca
 CASES: list[tuple[str, CardSearchFilters]] = [
     ("no filter (first page)", CardSearchFilters()),
     ("single: element=fire", CardSearchFilters(element=EnergyType.FIRE)),
-    ("single: rarity=crown_rare", CardSearchFilters(rarity=Rarity.CROWN_RARE)),
+    ("single: rarity=gilded_rare", CardSearchFilters(rarity=Rarity.GILDED_RARE)),
     ("single: stage=stage_2", CardSearchFilters(stage=Stage.STAGE_2)),
     ("single: name_contains='wing'", CardSearchFilters(name_contains="wing")),
     ("single: hp 150..200", CardSearchFilters(hp_min=150, hp_max=200)),

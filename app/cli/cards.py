@@ -21,6 +21,8 @@ from app.core.cards import (
     TrainerSubtype,
 )
 from app.services.card_service import CardSearchFilters, CardService
+from app.services.catalog_design import DEFAULT_TARGETS, DesignTargets, check_catalog
+from app.services.catalog_originality import DEFAULT_FORBIDDEN, ForbiddenList, check_originality
 
 app = typer.Typer(
     help="Validate, show and search the card catalog.",
@@ -45,11 +47,38 @@ def _summary(card: CardDefinition) -> str:
 
 @app.command()
 @command
-def validate(directory: Path | None = CardsDir) -> None:
-    """Load the whole catalog and report every problem (exit code 1 if there is any)."""
+def validate(
+    directory: Path | None = CardsDir,
+    design: bool = typer.Option(
+        True,
+        "--design/--no-design",
+        help="Also check the design targets and the originality list (data/design).",
+    ),
+    targets: Path = typer.Option(DEFAULT_TARGETS, "--targets", help="Design targets file."),
+    forbidden: Path = typer.Option(
+        DEFAULT_FORBIDDEN, "--forbidden", help="Published names and sentences file."
+    ),
+) -> None:
+    """Load the whole catalog and report every problem (exit code 1 if there is any).
+
+    Beyond what loading refuses, every card is checked against the design
+    targets (HP and damage bands, caps, type chart...) and the list of published
+    names and sentences; each finding names the card, the check and the numbers.
+    """
     catalog = _load(directory)
     sets = ", ".join(f"{info.id} ({info.card_count})" for info in catalog.sets)
-    out.print(f"catalog OK: {len(catalog)} cards in {len(catalog.sets)} sets: {sets}")
+    if design:
+        try:
+            findings = check_catalog(catalog.all_cards(), DesignTargets.load(targets))
+            findings += check_originality(catalog.all_cards(), ForbiddenList.load(forbidden))
+        except (OSError, ValidationError) as exc:
+            fail(f"cannot read the design files: {exc}")
+        for finding in findings:
+            out.print(str(finding), markup=False)
+        if findings:
+            fail(f"{len(findings)} design finding(s) in {len(catalog)} cards")
+    checked = "; design targets and originality OK" if design else ""
+    out.print(f"catalog OK: {len(catalog)} cards in {len(catalog.sets)} sets: {sets}{checked}")
 
 
 @app.command()

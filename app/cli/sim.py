@@ -16,6 +16,7 @@ import typer
 from pydantic import ValidationError
 
 from app.cli._support import command, err, fail, out, progress_bar, settings
+from app.cli.sim_matrix import matrix_json, pairing_line, play_matrix, render_matrix
 from app.core.decks import DeckList, StarterDeck
 from app.core.enums import EndReason
 from app.core.rules import RulesConfig, RulesPreset
@@ -87,17 +88,34 @@ def render(summary: MatchSummary, name_a: str, name_b: str) -> list[str]:
 
 @command
 def sim(
-    deck_a: str = typer.Argument(..., help="Side A: a starter name (fire, water...) or a file."),
-    deck_b: str = typer.Argument(..., help="Side B: a starter name or a deck JSON file."),
+    deck_a: str | None = typer.Argument(
+        None, help="Side A: a starter name (fire, water...) or a file."
+    ),
+    deck_b: str | None = typer.Argument(None, help="Side B: a starter name or a deck JSON file."),
+    more: list[str] | None = typer.Argument(None, help="With --matrix: more decks."),
     games: int = typer.Option(100, "--games", "-n", min=1, max=1_000_000, help="Games to play."),
     preset: RulesPreset = typer.Option(RulesPreset.MANTIMON, "--preset", help="Rules preset."),
     bot_a: BotName = typer.Option(BotName.HEURISTIC, "--bot-a", help="Bot playing side A."),
     bot_b: BotName = typer.Option(BotName.HEURISTIC, "--bot-b", help="Bot playing side B."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the whole run."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    matrix: bool = typer.Option(
+        False, "--matrix", help="Play every pairing of the decks given (default: all starters)."
+    ),
 ) -> None:
-    """Play N bot games between two decks and print win rates, lengths and endings."""
+    """Play N bot games between two decks and print win rates, lengths and endings.
+
+    With ``--matrix``, every pairing of the decks given (all starter decks when
+    none is) plays N games and one table is printed.
+    """
     config = settings()
+    specs = [s for s in (deck_a, deck_b, *(more or ())) if s is not None]
+    if matrix:
+        _sim_matrix(specs, games, preset, (bot_a, bot_b), seed, as_json=as_json)
+        return
+    if len(specs) != 2:
+        fail("give two decks (DECK_A DECK_B), or --matrix for every pairing")
+    deck_a, deck_b = specs
     name_a, list_a = load_deck(deck_a, config.decks_dir)
     name_b, list_b = load_deck(deck_b, config.decks_dir)
     cards = CardService.load(config.cards_dir).by_id
@@ -133,3 +151,50 @@ def sim(
     )
     for line in render(summary, name_a, name_b):
         out.print(line, markup=False)
+
+
+def _sim_matrix(
+    specs: list[str],
+    games: int,
+    preset: RulesPreset,
+    bots: tuple[BotName, BotName],
+    seed: int,
+    *,
+    as_json: bool,
+) -> None:
+    """``sim --matrix``: every pairing of `specs` (all starters if empty)."""
+    config = settings()
+    names = specs or sorted(load_starter_decks(config.decks_dir))
+    if len(names) < 2:
+        fail("--matrix needs at least two decks")
+    decks = [load_deck(spec, config.decks_dir) for spec in names]
+    cards = CardService.load(config.cards_dir).by_id
+    rules = RulesConfig.preset(preset)
+    kind_a, kind_b = bots
+
+    pairings = play_matrix(
+        decks,
+        rules,
+        cards,
+        (lambda s: make_bot(kind_a, s), lambda s: make_bot(kind_b, s)),
+        games=games,
+        seed=seed,
+        on_pairing=lambda p: err.print(pairing_line(p), markup=False),
+    )
+    header = {
+        "bot_a": kind_a.value,
+        "bot_b": kind_b.value,
+        "preset": preset.value,
+        "seed": seed,
+        "games_per_pairing": games,
+    }
+    if as_json:
+        out.print_json(matrix_json(pairings, header))
+        return
+    err.print(
+        f"matrix of {len(decks)} decks, {games} games per pairing, {preset.value} rules, "
+        f"{kind_a.value} vs {kind_b.value}, seed {seed}",
+        markup=False,
+    )
+    for line in render_matrix(pairings):
+        out.print(line, markup=False, soft_wrap=True)

@@ -52,10 +52,10 @@ from app.core.effects.triggers import check_trigger_fields
 
 
 class CreatureVariant(StrEnum):
-    """Normal creatures, or ``ex`` creatures that are stronger but worth more when knocked out."""
+    """Normal creatures, or Apex creatures: stronger, but worth more when knocked out."""
 
     NORMAL = "normal"
-    EX = "ex"
+    APEX = "apex"
 
 
 class Rarity(StrEnum):
@@ -68,8 +68,8 @@ class Rarity(StrEnum):
     ART_RARE = "art_rare"
     SUPER_RARE = "super_rare"
     SPECIAL_ART_RARE = "special_art_rare"
-    IMMERSIVE_RARE = "immersive_rare"
-    CROWN_RARE = "crown_rare"
+    VISTA_RARE = "vista_rare"
+    GILDED_RARE = "gilded_rare"
 
     @property
     def rank(self) -> int:
@@ -147,7 +147,7 @@ class Ability(_Frozen):
     abilities carry ``modifiers`` only (any "while active" condition sits on the
     modifier); every other kind carries ``steps``, run when the trigger happens or, for
     ``activated``, when the player uses it (``limit`` is then required). ``condition``
-    gates the steps ("if this creature is in the Active Spot"); ``optional`` lets the
+    gates the steps ("if this creature is in the Front"); ``optional`` lets the
     player decline an automatic trigger.
     """
 
@@ -192,6 +192,20 @@ class Resistance(_Frozen):
     value: Annotated[StrictInt, _tens(10, 100)] = 30
 
 
+class DesignNote(_Frozen):
+    """A designer's justified exception to the design targets, kept with the card.
+
+    `checks` names the design checks (``app/services/catalog_design.py``) this
+    card is exempt from; `reason` says why, for the reviewer. The checker refuses
+    a note that names an unknown check or waives one the card would pass.
+    """
+
+    checks: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")], ...] = Field(
+        min_length=1, max_length=8
+    )
+    reason: Text
+
+
 class _CardBase(_Frozen):
     """What every printed card has: identity, set, rarity and presentation."""
 
@@ -233,6 +247,7 @@ class CreatureCard(_CardBase):
     weakness: Weakness | None = None
     resistance: Resistance | None = None
     retreat_cost: Annotated[StrictInt, Field(ge=0, le=5)] = 0
+    design_note: DesignNote | None = None
 
     @model_validator(mode="after")
     def _check_creature(self) -> Self:
@@ -248,9 +263,9 @@ class CreatureCard(_CardBase):
         return self
 
     @property
-    def is_ex(self) -> bool:
-        """Whether knocking this creature out scores the ex reward."""
-        return self.variant is CreatureVariant.EX
+    def is_apex(self) -> bool:
+        """Whether knocking this creature out scores the Apex reward."""
+        return self.variant is CreatureVariant.APEX
 
 
 class TrainerCard(_CardBase):

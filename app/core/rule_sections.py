@@ -134,6 +134,19 @@ class TurnLimitOutcome(StrEnum):
     """Always a draw."""
 
 
+RENAMED_WIN_FIELDS = {
+    "points_per_ex_knockout": "points_per_apex_knockout",
+    "prizes_per_ex_knockout": "prizes_per_apex_knockout",
+}
+"""Old field name -> new: rules configs stored with games before the Apex rename load."""
+
+
+def _renamed(data: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    """`data` with each old key under its new name (an explicit new key wins)."""
+    moved = {new: data[old] for old, new in renames.items() if old in data and new not in data}
+    return {**{k: v for k, v in data.items() if k not in renames}, **moved}
+
+
 class WinRules(Rules):
     """How a game is won, lost or cut short.
 
@@ -145,11 +158,13 @@ class WinRules(Rules):
     condition: WinCondition = WinCondition.POINTS
     points_to_win: int | None = Field(default=None, ge=1)
     points_per_knockout: int = Field(default=1, ge=1)
-    points_per_ex_knockout: int = Field(default=2, ge=1)
+    points_per_apex_knockout: int = Field(
+        default=2, ge=1, description="Points for knocking out an Apex creature."
+    )
     prize_count: int | None = Field(default=None, ge=1)
     prizes_per_knockout: int = Field(default=1, ge=1, description="Prizes taken for a knockout.")
-    prizes_per_ex_knockout: int = Field(
-        default=2, ge=1, description="Prizes taken for knocking out an ex creature."
+    prizes_per_apex_knockout: int = Field(
+        default=2, ge=1, description="Prizes taken for knocking out an Apex creature."
     )
     deck_out_loses: bool = Field(
         default=True,
@@ -168,6 +183,7 @@ class WinRules(Rules):
     @classmethod
     def _condition_defaults(cls, data: Any) -> Any:
         if isinstance(data, dict):
+            data = _renamed(data, RENAMED_WIN_FIELDS)
             if data.get("condition", WinCondition.POINTS) == WinCondition.POINTS:
                 data = {"points_to_win": 4, **data}
             else:

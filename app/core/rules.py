@@ -60,12 +60,12 @@ class RulesConfig(Rules):
 
     The defaults are the ``mantimon`` house rules: a 40-card deck with a separate
     20-card energy deck (one energy card drawn into the hand each turn), 4 points
-    to win (2 for an ex), no energy attachment on the first turn, an opening hand
+    to win (2 for an Apex), no energy attachment on the first turn, an opening hand
     that always holds a basic, and a 30-turn limit after which more points wins
     (equal points: a draw). ``pocket`` differs in data only: 20 cards, an energy
     zone, 3 points, bench 3, hand limit 10, no deck-out loss, a draw at turn 30,
     no resistance. ``classic``: 60 cards with energy inside, 6 prizes (2 for an
-    ex), redraw mulligans (the opponent draws 1 each), x2 weakness, 30 confusion
+    Apex), redraw mulligans (the opponent draws 1 each), x2 weakness, 30 confusion
     self-damage, no turn limit, no attack or supporter on the first turn.
 
     Raises:
@@ -131,8 +131,8 @@ def _combination_problems(rules: RulesConfig) -> list[str]:
             problems.append("win.points_to_win is required when win.condition is points")
         if win.prize_count is not None:
             problems.append("win.prize_count must be null when win.condition is points")
-        if win.points_per_ex_knockout < win.points_per_knockout:
-            problems.append("win.points_per_ex_knockout must be at least win.points_per_knockout")
+        if win.points_per_apex_knockout < win.points_per_knockout:
+            problems.append("win.points_per_apex_knockout must be at least win.points_per_knockout")
     else:
         if win.prize_count is None:
             problems.append("win.prize_count is required when win.condition is prizes")
@@ -144,8 +144,8 @@ def _combination_problems(rules: RulesConfig) -> list[str]:
         if win.points_to_win is not None:
             problems.append("win.points_to_win must be null when win.condition is prizes")
 
-    if win.prizes_per_ex_knockout < win.prizes_per_knockout:
-        problems.append("win.prizes_per_ex_knockout must be at least win.prizes_per_knockout")
+    if win.prizes_per_apex_knockout < win.prizes_per_knockout:
+        problems.append("win.prizes_per_apex_knockout must be at least win.prizes_per_knockout")
     if hand.mulligan_mode is MulliganMode.GUARANTEE_BASIC and hand.mulligan_extra_draw:
         problems.append(
             "hand.mulligan_extra_draw must be 0 when hand.mulligan_mode is guarantee_basic"

@@ -2,7 +2,7 @@
 
 Damage pipeline for the main damage of an attack on the opponent's active:
 base (printed, changed by the attack's own effect steps) -> damage-dealt
-modifiers of the attacker (``vs_ex`` ones only against an ex) -> weakness
+modifiers of the attacker (``vs_apex`` ones only against an Apex) -> weakness
 [combat.weakness_mode/weakness_value, the card's printed value when it has one;
 none under a ``no_weakness`` modifier] -> resistance [combat.resistance_enabled]
 -> damage-taken modifiers of the defender -> prevention; never below 0. A
@@ -55,7 +55,7 @@ def modified_damage(
     target = index.creature(defender.definition_id)
     if effects and to_active:
         for modifier in query.modifiers_for(ctx, seat, attacker, "damage_dealt"):
-            if not modifier.get("vs_ex") or target.is_ex:
+            if not modifier.get("vs_apex") or target.is_apex:
                 damage += modifier.get("amount", 0)
     if to_active:
         source = index.creature(attacker.definition_id)

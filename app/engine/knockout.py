@@ -3,8 +3,8 @@
 Decisions (rules data in brackets):
 - every creature at or above its HP is knocked out at once, after an action, an
   attack or the between-turns checkup; the opponent of its owner scores
-  [win.points_per_knockout / points_per_ex_knockout under points,
-  win.prizes_per_knockout / prizes_per_ex_knockout under prizes; prizes come
+  [win.points_per_knockout / points_per_apex_knockout under points,
+  win.prizes_per_knockout / prizes_per_apex_knockout under prizes; prizes come
   from the top of the face-down prize pile, which was dealt at random];
 - a player wins by reaching the points, taking the last prize, or when the
   opponent has no creature left in play; when both players win at once the game
@@ -40,17 +40,17 @@ def end_game(ctx: Ctx, winner: PlayerIndex | None, reason: EndReason) -> None:
     ctx.emit(GAME_ENDED, winner, reason=reason.value)
 
 
-def score(ctx: Ctx, seat: PlayerIndex, ex: bool) -> None:
+def score(ctx: Ctx, seat: PlayerIndex, apex: bool) -> None:
     """Give `seat` the reward for one knockout."""
     win = ctx.state.rules.win
     player = ctx.state.players[seat]
     if win.condition is WinCondition.POINTS:
-        gained = win.points_per_ex_knockout if ex else win.points_per_knockout
+        gained = win.points_per_apex_knockout if apex else win.points_per_knockout
         player.points += gained
         ctx.emit("scored", seat, points=gained, total=player.points)
     else:
         count = min(
-            win.prizes_per_ex_knockout if ex else win.prizes_per_knockout, len(player.prizes)
+            win.prizes_per_apex_knockout if apex else win.prizes_per_knockout, len(player.prizes)
         )
         for _ in range(count):
             player.hand.append(player.prizes.pop())
@@ -77,11 +77,11 @@ def resolve(ctx: Ctx) -> bool:
     for seat, creature in knocked:
         if executor is not None:
             executor.fire(ctx, "on_knocked_out", seat, creature.instance_id, attacker=ctx.attacker)
-        ex = query.is_ex(index, creature)
+        apex = query.is_apex(index, creature)
         if ops.locate(ctx, creature.instance_id) is not None:  # Homing Bell: already in hand
             ops.discard_creature(ctx, seat, creature)
-        ctx.emit("knocked_out", seat, card=creature.instance_id, ex=ex)
-        score(ctx, ops.opponent(seat), ex)
+        ctx.emit("knocked_out", seat, card=creature.instance_id, apex=apex)
+        score(ctx, ops.opponent(seat), apex)
     return check_winner(ctx)
 
 

@@ -47,7 +47,7 @@ def matches(
         return False
     if flt.stages is not None and definition.stage not in flt.stages:
         return False
-    if flt.is_ex is not None and definition.is_ex is not flt.is_ex:
+    if flt.is_apex is not None and definition.is_apex is not flt.is_apex:
         return False
     if flt.damaged is not None and (creature.damage > 0) is not flt.damaged:
         return False

@@ -206,9 +206,9 @@ def attack_blocked(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> str |
     return None
 
 
-def is_ex(index: CardIndex, creature: CardInstance) -> bool:
-    """Whether knocking `creature` out scores the ex reward."""
-    return index.creature(creature.definition_id).is_ex
+def is_apex(index: CardIndex, creature: CardInstance) -> bool:
+    """Whether knocking `creature` out scores the Apex reward."""
+    return index.creature(creature.definition_id).is_apex
 
 
 def definition(index: CardIndex, creature: CardInstance) -> CreatureCard:

@@ -125,7 +125,7 @@ def test_creature_with_only_an_ability_is_fine() -> None:
         )
     )
     assert isinstance(card, CreatureCard)
-    assert not card.is_ex
+    assert not card.is_apex
 
 
 def test_attack_names_are_distinct_within_a_card() -> None:
@@ -197,8 +197,8 @@ def test_rarity_ladder_is_ordered() -> None:
         Rarity.ART_RARE,
         Rarity.SUPER_RARE,
         Rarity.SPECIAL_ART_RARE,
-        Rarity.IMMERSIVE_RARE,
-        Rarity.CROWN_RARE,
+        Rarity.VISTA_RARE,
+        Rarity.GILDED_RARE,
     ]
     assert [r.rank for r in ladder] == list(range(len(ladder)))
 

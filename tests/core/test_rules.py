@@ -35,7 +35,7 @@ def test_default_rules_are_the_mantimon_preset() -> None:
     assert rules.energy.energy_deck_size == 20
     assert rules.win.condition is WinCondition.POINTS
     assert rules.win.points_to_win == 4
-    assert rules.win.points_per_ex_knockout > rules.win.points_per_knockout
+    assert rules.win.points_per_apex_knockout > rules.win.points_per_knockout
     assert rules.first_turn.can_attach_energy is False
     assert rules.win.turn_limit == 30
     assert not rules.energy_in_main_deck
@@ -114,8 +114,8 @@ def test_switching_energy_source_only_needs_the_source() -> None:
             "win.prize_count must be null when win.condition is points",
         ),
         (
-            {"win": {"points_per_knockout": 2, "points_per_ex_knockout": 1}},
-            "win.points_per_ex_knockout must be at least win.points_per_knockout",
+            {"win": {"points_per_knockout": 2, "points_per_apex_knockout": 1}},
+            "win.points_per_apex_knockout must be at least win.points_per_knockout",
         ),
         (
             {"win": {"condition": "prizes", "prize_count": None}},
@@ -180,3 +180,13 @@ def test_every_invalid_combination_is_reported_at_once() -> None:
 def test_out_of_range_and_unknown_settings_are_refused(data: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         RulesConfig.model_validate(data)
+
+
+def test_configs_stored_before_the_apex_rename_still_load() -> None:
+    stored = RulesConfig().model_dump(mode="json")
+    win = stored["win"]
+    win["points_per_ex_knockout"] = win.pop("points_per_apex_knockout") + 1
+    win["prizes_per_ex_knockout"] = win.pop("prizes_per_apex_knockout") + 1
+    loaded = RulesConfig.model_validate(stored)
+    assert (loaded.win.points_per_apex_knockout, loaded.win.prizes_per_apex_knockout) == (3, 3)
+    assert "points_per_ex_knockout" not in loaded.model_dump(mode="json")["win"]

@@ -10,6 +10,7 @@ energy deck), so tests can name them.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from app.core.cards import CardDefinition, EnergyType
+from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, EnergyType
 from app.core.enums import GameType
 from app.core.game_state import (
     AttachedCard,
@@ -41,21 +42,33 @@ VERDANTUSK = "mv1-003"  # stage 2 from Fernclaw, 150, resists water 30
 CINDERCUB = "mv1-014"  # basic fire 60, weak water, [fire] 20
 DRIPLET = "mv1-027"  # basic water 60, weak lightning, [water] 20
 ZAPKIT = "mv1-040"  # basic lightning 40, retreat 0, [lightning] 20
-TECTONOX_EX = "mv2-058"  # basic fighting ex 180, resists lightning 30
+TECTONOX_EX = "tst-006"  # test-only basic fighting Apex 180, resists lightning 30
 GRASS, FIRE, WATER, LIGHTNING = "mv1-156", "mv1-157", "mv1-158", "mv1-159"
-TWIN_CORE = "mv1-153"  # special: provides two colorless
+TWIN_CORE = "tst-001"  # test-only special: provides two colorless, stage 1/2 only
 ENERGY_SCOOP = "mv1-118"  # item
 AMBER_AMULET = "mv1-132"  # tool
-STURDY_PAULDRON = "mv1-136"  # tool
+STURDY_PAULDRON = "tst-005"  # test-only tool: +20 HP
 EMBER_QUARRY, FESTIVAL_PLAZA = "mv1-148", "mv1-149"  # stadiums
 
 Spec = str | tuple[str, dict[str, Any]]
 
 
+ENGINE_ONLY_CARDS = Path(__file__).with_name("engine_only_cards.json")
+"""Test-only cards for rules no catalog card uses any more (see the file's ``_doc``)."""
+
+
+@cache
+def engine_only_cards() -> dict[str, CardDefinition]:
+    """The cards of `ENGINE_ONLY_CARDS`, by id."""
+    raw = json.loads(ENGINE_ONLY_CARDS.read_text(encoding="utf-8"))["cards"]
+    cards = [CARD_DEFINITION_ADAPTER.validate_python(card) for card in raw]
+    return {card.id: card for card in cards}
+
+
 @cache
 def catalog() -> Mapping[str, CardDefinition]:
-    """The bundled catalog, loaded once per test run."""
-    return CardService.load(Path("data/cards")).by_id
+    """The bundled catalog plus the engine-only test cards, loaded once per test run."""
+    return {**CardService.load(Path("data/cards")).by_id, **engine_only_cards()}
 
 
 def supporter_id() -> str:

@@ -15,7 +15,7 @@ import pytest
 
 from app.core.enums import EndReason
 from app.core.game_state import GameState
-from app.core.rules import RulesPreset
+from app.core.rules import RulesConfig, RulesPreset
 from app.engine import replay
 from tests.engine.builders import catalog
 from tests.engine.play import load_executor_if_present, play_random
@@ -43,8 +43,12 @@ def _executor() -> None:
 @pytest.mark.parametrize("preset", list(RulesPreset))
 def test_random_games_keep_the_invariants_and_end(preset: RulesPreset) -> None:
     endings: Counter[EndReason] = Counter()
+    scored = 0
     for seed in range(GAMES_PER_PRESET):
         initial, final = play_random(preset, seed, check=_round_trip if seed % 8 == 1 else None)
+        scored += any(
+            p.points or len(p.prizes) < (final.rules.win.prize_count or 0) for p in final.players
+        )
         assert final.end_reason in ENDINGS
         if final.end_reason is EndReason.TURN_LIMIT:
             assert final.turn_number == final.rules.win.turn_limit
@@ -52,7 +56,11 @@ def test_random_games_keep_the_invariants_and_end(preset: RulesPreset) -> None:
         if seed % 6 == 0:
             assert replay(initial, final.action_log, catalog()) == final
             assert GameState.model_validate_json(final.model_dump_json()) == final
-    assert len(endings) >= 2, endings
+    # Catalog v2 basics have 60+ HP: random play rarely scores 4 points before the turn
+    # limit, so under a turn limit the proof that games are really played is that
+    # knockouts happen in a third of them (heuristic games end by points: tests/cli).
+    limited = RulesConfig.preset(preset).win.turn_limit is not None
+    assert len(endings) >= 2 or (limited and scored * 3 >= GAMES_PER_PRESET), (endings, scored)
 
 
 def test_replay_reproduces_every_intermediate_state() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from app.core.cards import EnergyType
+from app.core.cards import EnergyType, Rarity
 from app.core.decks import StarterDeck
 from app.core.rules import RulesConfig, RulesPreset
 from app.services.card_service import CardService
@@ -36,10 +36,10 @@ PETALWISP = "mv1-007"
 MULCHMOLE = "mv1-009"
 THISTLEPUP = "mv1-011"
 TRAIL_RATION = "mv1-130"
-SCOUT_WHISTLE = "mv1-124"
+BURROW_CALL = "mv1-124"
 SIGNAL_FLARE = "mv1-125"
 ARCHIVIST = "mv1-138"
-TWIN_CORE = "mv1-153"
+OFFSHOOT = "mv1-153"
 GRASS_ENERGY, FIRE_ENERGY, WATER_ENERGY, METAL_ENERGY = "mv1-156", "mv1-157", "mv1-158", "mv1-163"
 
 
@@ -57,7 +57,7 @@ def legal_main(size: int = 40) -> dict[str, int]:
     """A legal main deck of `size` cards: 4 copies each of basics and trainers."""
     pool = [
         MOSSNIP, SEEDLOP, PETALWISP, MULCHMOLE, THISTLEPUP, FERNCLAW,
-        TRAIL_RATION, SCOUT_WHISTLE, ARCHIVIST, "mv1-120", "mv1-128", "mv1-131",
+        TRAIL_RATION, BURROW_CALL, ARCHIVIST, "mv1-120", "mv1-128", "mv1-131",
         "mv1-139", "mv1-143", "mv1-119",
     ]  # fmt: skip
     deck: dict[str, int] = {}
@@ -99,10 +99,14 @@ def test_starter_deck_is_legal_under_the_default_rules(
     result = validate_deck(deck.cards, deck.energy_cards, RulesConfig(), cards)
     assert result == DeckValidationResult(is_valid=True, validation_errors=[])
     assert (deck.card_total, deck.energy_total) == (40, 20)
-    elements = {getattr(card, "element", None) for card in cards.get_cards(deck.cards).values()} - {
-        None
-    }
-    assert elements == {EnergyType(starter_type)}
+    picked = cards.get_cards(deck.cards).values()
+    elements = {getattr(card, "element", None) for card in picked} - {None}
+    # One element, plus (catalog v2) a colorless support line that any energy pays for.
+    assert EnergyType(starter_type) in elements
+    assert elements <= {EnergyType(starter_type), EnergyType.COLORLESS}
+    # Starters are built from the first set's regular printings (no reprint rarities).
+    assert {card.set_id for card in picked} == {"mv1"}
+    assert max(card.rarity.rank for card in picked) <= Rarity.DOUBLE_RARE.rank
 
 
 def test_load_starter_decks_reports_the_file(tmp_path: Path) -> None:
@@ -194,7 +198,7 @@ def test_wrong_energy_deck_size(cards: CardService) -> None:
 def test_non_energy_card_in_energy_deck(cards: CardService) -> None:
     errors = check(cards, legal_main(), {GRASS_ENERGY: 19, SIGNAL_FLARE: 1})
     assert errors == [
-        f"'{SIGNAL_FLARE}' (Signal Flare) is a trainer card; only energy cards go in the "
+        f"'{SIGNAL_FLARE}' (Molting Lamp) is a trainer card; only energy cards go in the "
         "energy deck"
     ]
 
@@ -209,7 +213,7 @@ def test_energy_in_main_deck_is_refused_with_an_energy_deck(cards: CardService) 
 
 def test_no_basic_creature(cards: CardService) -> None:
     main = {
-        FERNCLAW: 4, TRAIL_RATION: 4, SCOUT_WHISTLE: 4, ARCHIVIST: 4, "mv1-120": 4,
+        FERNCLAW: 4, TRAIL_RATION: 4, BURROW_CALL: 4, ARCHIVIST: 4, "mv1-120": 4,
         "mv1-128": 4, "mv1-131": 4, "mv1-139": 4, "mv1-143": 4, "mv1-119": 4,
     }  # fmt: skip
     assert check(cards, main) == [
@@ -226,9 +230,9 @@ def test_minimum_basic_creatures_is_configurable(cards: CardService) -> None:
 
 
 def test_special_energy_counts_towards_the_copy_limit(cards: CardService) -> None:
-    errors = check(cards, legal_main(), {GRASS_ENERGY: 15, TWIN_CORE: 5})
+    errors = check(cards, legal_main(), {GRASS_ENERGY: 15, OFFSHOOT: 5})
     assert errors == [
-        f"5 copies of 'Twin Core Energy' ({TWIN_CORE} x5); the rules allow at most 4 per name"
+        f"5 copies of 'Offshoot Energy' ({OFFSHOOT} x5); the rules allow at most 4 per name"
     ]
 
 
@@ -270,7 +274,7 @@ def test_classic_rules_put_energy_in_the_main_deck(cards: CardService) -> None:
 
 def test_pocket_rules_use_an_energy_zone(cards: CardService) -> None:
     pool = [MOSSNIP, SEEDLOP, PETALWISP, MULCHMOLE, THISTLEPUP]
-    pool += [TRAIL_RATION, SCOUT_WHISTLE, ARCHIVIST, "mv1-120", "mv1-128"]
+    pool += [TRAIL_RATION, BURROW_CALL, ARCHIVIST, "mv1-120", "mv1-128"]
     main = dict.fromkeys(pool, 2)
     assert check(cards, main, {GRASS_ENERGY: 1}, rules=POCKET) == []
     assert check(cards, main, {}, rules=POCKET) == [
@@ -280,8 +284,8 @@ def test_pocket_rules_use_an_energy_zone(cards: CardService) -> None:
     assert check(cards, main, four, rules=POCKET) == [
         "the energy zone declares 4 energy types; the rules allow at most 3"
     ]
-    assert check(cards, main, {TWIN_CORE: 1}, rules=POCKET) == [
-        f"'{TWIN_CORE}' (Twin Core Energy) is not a basic energy card; an energy zone is "
+    assert check(cards, main, {OFFSHOOT: 1}, rules=POCKET) == [
+        f"'{OFFSHOOT}' (Offshoot Energy) is not a basic energy card; an energy zone is "
         "declared with basic energy cards only"
     ]
     assert check(cards, main | {MOSSNIP: 3, SEEDLOP: 1}, {GRASS_ENERGY: 1}, rules=POCKET) == [

@@ -74,7 +74,7 @@ class OwnBenchEmpty(EffectModel):
 
 
 class SourceActive(EffectModel):
-    """Holds while the source creature is in its owner's Active Spot ("while active")."""
+    """Holds while the source creature is in its owner's Front ("while active")."""
 
     kind: Literal["source_active"]
 

@@ -5,7 +5,7 @@ effect. Its `Scope` says which creatures it changes, relative to the modifier's 
 (the player whose card or effect it is) and its *holder* (the creature the tool or energy
 is attached to, the creature with the ability, or the creature a lasting effect was put
 on). ``condition`` (if any) must hold for the modifier to apply; ``source_active`` means
-"while the holder is in the Active Spot".
+"while the holder is in the Front".
 
 Damage modifiers follow the attack damage pipeline: ``damage_dealt`` adds to damage the
 affected creatures' attacks do to the opponent's Active creature before weakness and
@@ -31,7 +31,7 @@ class ScopeKind(StrEnum):
     """Which creatures a modifier affects.
 
     - ``holder``: the holder only.
-    - ``own_active`` / ``opponent_active``: whichever creature is in that Active Spot now.
+    - ``own_active`` / ``opponent_active``: whichever creature is in that Front now.
     - ``own_bench``: the owner's benched creatures.
     - ``all_own``: every creature the owner has in play.
     - ``all_in_play``: every creature in play, both sides (stadiums).
@@ -64,12 +64,12 @@ class _Modifier(EffectModel):
 class DamageDealt(_Modifier):
     """Attacks by affected creatures do ``amount`` more damage to the opponent's Active.
 
-    ``vs_ex``: only when that Active creature is an ex.
+    ``vs_apex``: only when that Front creature is an Apex.
     """
 
     kind: Literal["damage_dealt"]
     amount: Hp
-    vs_ex: bool = False
+    vs_apex: bool = False
 
 
 class DamageTaken(_Modifier):

@@ -42,7 +42,7 @@ class Side(StrEnum):
 
 
 class Zone(StrEnum):
-    """Where in play: the Active Spot, the bench, or either."""
+    """Where in play: the Front, the bench, or either."""
 
     ACTIVE = "active"
     BENCH = "bench"
@@ -68,7 +68,7 @@ class CreatureFilter(EffectModel):
 
     element: EnergyType | None = None
     stages: tuple[Stage, ...] | None = None
-    is_ex: bool | None = None
+    is_apex: bool | None = None
     damaged: bool | None = None
     has_energy: bool | None = None
     played_this_turn: bool | None = None

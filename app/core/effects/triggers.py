@@ -13,7 +13,7 @@
 - ``passive``: abilities only: no steps, the ability's modifiers apply while in play.
 
 ``condition`` must hold for the trigger to fire or be usable (``source_active``: while the
-source is in the Active Spot). ``source_filter`` limits the creature the card is on
+source is in the Front). ``source_filter`` limits the creature the card is on
 (Tidecall Energy draws only when attached to a Water creature). ``optional``: the player
 may decline an automatic trigger ("you may draw 2 cards").
 """

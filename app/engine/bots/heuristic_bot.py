@@ -223,7 +223,7 @@ class _Scorer:
         damage = self.damage_against(active, self.seat, attack.damage, defender)
         left = self.remaining(defender, self.other)
         if damage >= left > 0:
-            return 19.0 if self.creature(defender).is_ex else 18.0
+            return 19.0 if self.creature(defender).is_apex else 18.0
         if damage == 0:
             return 2.0 + (1.0 if attack.effect_text else 0.0)
         return 10.0 + min(damage, left) / 100
@@ -314,7 +314,7 @@ class _Scorer:
         if self.fight_value(target, seat) <= self.fight_value(active, seat):
             return -5.0
         cost = len(action.choice)
-        return 30.0 + (15 if doomed and self.creature(active).is_ex else 0) - 3 * cost
+        return 30.0 + (15 if doomed and self.creature(active).is_apex else 0) - 3 * cost
 
     def score_choice(self, action: Action) -> float:
         choice = self.state.pending_choice

@@ -3,8 +3,8 @@
 Expiry, in the game's turn numbers (one number per player turn, so the opponent's
 next turn is the current turn plus one): ``this_turn`` ends after this turn,
 ``opponent_next_turn`` after the next turn, ``own_next_turn`` after the turn after.
-An effect put on a creature that is in the Active Spot also ends when it leaves the
-Active Spot (and any effect on a creature ends when it leaves play): the card game's
+An effect put on a creature that is in the Front also ends when it leaves the
+Front (and any effect on a creature ends when it leaves play): the card game's
 "the Defending creature" / "this creature" reading.
 
 The modifier is stored as JSON (`LastingEffect.modifier`), dumped once per catalog

@@ -4,7 +4,8 @@
 items and supporters, tool, stadium and special-energy triggers); `modifier_items`
 every printed modifier. `rich_table` builds a board where every step of the catalog
 finds something to act on: damaged creatures with energy of several elements on both
-sides, a deck of every kind of card, a discard pile of every basic energy, a stadium.
+sides, a creature benched this turn with no energy and its stage 1 in hand, a deck of
+every kind of card, a discard pile of every basic energy, a stadium.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ LIGHTNING_40 = "mv1-040"
 PSYCHIC_40 = "mv1-053"
 STAGE_1, STAGE_2 = "mv1-002", "mv1-003"
 """A stage 1 and stage 2 of GRASS_60's line (mv1-001 -> 002 -> 003)."""
+PSYCHIC_STAGE_1 = "mv1-054"
+"""The stage 1 of PSYCHIC_40's line (mv1-053 -> 054)."""
 ITEM, SUPPORTER, TOOL, STADIUM = "mv1-128", "mv1-138", "mv1-134", "mv1-148"
 KALEIDO = "mv1-154"
 
@@ -84,7 +87,9 @@ def rich_table(item: StepItem | None = None, *, bench: bool = True) -> Table:
         table.creature(0, LIGHTNING_40, damage=20, energy=[ENERGY[EnergyType.LIGHTNING]])
         table.creature(0, WATER_60, damage=20, energy=[water])
         table.creature(0, GRASS_60, damage=20, energy=[ENERGY[EnergyType.GRASS]])
-    table.put(0, "hand", STAGE_2, water, SUPPORTER)
+        # Benched this turn, no energy, its stage 1 in hand (Salvage Coil, Quickening Dew).
+        table.creature(0, PSYCHIC_40, turn_played=table.state.turn_number)
+    table.put(0, "hand", STAGE_2, PSYCHIC_STAGE_1, water, SUPPORTER)
     table.put(
         0,
         "deck",
@@ -123,6 +128,7 @@ def holder_of(table: Table, item: StepItem) -> CardInstance:
     elif isinstance(card, EnergyCard):
         trigger = card.triggers[item.index]
         element = trigger.source_filter.element if trigger.source_filter else None
+        stages = trigger.source_filter.stages if trigger.source_filter else None
         holder = active
         if element is not None:
             holder = next(
@@ -130,6 +136,8 @@ def holder_of(table: Table, item: StepItem) -> CardInstance:
                 for c in ops.in_play(player)
                 if table.index.creature(c.definition_id).element is element
             )
+        elif stages:  # Offshoot Energy fires only on an evolved creature
+            holder = table.creature(0, STAGE_1)
         holder.attached_energy.append(ops.attached(table.card(item.card_id)))
         return holder
     return active

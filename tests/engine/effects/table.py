@@ -40,6 +40,7 @@ from app.engine.hooks import EffectRun
 from app.engine.index import CardIndex, build_index
 from app.engine.rng import Rng
 from app.services.card_service import CardService
+from tests.engine.builders import engine_only_cards
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 STEPS: TypeAdapter[tuple[Step, ...]] = TypeAdapter(tuple[Step, ...])
@@ -64,8 +65,8 @@ WATER_60 = "mv1-027"
 
 @functools.cache
 def catalog() -> Mapping[str, CardDefinition]:
-    """The bundled catalog, loaded once per test run."""
-    return CardService.load(Path("data/cards")).by_id
+    """The bundled catalog plus the engine-only test cards (tests/engine/builders.py)."""
+    return {**CardService.load(Path("data/cards")).by_id, **engine_only_cards()}
 
 
 class LoadedRng(Rng):

@@ -137,7 +137,8 @@ def execute(item: StepItem, *, heads: bool) -> tuple[Table, dict[int, Ran]]:
             run = EffectRun(ChoiceSource.ABILITY, 0, stadium.card.instance_id, item.index)
             EXECUTOR.run(ctx, run, item.steps)
         elif item.when == "on_attach":
-            assert EXECUTOR.fire(ctx, "on_attach", 0, holder.attached_energy[-1].instance_id)
+            fired = EXECUTOR.fire(ctx, "on_attach", 0, holder.attached_energy[-1].instance_id)
+            assert fired or table.state.pending_choice is not None  # optional: asks first
         elif item.when == "end_of_turn":
             EXECUTOR.fire(ctx, "end_of_turn", 0, None)
         else:

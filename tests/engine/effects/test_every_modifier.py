@@ -87,7 +87,7 @@ def board(item: ModifierItem, *, with_card: bool) -> Board:
             table.creature(0, holder_id)
     mine = table.creature(0, own_active, active=True, energy=[ENERGY[EnergyType.FIRE]])
     benched = table.creature(0, BASIC[EnergyType.WATER])
-    defender_id = EX_GRASS if getattr(item.modifier, "vs_ex", False) else BASIC[EnergyType.GRASS]
+    defender_id = EX_GRASS if getattr(item.modifier, "vs_apex", False) else BASIC[EnergyType.GRASS]
     theirs = table.creature(1, defender_id, active=True)
     table.creature(1, BASIC[EnergyType.WATER])
     if with_card:
@@ -156,6 +156,11 @@ def retreat(b: Board) -> int:
     return query.retreat_cost(b.table.ctx, b.affected_seat, b.affected)  # type: ignore[arg-type]
 
 
+def retreat_blocked(b: Board) -> int:
+    """1 if an effect keeps the affected creature from retreating, else 0."""
+    return int(query.can_retreat(b.table.ctx, b.affected_seat, b.affected) is not None)  # type: ignore[arg-type]
+
+
 def attack_cost(b: Board) -> int:
     """The energy the affected creature's last attack costs."""
     attack = b.table.index.creature(b.affected.definition_id).attacks[-1]
@@ -199,11 +204,12 @@ def knocked_out(b: Board) -> int:
 
 
 MEASURES: dict[str, tuple[Callable[[Board], int], int]] = {
-    "damage_taken": (damage_taken, -1),
+    "damage_taken": (damage_taken, 0),
     "prevent_damage": (damage_taken, -1),
     "damage_dealt": (damage_dealt, +1),
     "hp": (hp, +1),
     "retreat_cost": (retreat, 0),
+    "cannot_retreat": (retreat_blocked, +1),
     "free_retreat": (retreat, -1),
     "attack_cost": (attack_cost, -1),
     "no_weakness": (damage_taken, -1),

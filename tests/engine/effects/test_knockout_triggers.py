@@ -8,7 +8,7 @@ from app.core.game_state import TurnPhase
 from app.engine import knockout
 from tests.engine.effects.table import FIRE_60, GRASS_60, Table
 
-HOMING_BELL, MURKMONARCH = "mv1-134", "mv1-084"
+HOMING_BELL, MURKMONARCH = "tst-007", "mv1-084"
 
 
 def test_homing_bell_takes_the_knocked_out_creature_home() -> None:

@@ -82,7 +82,7 @@ def test_on_play_optional_trigger_asks_first() -> None:
 
 def test_on_attach_fires_for_the_attached_energy_with_its_filter() -> None:
     table = Table()
-    kaleido, tidecall = "mv1-154", "mv2-122"
+    kaleido, tidecall = "tst-002", "mv2-122"
     table.put(0, "deck", FIRE_60, FIRE_60)
     water = table.creature(0, WATER_60, active=True, energy=[tidecall])
     grass = table.creature(0, GRASS_60, energy=[tidecall, kaleido])

@@ -33,9 +33,9 @@ from tests.engine.builders import (
 from tests.engine.rules.conftest import NullExecutor
 
 FEATHER_CHARM, POWER_BANGLE = "mv1-133", "mv1-135"
-CORAL_CHARM, BARNACLE_PLATE, STORMGLASS_LENS = "mv2-105", "mv2-104", "mv2-107"
+CORAL_CHARM, BARNACLE_PLATE, STORMGLASS_LENS = "tst-003", "mv2-104", "tst-004"
 SUNKEN_ARENA = "mv2-119"
-KALEIDO = "mv1-154"
+KALEIDO = "tst-002"
 CUTLASSEEL = "mv1-103"  # ability: opponent's active retreats for 1 more while this is active
 KICKADILLO = "mv1-077"  # ability: survives a knockout from full HP with 10
 GOURDGALE = "mv1-006"  # activated ability
@@ -77,7 +77,8 @@ def test_damage_dealt_and_taken_tools(
         attacker["tool"] = attacker_tool
     if defender_tool:
         defender["tool"] = defender_tool
-    state = make_state(p0={"active": (MOSSNIP, attacker)}, p1={"active": (ZAPKIT, defender)})
+    # Driplet (water) is neither weak to nor resists Mossnip (grass) as a basic.
+    state = make_state(p0={"active": (MOSSNIP, attacker)}, p1={"active": (DRIPLET, defender)})
     assert _dealt(state) == expected
 
 
