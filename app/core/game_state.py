@@ -26,6 +26,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, JsonValue, model_validator
 
+from app.core.card_enums import StatusCondition
 from app.core.cards import EnergyType
 from app.core.choices import (
     ChoiceSource,
@@ -51,16 +52,6 @@ only ever written by tests and fixtures, never by a game the engine played.
 
 DefinitionId = Annotated[str, Field(min_length=1, max_length=64)]
 """A card id of the catalog (``CardDefinition.id``)."""
-
-
-class StatusCondition(StrEnum):
-    """Special conditions that can affect an active creature."""
-
-    ASLEEP = "asleep"
-    BURNED = "burned"
-    CONFUSED = "confused"
-    PARALYZED = "paralyzed"
-    POISONED = "poisoned"
 
 
 class TurnPhase(StrEnum):
