@@ -2,9 +2,13 @@
 
 Checks (each a `Finding` check name a `DesignNote` may waive):
 
-- ``cost_shape``: a cost holds only the creature's element and Colorless, element
-  symbols first, with as many element symbols as ``cost_own_energy`` allows for
-  that cost (a Colorless creature's costs are all Colorless);
+- ``cost_shape``: attacks are listed cheapest first; a cost holds only the
+  creature's element and Colorless, element symbols first, with as many element
+  symbols as ``cost_own_energy`` allows for that cost (a Colorless creature's
+  costs are all Colorless);
+- ``effect_cost``: an effect of ``effect_min_cost`` (recoil, discarding the
+  attacker's energy, resting, damage to the whole bench) only on an attack
+  costing at least that much: they pay for damage a 1-energy attack must not have;
 - ``value_band``, ``burst``, ``turn1``: the attack's value, burst and best-case
   damage against ``plain_damage`` of its kind and cost (`attack_value`);
 - ``dearer``: a dearer attack is worth ``dearer_attack_gain_per_energy`` more per
@@ -19,7 +23,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from app.core.cards import Attack, CreatureCard, EnergyType
-from app.core.effects import walk_steps
+from app.core.effects import (
+    AddLasting,
+    CannotAttack,
+    Damage,
+    DiscardEnergy,
+    Select,
+    SelfDamage,
+    Step,
+    Zone,
+    walk_steps,
+)
 from app.services.attack_text import expected_modifier, expected_text
 from app.services.attack_value import value_of
 from app.services.design_targets import DesignTargets, Finding
@@ -31,11 +45,19 @@ def attack_findings(
     card: CreatureCard, kind: str, t: DesignTargets, found: Found
 ) -> Iterator[Finding]:
     """Every finding on `card`'s attacks (`kind`: its `design_kind`)."""
+    costs = [len(a.cost) for a in card.attacks]
+    if costs != sorted(costs):
+        yield found("cost_shape", f"attacks costing {costs}: list them cheapest first")
     cheaper: tuple[str, int, float] | None = None
     for attack in sorted(card.attacks, key=lambda a: len(a.cost)):
         cost = len(attack.cost)
         label = f'"{attack.name}" cost {cost}'
         yield from _cost_shape(card.element, attack, label, t, found)
+        for step in walk_steps(attack.effects):
+            tag = effect_tag(step)
+            least = t.effect_min_cost.get(tag, 0) if tag else 0
+            if cost < least:
+                yield found("effect_cost", f"{label}: {tag} needs an attack costing {least}+")
         yield from _rules_text(attack, label, found)
         yield from _caps(attack, label, t, found)
         numbers = value_of(attack, t.typical, t.effect_values)
@@ -63,6 +85,20 @@ def attack_findings(
                     f" per extra energy)",
                 )
         cheaper = (attack.name, cost, numbers.value)
+
+
+def effect_tag(step: Step) -> str | None:
+    """The `EFFECT_TAGS` entry `step` is, if any."""
+    if isinstance(step, SelfDamage):
+        return "self_damage"
+    if isinstance(step, DiscardEnergy) and step.target.select is Select.SOURCE:
+        return "discard_own_energy"
+    if isinstance(step, AddLasting) and isinstance(step.modifier, CannotAttack):
+        return "source_cannot_attack"
+    target = getattr(step, "target", None)
+    if isinstance(step, Damage) and target is not None and target.select is Select.ALL:
+        return "damage_each_bench" if target.zone is Zone.BENCH else None
+    return None
 
 
 def _cost_shape(

@@ -9,7 +9,7 @@ the card, the check and the numbers, e.g.
 `mantimon cards validate` prints them; the tests assert there are none.
 
 Here: a creature's numbers and type chart, its Apex twin and evolution line, and
-the catalog-wide spreads. Attacks: `catalog_attacks`; printing (order, reprints,
+the catalog-wide spreads and ability names. Attacks: `catalog_attacks`; printing (order, reprints,
 rarity, images, basic energy): `catalog_printing`.
 
 A creature may carry a `DesignNote` waiving named `CARD_CHECKS` with a reason; the
@@ -48,6 +48,7 @@ CARD_CHECKS = (
     "dearer",
     "caps",
     "cost_shape",
+    "effect_cost",
     "rules_text",
     "weakness_chart",
     "resistance_chart",
@@ -59,7 +60,13 @@ CARD_CHECKS = (
 )
 """Checks made creature by creature: the ones a `DesignNote` may waive."""
 
-CATALOG_CHECKS = ("weakness_share", "element_hp_spread", "design_note", *PRINTING_CHECKS)
+CATALOG_CHECKS = (
+    "weakness_share",
+    "element_hp_spread",
+    "ability_name",
+    "design_note",
+    *PRINTING_CHECKS,
+)
 """Checks over the whole catalog or a set (no card can be exempt)."""
 
 
@@ -91,6 +98,7 @@ def check_catalog(cards: Sequence[CardDefinition], targets: DesignTargets) -> li
         findings += _note_findings(card, waived, {f.check for f in raw})
     findings += _weakness_share(creatures, targets)
     findings += _element_hp_spread(creatures, targets)
+    findings += _ability_names(creatures)
     findings += printing_findings(cards, targets)
     return sorted(findings)
 
@@ -179,6 +187,20 @@ def _line_findings(
                 f"{card.name}: a {card.element} creature evolving from a {parent.element} one"
                 f" ({parent.id})",
             )
+
+
+def _ability_names(creatures: Sequence[CreatureCard]) -> Iterator[Finding]:
+    """One ability name, one rule: every card printing it has the same ability."""
+    first: dict[str, tuple[str, object]] = {}
+    for card in creatures:
+        for ability in card.abilities:
+            seen = first.setdefault(ability.name, (card.id, ability))
+            if seen[1] != ability:
+                yield Finding(
+                    card.id,
+                    "ability_name",
+                    f"{card.name}: ability {ability.name!r} differs from the one on {seen[0]}",
+                )
 
 
 def _weakness_share(creatures: Sequence[CreatureCard], t: DesignTargets) -> Iterator[Finding]:

@@ -11,13 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.cards import Rarity, Stage
 from app.services.attack_value import EffectValues, Typical
 
 DEFAULT_TARGETS = Path(__file__).resolve().parents[2] / "data" / "design" / "targets.json"
 """Where the bundled catalog's targets live."""
+
+EFFECT_TAGS = ("self_damage", "discard_own_energy", "source_cannot_attack", "damage_each_bench")
+"""Attack effects `DesignTargets.effect_min_cost` may name (`catalog_attacks.effect_tag`)."""
 
 
 class _Strict(BaseModel):
@@ -68,7 +71,9 @@ class DesignTargets(_Strict):
     ``basic_apex``, ``stage_2_apex``. Rarity kinds (keys of `rarity`, values of
     `reprint_rarity`): ``basic``, ``basic_with_ability``, ``stage_1``,
     ``stage_2``, ``apex``, the trainer subtypes, ``basic_energy`` and
-    ``special_energy``. `cost_own_energy` maps an attack's energy cost to the
+    ``special_energy``. `effect_min_cost` maps an effect (`EFFECT_TAGS`: effects
+    that buy damage with a drawback, or spread it) to the least energy an attack
+    carrying it costs. `cost_own_energy` maps an attack's energy cost to the
     least and most symbols of the creature's own element in it (the rest is
     Colorless). `rarity_exceptions` maps a card id to the rarity it prints at
     instead of its kind's.
@@ -94,10 +99,19 @@ class DesignTargets(_Strict):
     retreat_hp_step: int
     retreat_max: int
     cost_own_energy: dict[int, tuple[int, int]]
+    effect_min_cost: dict[str, int]
     rarity: dict[str, Rarity]
     reprint_rarity: dict[Rarity, tuple[str, ...]]
     print_order: PrintOrder
     rarity_exceptions: dict[str, Rarity] = Field(default_factory=dict)
+
+    @field_validator("effect_min_cost")
+    @classmethod
+    def _known_effects(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(EFFECT_TAGS))
+        if unknown:
+            raise ValueError(f"unknown effects {unknown}; known: {', '.join(EFFECT_TAGS)}")
+        return value
 
     @classmethod
     def load(cls, path: Path = DEFAULT_TARGETS) -> DesignTargets:

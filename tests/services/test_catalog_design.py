@@ -175,6 +175,41 @@ def test_cost_shape() -> None:
     ]
 
 
+def test_attacks_go_cheapest_first_and_drawback_effects_cost_two() -> None:
+    dearer = attack(2, 40) | {"cost": ["grass", "colorless"]}
+    assert checks_failing(mossnip(attacks=[attack(1, 20), dearer])) == {}
+    swapped = checks_failing(mossnip(attacks=[dearer, attack(1, 20)]))
+    assert swapped["cost_shape"] == ["Mossnip: attacks costing [2, 1]: list them cheapest first"]
+    recoil = attack(1, 30, [{"kind": "self_damage", "amount": 10}])
+    recoil["effect_text"] = "This creature takes 10 recoil damage."
+    assert checks_failing(mossnip(attacks=[recoil]))["effect_cost"] == [
+        'Mossnip: "Hit 1 30" cost 1: self_damage needs an attack costing 2+'
+    ]
+    each_bench = {
+        "kind": "damage",
+        "target": {"select": "all", "side": "opponent", "zone": "bench"},
+        "amount": {"value": 10},
+    }
+    spread = checks_failing(mossnip(attacks=[attack(1, 10, [each_bench])]))
+    assert spread["effect_cost"] == [
+        'Mossnip: "Hit 1 10" cost 1: damage_each_bench needs an attack costing 2+'
+    ]
+    assert "effect_cost" not in checks_failing(mossnip(attacks=[attack(2, 10, [each_bench])]))
+
+
+def test_one_ability_name_means_one_rule() -> None:
+    holder = next(c for c in bundled() if isinstance(c, CreatureCard) and c.abilities)
+    data = CARD_DEFINITION_ADAPTER.dump_python(holder, mode="json")
+    name = data["abilities"][0]["name"]
+    other = raw_card("mv2-001")
+    other["abilities"] = [data["abilities"][0] | {"text": data["abilities"][0]["text"] + "!"}]
+    found = [str(f) for f in check_catalog(replaced(other), DesignTargets.load())]
+    assert (
+        f"mv2-001 ability_name: Sapkit: ability {name!r} differs from the one on {holder.id}"
+        in found
+    )
+
+
 def test_rules_text_must_say_what_the_effects_do() -> None:
     heal = [{"kind": "heal", "target": {"select": "source"}, "amount": {"value": 20}}]
     right = attack(1, 10, heal) | {"effect_text": "This creature heals 20 damage."}
@@ -371,6 +406,10 @@ def test_targets_refuse_unknown_keys(tmp_path: Path) -> None:
     path.write_text(json.dumps(raw))
     with pytest.raises(ValueError, match="hp_bands"):
         DesignTargets.load(path)
+    raw = json.loads(TARGETS.read_text())
+    raw["effect_min_cost"]["recoil"] = 2
+    with pytest.raises(ValueError, match="unknown effects \\['recoil'\\]"):
+        DesignTargets.model_validate(raw)
 
 
 def test_originality_catches_a_copied_sentence_with_our_nouns() -> None:
