@@ -10,14 +10,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.core.cards import Rarity, Stage
+from app.core.cards import EnergyType, Rarity, Stage
 from app.services.attack_value import EffectValues, Typical
 
 DEFAULT_TARGETS = Path(__file__).resolve().parents[2] / "data" / "design" / "targets.json"
 """Where the bundled catalog's targets live."""
+
+RARITY_KINDS = (
+    "basic",
+    "basic_with_ability",
+    "stage_1",
+    "stage_2",
+    "apex",
+    "item",
+    "tool",
+    "supporter",
+    "stadium",
+    "basic_energy",
+    "special_energy",
+)
+"""The kinds a card prints under (`catalog_printing.rarity_kind`)."""
+
+BLOCKS = ("creature", "item", "tool", "supporter", "stadium", "special_energy", "basic_energy")
+"""The blocks a set is printed in (`PrintOrder.blocks` orders all of them)."""
 
 EFFECT_TAGS = ("self_damage", "discard_own_energy", "source_cannot_attack", "damage_each_bench")
 """Attack effects `DesignTargets.effect_min_cost` may name (`catalog_attacks.effect_tag`)."""
@@ -62,6 +81,14 @@ class PrintOrder(_Strict):
     blocks: tuple[str, ...]
     elements: tuple[str, ...]
 
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        if sorted(self.blocks) != sorted(BLOCKS):
+            raise ValueError(f"blocks must order exactly: {', '.join(BLOCKS)}")
+        if sorted(self.elements) != sorted(e.value for e in EnergyType):
+            raise ValueError(f"elements must order exactly: {', '.join(e for e in EnergyType)}")
+        return self
+
 
 class DesignTargets(_Strict):
     """``data/design/targets.json``: the designers' contract, as numbers.
@@ -104,6 +131,21 @@ class DesignTargets(_Strict):
     reprint_rarity: dict[Rarity, tuple[str, ...]]
     print_order: PrintOrder
     rarity_exceptions: dict[str, Rarity] = Field(default_factory=dict)
+
+    @field_validator("rarity")
+    @classmethod
+    def _every_kind(cls, value: dict[str, Rarity]) -> dict[str, Rarity]:
+        if sorted(value) != sorted(RARITY_KINDS):
+            raise ValueError(f"rarity needs exactly the kinds: {', '.join(RARITY_KINDS)}")
+        return value
+
+    @field_validator("reprint_rarity")
+    @classmethod
+    def _known_kinds(cls, value: dict[Rarity, tuple[str, ...]]) -> dict[Rarity, tuple[str, ...]]:
+        unknown = sorted({k for kinds in value.values() for k in kinds} - set(RARITY_KINDS))
+        if unknown:
+            raise ValueError(f"unknown kinds {unknown}; known: {', '.join(RARITY_KINDS)}")
+        return value
 
     @field_validator("effect_min_cost")
     @classmethod

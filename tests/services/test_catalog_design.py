@@ -406,6 +406,14 @@ def test_targets_refuse_unknown_keys(tmp_path: Path) -> None:
     path.write_text(json.dumps(raw))
     with pytest.raises(ValueError, match="hp_bands"):
         DesignTargets.load(path)
+    for key, bad, error in [
+        ("rarity", {"basic": "common"}, "rarity needs exactly the kinds"),
+        ("reprint_rarity", {"art_rare": ["legend"]}, "unknown kinds \\['legend'\\]"),
+        ("print_order", {"blocks": ["creature"], "elements": []}, "blocks must order exactly"),
+    ]:
+        raw = json.loads(TARGETS.read_text()) | {key: bad}
+        with pytest.raises(ValueError, match=error):
+            DesignTargets.model_validate(raw)
     raw = json.loads(TARGETS.read_text())
     raw["effect_min_cost"]["recoil"] = 2
     with pytest.raises(ValueError, match="unknown effects \\['recoil'\\]"):
