@@ -62,8 +62,10 @@ def validate(
     """Load the whole catalog and report every problem (exit code 1 if there is any).
 
     Beyond what loading refuses, every card is checked against the design
-    targets (HP and damage bands, caps, type chart...) and the list of published
-    names and sentences; each finding names the card, the check and the numbers.
+    targets (HP and damage bands, caps, type chart, cost shape, rules text,
+    rarity, reprints, print order...; README "The catalog: cards as data" lists
+    them) and the list of published names and sentences; each finding names the
+    card, the check and the numbers.
     """
     catalog = _load(directory)
     sets = ", ".join(f"{info.id} ({info.card_count})" for info in catalog.sets)

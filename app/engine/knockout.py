@@ -78,7 +78,7 @@ def resolve(ctx: Ctx) -> bool:
         if executor is not None:
             executor.fire(ctx, "on_knocked_out", seat, creature.instance_id, attacker=ctx.attacker)
         apex = query.is_apex(index, creature)
-        if ops.locate(ctx, creature.instance_id) is not None:  # Homing Bell: already in hand
+        if ops.locate(ctx, creature.instance_id) is not None:  # a return_to_hand trigger ran
             ops.discard_creature(ctx, seat, creature)
         ctx.emit("knocked_out", seat, card=creature.instance_id, apex=apex)
         score(ctx, ops.opponent(seat), apex)

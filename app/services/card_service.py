@@ -2,8 +2,9 @@
 
 `CardService.load` reads ``_index.json`` and every set file it lists, validates
 each card, checks the catalog as a whole (unique ids, evolution lines, set
-counts) and either returns a complete service or raises one `CatalogLoadError`
-listing every problem found. There is no half-loaded state.
+counts, collector numbers 1..N in file order) and either returns a complete
+service or raises one `CatalogLoadError` listing every problem found. There is
+no half-loaded state.
 
 Lookups and searches are synchronous and never touch the disk. Searches use
 indexes built at load time (per type, set, rarity, element, stage, trainer
@@ -376,6 +377,16 @@ class _Loader:
                     field="id",
                 )
                 continue
+            if card.number != position:
+                # Collector numbers are the printing order: card N is the N-th in its file,
+                # so a set prints 1..card_count with no gap, repeat or reordering.
+                self.problem(
+                    entry.file,
+                    f"number {card.number} but this is card #{position} of the file; collector"
+                    f" numbers run 1..{len(raw_cards)} in file order",
+                    card_id=card.id,
+                    field="number",
+                )
             first_seen[card.id] = entry.file
             cards.append(card)
         return cards

@@ -1,16 +1,20 @@
-"""The design targets of the catalog, checked card by card.
+"""The design targets of the catalog, checked card by card and over the whole catalog.
 
 The card JSON under ``data/cards`` is the reviewed source of truth (there is no
-generator); this module is its guard. It checks every rule the old generator
-guaranteed by construction and the balance targets of
-``data/design/targets.json`` (`DesignTargets`), and returns `Finding` s that
-name the card, the check and the numbers, e.g.
+generator); this module and its helpers are its guard. They check every rule the
+old generator guaranteed by construction and the balance targets of
+``data/design/targets.json`` (`DesignTargets`), and return `Finding` s that name
+the card, the check and the numbers, e.g.
 ``mv1-047 value_band: Dynamoth "Skybreaker" cost 3: value 120 above band 70..100``.
 `mantimon cards validate` prints them; the tests assert there are none.
 
-A card may carry a `DesignNote` waiving named checks with a reason; the checker
-then skips exactly those and reports a note that waives nothing (stale) or names
-an unknown check. Pure: the caller loads the catalog and the targets.
+Here: a creature's numbers and type chart, its Apex twin and evolution line, and
+the catalog-wide spreads and ability names. Attacks: `catalog_attacks`; printing (order, reprints,
+rarity, images, basic energy): `catalog_printing`.
+
+A creature may carry a `DesignNote` waiving named `CARD_CHECKS` with a reason; the
+checker then skips exactly those and reports a note that waives nothing (stale)
+or names an unknown check. Pure: the caller loads the catalog and the targets.
 """
 
 from __future__ import annotations
@@ -18,16 +22,23 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.cards import CardDefinition, CreatureCard, CreatureVariant, Stage
-from app.services.attack_value import EffectValues, Typical, value_of
+from app.services.catalog_attacks import attack_findings
+from app.services.catalog_printing import PRINTING_CHECKS, printing_findings
+from app.services.design_targets import DEFAULT_TARGETS, DesignTargets, Finding
 
-DEFAULT_TARGETS = Path(__file__).resolve().parents[2] / "data" / "design" / "targets.json"
-"""Where the bundled catalog's targets live."""
+__all__ = [
+    "CARD_CHECKS",
+    "CATALOG_CHECKS",
+    "DEFAULT_TARGETS",
+    "DesignTargets",
+    "Finding",
+    "check_catalog",
+    "design_kind",
+]
+
+Found = Callable[[str, str], Finding]
 
 CARD_CHECKS = (
     "hp_band",
@@ -36,84 +47,27 @@ CARD_CHECKS = (
     "burst",
     "dearer",
     "caps",
+    "cost_shape",
+    "effect_cost",
+    "rules_text",
     "weakness_chart",
     "resistance_chart",
     "retreat_cost",
     "apex_name",
-    "presentation",
+    "apex_twin",
+    "evolution_line",
+    "flavor_text",
 )
-"""Checks made card by card: the ones a `DesignNote` may waive."""
+"""Checks made creature by creature: the ones a `DesignNote` may waive."""
 
-CATALOG_CHECKS = ("weakness_share", "element_hp_spread", "numbering", "design_note")
-"""Checks over the whole catalog (no card can be exempt)."""
-
-
-class TypeChart(BaseModel):
-    """Weakness per element, resistance per element and which stages resist."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    weakness: dict[str, str]
-    resistance: dict[str, str]
-    resistance_stages: tuple[Stage, ...]
-
-
-class WeaknessShare(BaseModel):
-    """Each element's share of creatures weak to it, and elements nothing is weak to."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    min: float
-    max: float
-    none_for: tuple[str, ...]
-
-
-class DesignTargets(BaseModel):
-    """``data/design/targets.json``: the designers' contract, as numbers.
-
-    Kinds (keys of `hp` and `plain_damage`): ``basic`` (something evolves from
-    it), ``basic_single`` (nothing does), ``stage_1``, ``stage_2``,
-    ``basic_apex``, ``stage_2_apex``. Unknown keys are refused, so a typo in
-    the file is an error, not a target silently ignored.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    version: int
-    doc: str = Field("", alias="_doc")
-    typical: Typical
-    hp: dict[str, tuple[int, int]]
-    element_hp_spread: int
-    one_cost_max_damage: int
-    dearer_attack_gain_per_energy: int
-    caps: dict[str, int]
-    effect_values: EffectValues
-    weakness_share: WeaknessShare
-    type_chart: TypeChart
-    plain_damage: dict[str, dict[int, int]]
-    band_below_plain: int
-    band_above_plain: int
-    burst_above_plain: int
-    retreat_hp_step: int
-    retreat_max: int
-    rarity_exceptions: dict[str, str] = Field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: Path = DEFAULT_TARGETS) -> DesignTargets:
-        """Read and validate a targets file (pydantic's ValidationError if it is wrong)."""
-        return cls.model_validate_json(path.read_text(encoding="utf-8"))
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Finding:
-    """One card (or ``*`` for the catalog) out of its targets."""
-
-    card_id: str
-    check: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.card_id} {self.check}: {self.message}"
+CATALOG_CHECKS = (
+    "weakness_share",
+    "element_hp_spread",
+    "ability_name",
+    "design_note",
+    *PRINTING_CHECKS,
+)
+"""Checks over the whole catalog or a set (no card can be exempt)."""
 
 
 def design_kind(card: CreatureCard, evolving: set[str]) -> str:
@@ -130,15 +84,22 @@ def check_catalog(cards: Sequence[CardDefinition], targets: DesignTargets) -> li
     """Every finding over `cards` (an empty list: the catalog is in its targets)."""
     creatures = [c for c in cards if isinstance(c, CreatureCard)]
     evolving = {c.evolves_from for c in creatures if c.evolves_from}
+    in_set: dict[tuple[str, str], CreatureCard] = {}
+    for c in sorted(creatures, key=lambda c: (c.set_id, c.number)):
+        in_set.setdefault((c.set_id, c.name), c)
     findings: list[Finding] = []
     for card in creatures:
-        raw = list(_creature_findings(card, design_kind(card, evolving), targets))
+        raw = [
+            *_creature_findings(card, design_kind(card, evolving), targets),
+            *_line_findings(card, in_set),
+        ]
         waived = set(card.design_note.checks) if card.design_note else set()
         findings += [f for f in raw if f.check not in waived]
         findings += _note_findings(card, waived, {f.check for f in raw})
     findings += _weakness_share(creatures, targets)
     findings += _element_hp_spread(creatures, targets)
-    findings += _numbering(cards)
+    findings += _ability_names(creatures)
+    findings += printing_findings(cards, targets)
     return sorted(findings)
 
 
@@ -157,15 +118,7 @@ def _creature_findings(card: CreatureCard, kind: str, t: DesignTargets) -> Itera
     low, high = t.hp[kind]
     if not low <= card.hp <= high:
         yield found("hp_band", f"{kind} HP {card.hp} outside band {low}..{high}")
-    weak = card.weakness.type.value if card.weakness else None
-    if weak != t.type_chart.weakness.get(card.element.value):
-        expected = t.type_chart.weakness.get(card.element.value)
-        yield found("weakness_chart", f"weakness {weak} but the chart says {expected}")
-    resists = card.resistance.type.value if card.resistance else None
-    chart = t.type_chart.resistance.get(card.element.value)
-    expected_res = chart if card.stage in t.type_chart.resistance_stages else None
-    if resists != expected_res:
-        yield found("resistance_chart", f"resistance {resists} but the chart says {expected_res}")
+    yield from _chart_findings(card, t, found)
     retreat = min(t.retreat_max, (card.hp - 10) // t.retreat_hp_step)
     if card.retreat_cost != retreat:
         yield found(
@@ -176,51 +129,78 @@ def _creature_findings(card: CreatureCard, kind: str, t: DesignTargets) -> Itera
     apex = card.variant is not CreatureVariant.NORMAL
     if apex != card.name.endswith(" Apex"):
         yield found("apex_name", f"variant {card.variant} but name {card.name!r}")
-    image = f"cards/{card.set_id}/{card.number:03d}.webp"
-    if card.image_path != image:
-        yield found("presentation", f"image_path {card.image_path!r}, expected {image!r}")
-    yield from _attack_findings(card, kind, t, found)
+    if not apex and not card.flavor_text:
+        yield found("flavor_text", "a creature's first design needs its flavor_text (lore)")
+    yield from attack_findings(card, kind, t, found)
 
 
-def _attack_findings(
-    card: CreatureCard, kind: str, t: DesignTargets, found: Callable[[str, str], Finding]
+def _chart_findings(card: CreatureCard, t: DesignTargets, found: Found) -> Iterator[Finding]:
+    chart = t.type_chart
+    weak = (card.weakness.type.value, card.weakness.value) if card.weakness else None
+    expected_weak = chart.weakness.get(card.element.value)
+    if weak != (None if expected_weak is None else (expected_weak, chart.weakness_value)):
+        yield found(
+            "weakness_chart",
+            f"weakness {weak} but the chart says {(expected_weak, chart.weakness_value)}",
+        )
+    resists = (card.resistance.type.value, card.resistance.value) if card.resistance else None
+    expected_res = chart.resistance.get(card.element.value)
+    if card.stage not in chart.resistance_stages:
+        expected_res = None
+    wanted = None if expected_res is None else (expected_res, chart.resistance_value)
+    if resists != wanted:
+        yield found("resistance_chart", f"resistance {resists} but the chart says {wanted}")
+
+
+def _line_findings(
+    card: CreatureCard, in_set: dict[tuple[str, str], CreatureCard]
 ) -> Iterator[Finding]:
-    cheaper: tuple[str, int, float] | None = None
-    for attack in sorted(card.attacks, key=lambda a: len(a.cost)):
-        cost = len(attack.cost)
-        label = f'"{attack.name}" cost {cost}'
-        for step in attack.effects:
-            amount = getattr(step, "amount", None)
-            per = getattr(getattr(amount, "per", None), "value", None)
-            cap = getattr(amount, "cap", None)
-            limit = t.caps.get(per) if per is not None else None
-            if limit is not None and cap is not None and cap > limit:
-                yield found("caps", f"{label}: scales per {per} up to {cap} > {limit}")
-        numbers = value_of(attack, t.typical, t.effect_values)
-        plain = t.plain_damage[kind].get(cost)
-        if plain is None:
-            yield found("value_band", f"{label}: no target for a {kind} attack of this cost")
-            continue
-        low, high = max(10, plain - t.band_below_plain), plain + t.band_above_plain
-        if not low <= numbers.value <= high:
-            side = "below" if numbers.value < low else "above"
-            yield found("value_band", f"{label}: value {numbers.value:g} {side} band {low}..{high}")
-        if numbers.burst > plain + t.burst_above_plain:
-            limit = plain + t.burst_above_plain
-            yield found("burst", f"{label}: burst damage {numbers.burst:g} above {limit}")
-        if cost == 1 and numbers.maximum > t.one_cost_max_damage:
-            limit = t.one_cost_max_damage
-            yield found("turn1", f"{label}: best case {numbers.maximum:g} damage above {limit}")
-        if cheaper is not None and cheaper[1] < cost:
-            need = cheaper[2] + t.dearer_attack_gain_per_energy * (cost - cheaper[1])
-            if numbers.value < need:
-                yield found(
-                    "dearer",
-                    f"{label}: value {numbers.value:g} below {need:g}"
-                    f" ({cheaper[0]!r} {cheaper[2]:g} + {t.dearer_attack_gain_per_energy}"
-                    f" per extra energy)",
+    """An Apex has a normal twin in its set; a line stays in one set and one element.
+
+    (The loader already refuses an evolution from a missing name or the wrong stage.)
+    """
+    if card.is_apex:
+        base = card.name.removesuffix(" Apex")
+        twin = in_set.get((card.set_id, base))
+        same = ("stage", "element", "evolves_from")
+        if twin is None or twin.is_apex:
+            yield Finding(card.id, "apex_twin", f"{card.name}: no {base!r} in set {card.set_id}")
+        elif any(getattr(twin, f) != getattr(card, f) for f in same):
+            yield Finding(
+                card.id,
+                "apex_twin",
+                f"{card.name}: differs from its twin {twin.id} in stage, element or evolves_from",
+            )
+    if card.evolves_from is not None:
+        parent = in_set.get((card.set_id, card.evolves_from))
+        if parent is None:
+            yield Finding(
+                card.id,
+                "evolution_line",
+                f"{card.name}: evolves from {card.evolves_from!r},"
+                f" not printed in set {card.set_id}",
+            )
+        elif parent.element is not card.element:
+            yield Finding(
+                card.id,
+                "evolution_line",
+                f"{card.name}: a {card.element} creature evolving from a {parent.element} one"
+                f" ({parent.id})",
+            )
+
+
+def _ability_names(creatures: Sequence[CreatureCard]) -> Iterator[Finding]:
+    """One ability name, one rule: every card printing it has the same ability."""
+    first: dict[str, tuple[str, object]] = {}
+    for card in creatures:
+        for ability in card.abilities:
+            seen = first.setdefault(ability.name, (card.id, ability))
+            if seen[1] != ability:
+                yield Finding(
+                    card.id,
+                    "ability_name",
+                    f"{card.name}: ability {ability.name!r} differs from the one on {seen[0]}",
                 )
-        cheaper = (attack.name, cost, numbers.value)
 
 
 def _weakness_share(creatures: Sequence[CreatureCard], t: DesignTargets) -> Iterator[Finding]:
@@ -261,14 +241,3 @@ def _element_hp_spread(creatures: Sequence[CreatureCard], t: DesignTargets) -> I
                     f"{stage.value} {element} mean HP {statistics.fmean(hps):.0f} is more than"
                     f" {t.element_hp_spread} from the mean of all elements ({mean:.0f})",
                 )
-
-
-def _numbering(cards: Sequence[CardDefinition]) -> Iterator[Finding]:
-    numbers: dict[str, list[int]] = defaultdict(list)
-    for card in cards:
-        numbers[card.set_id].append(card.number)
-    for set_id, found in sorted(numbers.items()):
-        if sorted(found) != list(range(1, len(found) + 1)):
-            yield Finding(
-                f"{set_id}-*", "numbering", f"numbers of set {set_id} are not 1..{len(found)}"
-            )

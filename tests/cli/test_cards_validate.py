@@ -24,7 +24,9 @@ def test_a_card_out_of_band_is_named_and_fails_the_run(tmp_path: Path) -> None:
     bad = runner.invoke(cli, ["cards", "validate", "--dir", str(tmp_path)])
     assert bad.exit_code == 1
     assert "mv1-001 hp_band: Mossnip: basic HP 40 outside band 60..90" in bad.stdout
-    assert "1 design finding(s) in 372 cards" in bad.stderr
+    # its alternate art (mv1-164) now differs from it: a reprint is the same card
+    assert "mv1-164 reprint: Mossnip (reprint of mv1-001): differs from it in hp" in bad.stdout
+    assert "2 design finding(s) in 372 cards" in bad.stderr
     skipped = runner.invoke(cli, ["cards", "validate", "--dir", str(tmp_path), "--no-design"])
     assert skipped.exit_code == 0, skipped.output
     assert skipped.stdout.startswith("catalog OK: 372 cards")

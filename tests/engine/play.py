@@ -14,7 +14,7 @@ from app.core.decks import DeckList
 from app.core.enums import GameType
 from app.core.game_state import CardInstance, GameState, TurnPhase
 from app.core.rules import RulesConfig
-from app.engine import adapt_deck, apply, legal_actions, new_game
+from app.engine import ActionKind, adapt_deck, apply, legal_actions, new_game
 from app.engine.checks import why_illegal
 from app.engine.context import Ctx
 from app.engine.index import index_for
@@ -111,8 +111,15 @@ def play_random(
     *,
     check: Callable[[GameState], None] | None = None,
     max_actions: int = 5000,
+    attack_bias: float = 0.0,
 ) -> tuple[GameState, GameState]:
-    """Play one random-vs-random game; returns (initial state copy, final state)."""
+    """Play one random-vs-random game; returns (initial state copy, final state).
+
+    Each player picks uniformly among the legal actions, except that with
+    `attack_bias` > 0, whenever an attack is legal it attacks with that
+    probability: uniform play rarely attacks (one choice among many), so under a
+    turn limit it almost never reaches a win condition.
+    """
     state = start(preset, seed)
     initial = state.model_copy(deep=True)
     rng = random.Random(seed * 7919 + 1)
@@ -128,7 +135,11 @@ def play_random(
         ctx = Ctx(state, index, Rng(0, 0), NOW)
         for action in actions:
             assert why_illegal(ctx, action) is None, f"listed but illegal: {action}"
-        apply(state, rng.choice(actions), cards, at=NOW)
+        attacks = [a for a in actions if a.kind is ActionKind.ATTACK] if attack_bias else []
+        if attacks and rng.random() < attack_bias:
+            apply(state, rng.choice(attacks), cards, at=NOW)
+        else:
+            apply(state, rng.choice(actions), cards, at=NOW)
         check_invariants(state, cards, known)
         if check is not None:
             check(state)

@@ -3,8 +3,9 @@
 A few dozen games per preset with the starter decks; every action is checked
 (every card in exactly one place, damage and attachments consistent, every
 listed action accepted by the rules), every game must end by a win condition or
-the turn limit, and replaying the log from the initial state must give the final
-state exactly. When the card-effects executor is present it plays too.
+the turn limit, the preset's own win condition must be reached by some game, and
+replaying the log from the initial state must give the final state exactly.
+When the card-effects executor is present it plays too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from tests.engine.builders import catalog
 from tests.engine.play import load_executor_if_present, play_random
 
 GAMES_PER_PRESET = 24
+ATTACK_BIAS = 0.5
+"""Odd seeds attack half the times they can (`play_random`): uniform random play picks
+an attack so rarely that under a 30-turn limit no game reaches a win condition (all 24
+end at the limit with the catalog v2 decks); even seeds stay uniform, so every kind of
+action keeps its share."""
 ENDINGS = {
     EndReason.POINTS,
     EndReason.PRIZES,
@@ -40,14 +46,20 @@ def _executor() -> None:
     load_executor_if_present()
 
 
+def _own_win(rules: RulesConfig) -> EndReason:
+    """The ending that is the preset's own way to win: points, else prizes."""
+    return EndReason.POINTS if rules.win.points_to_win is not None else EndReason.PRIZES
+
+
 @pytest.mark.parametrize("preset", list(RulesPreset))
 def test_random_games_keep_the_invariants_and_end(preset: RulesPreset) -> None:
     endings: Counter[EndReason] = Counter()
-    scored = 0
     for seed in range(GAMES_PER_PRESET):
-        initial, final = play_random(preset, seed, check=_round_trip if seed % 8 == 1 else None)
-        scored += any(
-            p.points or len(p.prizes) < (final.rules.win.prize_count or 0) for p in final.players
+        initial, final = play_random(
+            preset,
+            seed,
+            check=_round_trip if seed % 8 == 1 else None,
+            attack_bias=ATTACK_BIAS if seed % 2 else 0.0,
         )
         assert final.end_reason in ENDINGS
         if final.end_reason is EndReason.TURN_LIMIT:
@@ -56,11 +68,10 @@ def test_random_games_keep_the_invariants_and_end(preset: RulesPreset) -> None:
         if seed % 6 == 0:
             assert replay(initial, final.action_log, catalog()) == final
             assert GameState.model_validate_json(final.model_dump_json()) == final
-    # Catalog v2 basics have 60+ HP: random play rarely scores 4 points before the turn
-    # limit, so under a turn limit the proof that games are really played is that
-    # knockouts happen in a third of them (heuristic games end by points: tests/cli).
-    limited = RulesConfig.preset(preset).win.turn_limit is not None
-    assert len(endings) >= 2 or (limited and scored * 3 >= GAMES_PER_PRESET), (endings, scored)
+    # Games are really played to the end: more than one way of ending occurs, and the
+    # preset's own win condition (points, or prizes) is reached by some game.
+    assert len(endings) >= 2, endings
+    assert endings[_own_win(RulesConfig.preset(preset))] > 0, endings
 
 
 def test_replay_reproduces_every_intermediate_state() -> None:

@@ -748,6 +748,27 @@ def test_set_count_mismatch(write_catalog: Writer) -> None:
     assert problem.message == "set 'bb2' declares card_count 3 but bb2.json holds 2 cards"
 
 
+def test_collector_numbers_follow_the_file_order(write_catalog: Writer) -> None:
+    def swap(sets: dict[str, list[dict[str, Any]]]) -> None:
+        sets["aa1"][0], sets["aa1"][2] = sets["aa1"][2], sets["aa1"][0]
+
+    messages = [str(p) for p in load_problems(write_catalog(swap)).problems]
+    assert messages == [
+        "aa1.json: card aa1-003: field number: number 3 but this is card #1 of the file;"
+        " collector numbers run 1..3 in file order",
+        "aa1.json: card aa1-001: field number: number 1 but this is card #3 of the file;"
+        " collector numbers run 1..3 in file order",
+    ]
+
+
+def test_a_gap_in_collector_numbers_is_refused(write_catalog: Writer) -> None:
+    def gap(sets: dict[str, list[dict[str, Any]]]) -> None:
+        sets["bb2"][1].update(id="bb2-003", number=3, image_path="cards/bb2/003.webp")
+
+    (problem,) = load_problems(write_catalog(gap)).problems
+    assert (problem.card_id, problem.field) == ("bb2-003", "number")
+
+
 def test_card_in_the_wrong_set_file(write_catalog: Writer) -> None:
     def mutate(sets: dict[str, list[dict[str, Any]]]) -> None:
         sets["bb2"][1].update(id="aa1-009", set_id="aa1", number=9)

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition
+from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, CreatureCard
+from app.services.attack_text import expected_text
 from app.services.card_service import CardService
 from app.services.catalog_design import (
     CARD_CHECKS,
@@ -27,6 +28,7 @@ from app.services.catalog_design import (
 from app.services.catalog_originality import ForbiddenList, check_originality
 
 CARDS_DIR = Path(__file__).resolve().parents[2] / "data" / "cards"
+TARGETS = CARDS_DIR.parent / "design" / "targets.json"
 
 
 @functools.cache
@@ -121,21 +123,140 @@ def test_value_band_burst_turn1_dearer_and_caps() -> None:
     ]
 
 
-def test_type_chart_apex_name_and_presentation() -> None:
+def test_type_chart_apex_name_and_flavor() -> None:
     failing = checks_failing(
         mossnip(
             weakness={"type": "water"},
             resistance={"type": "water", "value": 30},
             variant="apex",
-            image_path="cards/mv1/999.webp",
         )
     )
-    assert failing["weakness_chart"] == ["Mossnip: weakness water but the chart says fire"]
-    assert failing["resistance_chart"] == ["Mossnip: resistance water but the chart says None"]
-    assert failing["apex_name"] == ["Mossnip: variant apex but name 'Mossnip'"]
-    assert failing["presentation"] == [
-        "Mossnip: image_path 'cards/mv1/999.webp', expected 'cards/mv1/001.webp'"
+    assert failing["weakness_chart"] == [
+        "Mossnip: weakness ('water', None) but the chart says ('fire', None)"
     ]
+    assert failing["resistance_chart"] == [
+        "Mossnip: resistance ('water', 30) but the chart says None"
+    ]
+    assert failing["apex_name"] == ["Mossnip: variant apex but name 'Mossnip'"]
+    assert failing["apex_twin"] == ["Mossnip: no 'Mossnip' in set mv1"]
+    assert checks_failing(mossnip(weakness={"type": "fire", "value": 20}))["weakness_chart"]
+    assert checks_failing(mossnip(flavor_text=None))["flavor_text"] == [
+        "Mossnip: a creature's first design needs its flavor_text (lore)"
+    ]
+
+
+def test_resistance_prints_the_chart_value() -> None:
+    verdantusk = next(c for c in bundled() if c.id == "mv1-003")
+    data = CARD_DEFINITION_ADAPTER.dump_python(verdantusk, mode="json")
+    data["resistance"]["value"] = 20
+    found = [str(f) for f in check_catalog(replaced(data), DesignTargets.load())]
+    assert found == [
+        "mv1-003 resistance_chart: Verdantusk: resistance ('water', 20) but the chart says"
+        " ('water', 30)"
+    ]
+
+
+def test_cost_shape() -> None:
+    def cost_of(*cost: str) -> dict[str, list[str]]:
+        return checks_failing(mossnip(attacks=[{"name": "Hit", "cost": list(cost), "damage": 20}]))
+
+    assert cost_of("grass") == {}
+    assert cost_of("fire")["cost_shape"] == [
+        'Mossnip: "Hit" cost 1: fire in the cost of a grass creature'
+    ]
+    assert cost_of("colorless")["cost_shape"] == [
+        'Mossnip: "Hit" cost 1: 0 grass symbol(s), expected 1..1 (cost_own_energy)'
+    ]
+    two = checks_failing(
+        mossnip(attacks=[{"name": "Hit", "cost": ["colorless", "grass"], "damage": 40}])
+    )
+    assert two["cost_shape"] == [
+        'Mossnip: "Hit" cost 2: grass symbols must come before Colorless ones'
+    ]
+
+
+def test_attacks_go_cheapest_first_and_drawback_effects_cost_two() -> None:
+    dearer = attack(2, 40) | {"cost": ["grass", "colorless"]}
+    assert checks_failing(mossnip(attacks=[attack(1, 20), dearer])) == {}
+    swapped = checks_failing(mossnip(attacks=[dearer, attack(1, 20)]))
+    assert swapped["cost_shape"] == ["Mossnip: attacks costing [2, 1]: list them cheapest first"]
+    recoil = attack(1, 30, [{"kind": "self_damage", "amount": 10}])
+    recoil["effect_text"] = "This creature takes 10 recoil damage."
+    assert checks_failing(mossnip(attacks=[recoil]))["effect_cost"] == [
+        'Mossnip: "Hit 1 30" cost 1: self_damage needs an attack costing 2+'
+    ]
+    each_bench = {
+        "kind": "damage",
+        "target": {"select": "all", "side": "opponent", "zone": "bench"},
+        "amount": {"value": 10},
+    }
+    spread = checks_failing(mossnip(attacks=[attack(1, 10, [each_bench])]))
+    assert spread["effect_cost"] == [
+        'Mossnip: "Hit 1 10" cost 1: damage_each_bench needs an attack costing 2+'
+    ]
+    assert "effect_cost" not in checks_failing(mossnip(attacks=[attack(2, 10, [each_bench])]))
+
+
+def test_one_ability_name_means_one_rule() -> None:
+    holder = next(c for c in bundled() if isinstance(c, CreatureCard) and c.abilities)
+    data = CARD_DEFINITION_ADAPTER.dump_python(holder, mode="json")
+    name = data["abilities"][0]["name"]
+    other = raw_card("mv2-001")
+    other["abilities"] = [data["abilities"][0] | {"text": data["abilities"][0]["text"] + "!"}]
+    found = [str(f) for f in check_catalog(replaced(other), DesignTargets.load())]
+    assert (
+        f"mv2-001 ability_name: Sapkit: ability {name!r} differs from the one on {holder.id}"
+        in found
+    )
+
+
+def test_rules_text_must_say_what_the_effects_do() -> None:
+    heal = [{"kind": "heal", "target": {"select": "source"}, "amount": {"value": 20}}]
+    right = attack(1, 10, heal) | {"effect_text": "This creature heals 20 damage."}
+    assert "rules_text" not in checks_failing(mossnip(attacks=[right]))
+    wrong = right | {"effect_text": "This creature heals 30 damage."}
+    assert checks_failing(mossnip(attacks=[wrong]))["rules_text"] == [
+        "Mossnip: \"Hit 1 10\" cost 1: text 'This creature heals 30 damage.',"
+        " effects say 'This creature heals 20 damage.'"
+    ]
+    plus = right | {"damage_modifier": "plus"}
+    assert checks_failing(mossnip(attacks=[plus]))["rules_text"] == [
+        'Mossnip: "Hit 1 10" cost 1: damage_modifier plus but its effects make it none'
+    ]
+    unknown = attack(1, 10, [{"kind": "draw", "count": {"value": 1}, "player": "opponent"}])
+    assert checks_failing(mossnip(attacks=[unknown]))["rules_text"] == [
+        'Mossnip: "Hit 1 10" cost 1: no sentence template for these effects; add one to'
+        " app/services/attack_text.py"
+    ]
+
+
+def test_every_bundled_attack_text_is_rendered_from_its_effects() -> None:
+    """The renderer is not vacuous: it reproduces each printed text exactly."""
+    texts = [
+        (a.effect_text, expected_text(a))
+        for c in bundled()
+        if isinstance(c, CreatureCard)
+        for a in c.attacks
+        if a.effects
+    ]
+    assert len(texts) > 300
+    assert [t for t in texts if t[0] != t[1]] == []
+
+
+def test_an_evolution_line_stays_in_its_set_and_element() -> None:
+    fernclaw = next(c for c in bundled() if c.id == "mv2-010")  # evolves from mv2's Mossnip
+    moved = CARD_DEFINITION_ADAPTER.dump_python(fernclaw, mode="json")
+    moved["evolves_from"] = "Cindercub"
+    found = [str(f) for f in check_catalog(replaced(moved), DesignTargets.load())]
+    assert found == [
+        "mv2-010 evolution_line: Fernclaw: a grass creature evolving from a fire one (mv2-019)"
+    ]
+    mossnip_mv2 = next(c for c in bundled() if c.id == "mv2-009")
+    renamed = CARD_DEFINITION_ADAPTER.dump_python(mossnip_mv2, mode="json") | {"name": "Mossnap"}
+    found = [str(f) for f in check_catalog(replaced(renamed), DesignTargets.load())]
+    assert (
+        "mv2-010 evolution_line: Fernclaw: evolves from 'Mossnip', not printed in set mv2" in found
+    )
 
 
 def test_a_design_note_waives_exactly_its_checks_and_goes_stale() -> None:
@@ -158,9 +279,124 @@ def test_catalog_wide_checks_fail_on_a_lopsided_set() -> None:
         for n in (1, 3)
     ]
     found = {f.check: str(f) for f in check_catalog(cards, DesignTargets.load())}
-    assert found["numbering"] == "mv1-* numbering: numbers of set mv1 are not 1..2"
     assert found["weakness_share"].startswith("* weakness_share: water is the weakness of 0 of 2")
     assert "element_hp_spread" not in found
+    fire = mossnip(element="fire", hp=100, weakness={"type": "water"}, retreat_cost=1)
+    spread = [
+        CARD_DEFINITION_ADAPTER.validate_python(mossnip()),
+        CARD_DEFINITION_ADAPTER.validate_python(fire | {"id": "mv1-002", "number": 2}),
+    ]
+    spreads = [
+        f.message
+        for f in check_catalog(spread, DesignTargets.load())
+        if f.check == "element_hp_spread"
+    ]
+    assert spreads == [
+        "basic fire mean HP 100 is more than 15 from the mean of all elements (80)",
+        "basic grass mean HP 60 is more than 15 from the mean of all elements (80)",
+    ]
+
+
+# ------------------------------------------------------------- printing checks
+
+
+def replaced(*raw: dict[str, Any]) -> list[CardDefinition]:
+    """The bundled catalog with the cards of the same ids replaced by `raw`."""
+    new = {r["id"]: CARD_DEFINITION_ADAPTER.validate_python(r) for r in raw}
+    return [new.get(c.id, c) for c in bundled()]
+
+
+def raw_card(card_id: str, **changes: Any) -> dict[str, Any]:
+    card = next(c for c in bundled() if c.id == card_id)
+    data: dict[str, Any] = CARD_DEFINITION_ADAPTER.dump_python(card, mode="json")
+    return data | changes
+
+
+def found_in(cards: list[CardDefinition], check: str) -> list[str]:
+    return [str(f) for f in check_catalog(cards, DesignTargets.load()) if f.check == check]
+
+
+def renumbered(cards: list[CardDefinition], set_id: str, order: list[str]) -> list[CardDefinition]:
+    """`cards` with set `set_id` reprinted in `order` (ids), numbers and images following."""
+    by_id = {c.id: c for c in cards}
+    others = [c for c in cards if c.set_id != set_id]
+    moved = []
+    for number, card_id in enumerate(order, start=1):
+        data = CARD_DEFINITION_ADAPTER.dump_python(by_id[card_id], mode="json")
+        data.update(
+            id=f"{set_id}-{number:03d}",
+            number=number,
+            image_path=f"cards/{set_id}/{number:03d}.webp",
+        )
+        moved.append(CARD_DEFINITION_ADAPTER.validate_python(data))
+    return others + moved
+
+
+def mv2_ids() -> list[str]:
+    return [c.id for c in bundled() if c.set_id == "mv2"]
+
+
+def test_print_order_blocks_elements_and_reprints() -> None:
+    ids = mv2_ids()
+    trainer_first = [ids[90], *ids[:90], *ids[91:]]  # an item before the creatures
+    assert found_in(renumbered(list(bundled()), "mv2", trainer_first), "print_order") == [
+        "mv2-002 print_order: Sapkit: a grass creature printed right after a later block (order:"
+        " creature, item, tool, supporter, stadium, special_energy, basic_energy; creatures by"
+        " element: grass, fire, water, lightning, psychic, fighting, darkness, metal, colorless)"
+    ]
+    late_basic = [*ids[:124], ids[125], ids[124], *ids[126:]]  # 2 reprints swapped
+    assert found_in(renumbered(list(bundled()), "mv2", late_basic), "print_order") == [
+        "mv2-126 print_order: Sapkit: reprints go by rarity, then their originals' order;"
+        " this one belongs before mv2-125"
+    ]
+    first_after = [*ids[:123], *ids[124:], ids[123]]  # a special energy after the reprints
+    found = found_in(renumbered(list(bundled()), "mv2", first_after), "print_order")
+    assert found == [
+        "mv2-164 print_order: Anchor Energy: a first print after the reprints (from mv2-124)"
+    ]
+
+
+def test_a_reprint_is_the_same_card_by_another_artist_at_a_reprint_rarity() -> None:
+    original = raw_card("mv1-001")
+    changed = raw_card("mv1-164", hp=70, illustrator=original["illustrator"], rarity="rare")
+    assert found_in(replaced(changed), "reprint") == [
+        "mv1-164 reprint: Mossnip (reprint of mv1-001): differs from it in hp",
+        "mv1-164 reprint: Mossnip (reprint of mv1-001): rare is not a reprint rarity for a"
+        " basic (allowed: art_rare)",
+        f"mv1-164 reprint: Mossnip (reprint of mv1-001): same illustrator"
+        f" {original['illustrator']!r}; an alternate art is a new artist's",
+    ]
+
+
+def test_rarity_follows_the_kind_with_listed_exceptions() -> None:
+    assert found_in(replaced(raw_card("mv1-001", rarity="rare")), "rarity") == [
+        "mv1-001 rarity: Mossnip: rare but a basic prints at common"
+    ]
+    assert found_in(replaced(raw_card("mv1-127", rarity="common")), "rarity") == [
+        "mv1-127 rarity: Quickening Dew: common but a item prints at uncommon"
+    ]
+    raw = json.loads(TARGETS.read_text())
+    raw["rarity_exceptions"] |= {"mv1-118": "common", "zz1-001": "rare"}
+    targets = DesignTargets.model_validate(raw)
+    found = [str(f) for f in check_catalog(bundled(), targets) if f.check == "rarity"]
+    assert found == [
+        "mv1-118 rarity: Salvage Coil: rarity_exceptions repeats its kind's common",
+        "zz1-001 rarity: rarity_exceptions names a card not in the catalog",
+    ]
+
+
+def test_every_card_has_its_image_and_each_element_its_basic_energy() -> None:
+    trainer = raw_card("mv1-118", image_path="cards/mv1/118.png")
+    energy = raw_card("mv1-156", name="Leaf Energy")
+    found = [
+        str(f)
+        for f in check_catalog(replaced(trainer, energy), DesignTargets.load())
+        if f.check in ("presentation", "basic_energy")
+    ]
+    assert found == [
+        "* basic_energy: grass: expected one 'Grass Energy', found mv1-156 'Leaf Energy'",
+        "mv1-118 presentation: image_path 'cards/mv1/118.png', expected 'cards/mv1/118.webp'",
+    ]
 
 
 def test_targets_refuse_unknown_keys(tmp_path: Path) -> None:
@@ -170,6 +406,18 @@ def test_targets_refuse_unknown_keys(tmp_path: Path) -> None:
     path.write_text(json.dumps(raw))
     with pytest.raises(ValueError, match="hp_bands"):
         DesignTargets.load(path)
+    for key, bad, error in [
+        ("rarity", {"basic": "common"}, "rarity needs exactly the kinds"),
+        ("reprint_rarity", {"art_rare": ["legend"]}, "unknown kinds \\['legend'\\]"),
+        ("print_order", {"blocks": ["creature"], "elements": []}, "blocks must order exactly"),
+    ]:
+        raw = json.loads(TARGETS.read_text()) | {key: bad}
+        with pytest.raises(ValueError, match=error):
+            DesignTargets.model_validate(raw)
+    raw = json.loads(TARGETS.read_text())
+    raw["effect_min_cost"]["recoil"] = 2
+    with pytest.raises(ValueError, match="unknown effects \\['recoil'\\]"):
+        DesignTargets.model_validate(raw)
 
 
 def test_originality_catches_a_copied_sentence_with_our_nouns() -> None:

@@ -83,7 +83,7 @@ class CreatureInPlay(EffectModel):
     """Holds when ``side`` has at least ``count`` creatures in ``zone`` passing ``filter``.
 
     Trainers use it in ``requires``: a card that needs a target cannot be played without
-    one (Mender's Kit needs a damaged creature with energy attached).
+    one (Field Dressing needs a damaged basic creature).
     """
 
     kind: Literal["creature_in_play"]

@@ -128,7 +128,7 @@ class ReturnToHand(_Step):
     """Put each target creature (every stage of it) into its owner's hand.
 
     What was attached to it goes to the hand with it (``attached: hand``) or to the
-    discard pile (``attached: discard``, Homing Bell).
+    discard pile (``attached: discard``; Ferryman Oskar takes them to the hand).
     """
 
     kind: Literal["return_to_hand"]
@@ -324,7 +324,7 @@ class AddLasting(_Step):
 
     With a ``target``, the modifier is put on each targeted creature (its holder) and its
     scope must be ``holder``. Without one, it belongs to the acting player and its scope
-    says which creatures it affects at any moment (Forge Master Hakon: all of yours).
+    says which creatures it affects at any moment (Smith Dagny: your Front creature).
     """
 
     kind: Literal["add_lasting"]

@@ -14,7 +14,8 @@ already knows, and take no side, zone or filter:
   creature whose attack did it (no creature when the knockout was not by an attack, in
   which case the step does nothing).
 - ``same``: the creature(s) picked by the nearest earlier step of the same effect that
-  had a target (Mender's Kit heals a creature, then discards energy from *it*).
+  had a target (Flint Striker attaches energy to your Front Fire creature, then
+  damages *it*).
 
 The other two pick from the creatures on ``side`` in ``zone`` that pass ``filter``:
 
@@ -62,8 +63,8 @@ class Select(StrEnum):
 class CreatureFilter(EffectModel):
     """Conditions a creature in play must meet; every field left out matches anything.
 
-    ``played_this_turn`` False excludes a creature put into play (or evolved) this turn,
-    which is how Sprouting Elixir states its timing.
+    ``played_this_turn`` True keeps only creatures put into play (or evolved) this turn,
+    which is how Quickening Dew states its timing; False excludes them.
     """
 
     element: EnergyType | None = None

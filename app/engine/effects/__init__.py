@@ -106,7 +106,7 @@ class Executor:
         so for abilities) or ``"stadium instance id:trigger index"``: the ability or
         trigger must be activated and its condition hold.
         For a trainer, its ``requires`` conditions must hold, and a card that evolves from
-        the hand (Sprouting Elixir) needs a creature with a matching card in the hand.
+        the hand (Quickening Dew) needs a creature with a matching card in the hand.
         """
         if ":" in card:
             return _ability_usable(ctx, player, card)

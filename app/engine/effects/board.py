@@ -7,7 +7,8 @@ Decisions the vocabulary leaves open, taken here:
   ``prevent_forced_switch`` (Anchor Chain), or when that side has no benched creature.
 - ``return_to_hand`` with ``attached: hand`` puts every card of the creature (lower
   stages, energy, tool) into the owner's hand; with ``discard`` only the creature and
-  its lower stages go to the hand and the rest to the discard pile (Homing Bell).
+  its lower stages go to the hand and the rest to the discard pile (the engine-only
+  Test Homing Bell; Ferryman Oskar takes everything to the hand).
 - ``evolve_from_hand`` keeps damage, energy and the tool, clears status conditions and
   counts as evolving this turn (``turn_played``), like a normal evolution (effects of
   attacks on the creature end, as evolving ends them in the card game); it picks the
@@ -138,7 +139,7 @@ def _skip_table(index: CardIndex) -> dict[str, frozenset[str]]:
 
 
 def skip_stage_cards(ctx: Ctx, seat: PlayerIndex, basic: CardInstance) -> list[CardInstance]:
-    """Cards in `seat`'s hand that evolve from `basic` through a stage 1 (Sprouting Elixir)."""
+    """Cards in `seat`'s hand that evolve from `basic` through a stage 1 (``skip_stage``)."""
     wanted = _skip_table(ctx.index).get(ctx.index.creature(basic.definition_id).name)
     if not wanted:
         return []

@@ -20,8 +20,9 @@ from app.engine import ActionKind, adapt_deck, apply, legal_actions, new_game, r
 from tests.engine.effects.table import AT, FIRE_60, GRASS_60, Table, catalog
 from tests.engine.play import check_invariants
 
-TWIN_CORE = "mv1-153"
-"""Twin Core Energy: one card pays two, which retreat offers must account for."""
+DOUBLE_ENERGY = "tst-001"
+"""Test Double Energy (engine-only; v1's Twin Core Energy had no v2 successor that pays
+two): one card pays two, which retreat offers must account for."""
 SEEDS = range(4)
 
 
@@ -98,16 +99,17 @@ def test_random_games_with_catalog_decks(preset: RulesPreset, seed: int) -> None
     assert replay(initial, state.action_log, cards) == state
 
 
-def test_a_retreat_paid_with_twin_core_energy_is_accepted() -> None:
+def test_a_retreat_paid_with_a_double_energy_is_accepted() -> None:
     table = Table()
     for player in table.state.players:
         player.setup_done = True
-    table.creature(0, "mv1-036", active=True, energy=["mv1-159", TWIN_CORE])
+    table.creature(0, "mv1-036", active=True, energy=["mv1-159", DOUBLE_ENERGY])
     table.creature(0, GRASS_60)
     table.creature(1, GRASS_60, active=True)
     table.put(0, "deck", FIRE_60)
     table.put(1, "deck", FIRE_60)
     retreats = [a for a in legal_actions(table.state, table.cards) if a.kind is ActionKind.RETREAT]
-    assert retreats
+    # Glaciamander retreats for 2: the double energy alone pays it, so one card is an offer.
+    assert any(len(a.choice or ()) == 1 for a in retreats)
     for action in retreats:
         apply(table.state.model_copy(deep=True), action, table.cards, at=AT)

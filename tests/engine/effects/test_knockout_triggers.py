@@ -1,4 +1,4 @@
-"""Knockout triggers inside a real knockout: Homing Bell returns the creature to the hand
+"""Knockout triggers inside a real knockout: Test Homing Bell returns the creature to the hand
 instead of the discard pile (and the knockout still scores); Lingering Grudge hurts the
 attacker."""
 
