@@ -24,18 +24,19 @@ from enum import StrEnum
 from typing import Annotated, Final, Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, JsonValue, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, JsonValue, TypeAdapter, model_validator
+from pydantic.dataclasses import dataclass
 
 from app.core.card_enums import StatusCondition
 from app.core.cards import EnergyType
 from app.core.choices import (
+    STATE_CONFIG,
     ChoiceSource,
     Continuation,
     InstanceId,
     LastingEffect,
     PendingChoice,
     PlayerIndex,
-    StateModel,
 )
 from app.core.enums import EndReason, GameType
 from app.core.rules import RulesConfig
@@ -65,14 +66,16 @@ class TurnPhase(StrEnum):
     ENDED = "ended"
 
 
-class AttachedCard(StateModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class AttachedCard:
     """A card held by a creature in play: an attached energy or tool, or a lower evolution stage."""
 
     instance_id: InstanceId
     definition_id: DefinitionId
 
 
-class CardInstance(StateModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class CardInstance:
     """One physical card in one zone, with what happened to it in this game."""
 
     instance_id: InstanceId
@@ -101,7 +104,8 @@ class CardInstance(StateModel):
         return ids
 
 
-class StadiumInPlay(StateModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class StadiumInPlay:
     """The one stadium in play, shared by both players; ``owner`` gets it back in their discard."""
 
     card: CardInstance
@@ -109,7 +113,8 @@ class StadiumInPlay(StateModel):
     turn_played: int = Field(ge=0)
 
 
-class PlayerState(StateModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class PlayerState:
     """One side of the table: who plays it (a user or an NPC) and every zone they own.
 
     ``prizes`` is used under the prizes win condition and ``points`` under the
@@ -176,7 +181,8 @@ class PlayerState(StateModel):
         yield from self.energy_deck
 
 
-class ActionRecord(StateModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class ActionRecord:
     """One accepted action, as the replay needs it."""
 
     version: int = Field(ge=1, description="The state version this action produced.")
@@ -187,7 +193,7 @@ class ActionRecord(StateModel):
     at: AwareDatetime
 
 
-class GameState(StateModel):
+class GameState(BaseModel):
     """A whole game in progress; see the module docstring for the version rule.
 
     Raises:
@@ -195,6 +201,8 @@ class GameState(StateModel):
             each field that is wrong (unknown field, duplicate card, bench over the
             rules' size, action log out of step with ``version``...).
     """
+
+    model_config = STATE_CONFIG
 
     schema_version: Literal[2] = GAME_STATE_SCHEMA_VERSION
     game_id: UUID
@@ -307,37 +315,27 @@ class GameState(StateModel):
         """
         if at.tzinfo is None:
             raise ValueError("record_action needs a timezone-aware time")
-        action = _new_record(
-            {
-                "version": self.version + 1,
-                "turn": self.turn_number,
-                "player": self.current_player if player is None else player,
-                "kind": kind,
-                "params": params or {},
-                "at": at,
-            }
-        )
+        action = object.__new__(ActionRecord)  # engine-made values: no validation
+        action.version = self.version + 1
+        action.turn = self.turn_number
+        action.player = self.current_player if player is None else player
+        action.kind = kind
+        action.params = params or {}
+        action.at = at
         self.action_log.append(action)
         self.version = action.version
         self.last_action_at = max(self.last_action_at, action.at)
         return action
 
 
-_RECORD_FIELDS = set(ActionRecord.model_fields)
+ACTION_LOG: Final = TypeAdapter(list[ActionRecord])
+"""Validates and dumps an action log on its own (replays store it apart from the state)."""
 
 
-def _new_record(values: dict[str, object]) -> ActionRecord:
-    """An `ActionRecord` without validation (what `model_construct` does, minus its field loop)."""
-    record = object.__new__(ActionRecord)
-    object.__setattr__(record, "__dict__", values)
-    object.__setattr__(record, "__pydantic_fields_set__", _RECORD_FIELDS)
-    object.__setattr__(record, "__pydantic_extra__", None)
-    object.__setattr__(record, "__pydantic_private__", None)
-    return record
-
-
-class GameResult(StateModel):
+class GameResult(BaseModel):
     """How a game ended, as passed to the GameStateManager's ``end_game``."""
+
+    model_config = STATE_CONFIG
 
     winner: PlayerIndex | None = Field(default=None, description="None for a draw.")
     end_reason: EndReason
@@ -348,6 +346,7 @@ class GameResult(StateModel):
 
 
 __all__ = [
+    "ACTION_LOG",
     "GAME_STATE_SCHEMA_VERSION",
     "ActionRecord",
     "AttachedCard",
