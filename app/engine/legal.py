@@ -234,15 +234,12 @@ def was_offered(state: GameState, action: Action) -> bool:
     offered_state, version, actions = _offered
     if offered_state is not state or version != state.version:
         return False
-    for offered in actions:
-        if offered is action:
-            return True
-    return False
+    return any(offered is action for offered in actions)
 
 
 def legal_actions(state: GameState, cards: Mapping[str, CardDefinition]) -> list[Action]:
     """Every action `acting_player(state)` may take now; empty once the game has ended."""
-    global _offered  # noqa: PLW0603 - see `was_offered`
+    global _offered  # see `was_offered`
     if state.phase is TurnPhase.ENDED:
         return []
     if state.pending_choice is not None:
