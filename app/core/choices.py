@@ -3,13 +3,13 @@
 Kept apart from `app.core.game_state` (which re-exports every name here) so each
 module stays readable; the models are plain JSON-round-trippable values.
 
-The parts of a game state are pydantic *dataclasses* with slots, not `BaseModel`
+A game state and its parts are pydantic *dataclasses* with slots, not `BaseModel`
 subclasses: the rules engine reads and writes their fields millions of times a
 second, and a `BaseModel` field costs about six times as much to read and forty
 times as much to write (its ``__getattr__`` and ``__setattr__`` hooks keep CPython
 off its fast attribute paths). Validation is the same: building one from JSON or
-keywords checks every field and refuses unknown ones; `GameState` (a `BaseModel`)
-is the document the stores read and write.
+keywords checks every field and refuses unknown ones, and `GameState` keeps the
+`BaseModel` methods the stores read and write it with.
 """
 
 from __future__ import annotations

@@ -18,10 +18,12 @@ corrupt payload read back from a store is reported rather than played on.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Final, Literal, Self
+from functools import cache
+from typing import Annotated, Any, Final, Literal, Self
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field, JsonValue, TypeAdapter, model_validator
@@ -193,16 +195,20 @@ class ActionRecord:
     at: AwareDatetime
 
 
-class GameState(BaseModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class GameState:
     """A whole game in progress; see the module docstring for the version rule.
+
+    A pydantic dataclass like its parts (see `app.core.choices` for why): the
+    engine reads its fields around a hundred times per decision. It keeps the
+    `BaseModel` methods the stores and tests use (``model_validate_json``,
+    ``model_dump_json``, ``model_copy``...), with the same meaning.
 
     Raises:
         pydantic.ValidationError: on construction or `model_validate_json`, naming
             each field that is wrong (unknown field, duplicate card, bench over the
             rules' size, action log out of step with ``version``...).
     """
-
-    model_config = STATE_CONFIG
 
     schema_version: Literal[2] = GAME_STATE_SCHEMA_VERSION
     game_id: UUID
@@ -287,6 +293,34 @@ class GameState(BaseModel):
         if versions != list(range(1, len(versions) + 1)):
             yield "action log versions are not 1, 2, 3... in order"
 
+    @classmethod
+    def model_validate(cls, data: object) -> GameState:
+        """A validated state from Python data (dicts, lists...), as `BaseModel` does it."""
+        return _adapter().validate_python(data)
+
+    @classmethod
+    def model_validate_json(cls, data: str | bytes) -> GameState:
+        """A validated state from its JSON document."""
+        return _adapter().validate_json(data)
+
+    def model_dump(
+        self, *, mode: Literal["json", "python"] = "python", exclude: set[str] | None = None
+    ) -> dict[str, Any]:
+        """The state as Python data (``mode="json"``: JSON-compatible values only)."""
+        dumped: dict[str, Any] = _adapter().dump_python(self, mode=mode, exclude=exclude)
+        return dumped
+
+    def model_dump_json(self) -> str:
+        """The state as its JSON document (what the stores keep)."""
+        return _adapter().dump_json(self).decode()
+
+    def model_copy(self, *, deep: bool = False, update: dict[str, Any] | None = None) -> GameState:
+        """A copy, shallow or deep, with `update`'s fields replaced (not validated)."""
+        copied = copy.deepcopy(self) if deep else copy.copy(self)
+        for name, value in (update or {}).items():
+            setattr(copied, name, value)
+        return copied
+
     @property
     def user_ids(self) -> tuple[UUID | None, UUID | None]:
         """The user playing each seat (None for an NPC seat)."""
@@ -326,6 +360,11 @@ class GameState(BaseModel):
         self.version = action.version
         self.last_action_at = max(self.last_action_at, action.at)
         return action
+
+
+@cache
+def _adapter() -> TypeAdapter[GameState]:
+    return TypeAdapter(GameState)
 
 
 ACTION_LOG: Final = TypeAdapter(list[ActionRecord])
