@@ -4,9 +4,10 @@ Usage:  .venv/bin/python benchmarks/bench_engine.py [--games N] [--seed S] [--pr
 
 Prints, for random-vs-random games in this one process:
   * games per second and decisions (actions) per second, including the bots'
-    choices, for (a) "catalog decks" under each preset: every one of the 372
-    cards of the catalog dealt in some deck (evolution lines kept whole, special
-    energy in the energy decks), and (b) the five starter decks under each preset;
+    choices, for (a) "catalog decks" under each preset: every card of the catalog
+    the preset allows (all 372; no energy cards under the energy zone) in some
+    deck that the preset accepts as is (see `catalog_decks`), and (b) the five
+    starter decks under each preset;
   * the mean time of one ``legal_actions`` call and one ``apply`` call, timed in a
     separate pass so the per-call timers do not slow down the games figure;
 next to the issue's anchors (other simulators measured on this kind of machine)
@@ -24,7 +25,9 @@ import pstats
 import random
 import sys
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import cycle
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,9 +44,10 @@ from app.core.cards import (  # noqa: E402
 )
 from app.core.decks import DeckList  # noqa: E402
 from app.core.game_state import GameState  # noqa: E402
-from app.core.rules import RulesConfig, RulesPreset  # noqa: E402
+from app.core.rules import EnergySource, RulesConfig, RulesPreset  # noqa: E402
 from app.engine import acting_player, apply, legal_actions  # noqa: E402
 from app.engine.bots import RandomBot  # noqa: E402
+from app.engine.decks import adapt_deck  # noqa: E402
 from app.engine.simulate import deck_match, play_game  # noqa: E402
 from app.services.card_service import CardService  # noqa: E402
 from app.services.deck_validation import load_starter_decks  # noqa: E402
@@ -55,16 +59,15 @@ ANCHORS = (
     ("deckgym-core (Rust, advertised)", "~3,300 games/s on one thread"),
     ("target (issue 9)", ">= 300 games/s and >= 20,000 decisions/s, whole catalog"),
 )
-DECKS_PER_CATALOG = 12
 
 
-def catalog_decks(cards: Mapping[str, CardDefinition], seed: int) -> list[DeckList]:
-    """Decks that together deal every card of the catalog (see the module docstring)."""
-    rng = random.Random(seed)
+ENERGY = 20
+"""Energy cards per catalog deck (its energy deck, or its share of a 60-card main deck)."""
+
+
+def _lines(cards: Mapping[str, CardDefinition]) -> list[list[str]]:
+    """Every evolution line of the catalog: a basic and everything that evolves from it."""
     creatures = {i: c for i, c in cards.items() if isinstance(c, CreatureCard)}
-    by_name: dict[str, list[str]] = {}
-    for card_id, card in creatures.items():
-        by_name.setdefault(card.name, []).append(card_id)
     lines: list[list[str]] = []
     for card_id, card in sorted(creatures.items()):
         if card.stage is not Stage.BASIC:
@@ -78,7 +81,34 @@ def catalog_decks(cards: Mapping[str, CardDefinition], seed: int) -> list[DeckLi
                     line.append(other_id)
                     frontier.append(other.name)
         lines.append(line)
+    return lines
+
+
+def _deal(cards: Mapping[str, CardDefinition], rules: RulesConfig, seed: int) -> list[DeckList]:
+    """Full decks for `rules` that together hold every card of the catalog they allow.
+
+    Lines (largest first) and then trainers go to the deck with the fewest cards so
+    far, one copy each (two when the deck size is 40 or more) and at most
+    ``rules.deck.size`` per deck; each deck is then topped up to the deck size with
+    more copies of its own cards, within the copy limit, and gets special energy
+    round robin plus basic energy of the types its creatures use (`ENERGY` cards,
+    taken from the deck size when energy shares the main deck).
+    """
+    rng = random.Random(seed)
+    max_copies = rules.deck.max_copies_per_name
+    size = rules.deck.size - (ENERGY if rules.energy.source is EnergySource.MAIN_DECK else 0)
+    copies = 2 if size >= 40 else 1
+    lines = _lines(cards)
+    rng.shuffle(lines)
+    lines.sort(key=len, reverse=True)
     trainers = sorted(i for i, c in cards.items() if isinstance(c, TrainerCard))
+    rng.shuffle(trainers)
+    total = copies * (sum(map(len, lines)) + len(trainers))
+    mains: list[dict[str, int]] = [{} for _ in range(-(-total // size))]
+    for group in [*lines, *([t] for t in trainers)]:
+        deck = min(mains, key=lambda m: sum(m.values()))
+        for card_id in group:
+            deck[card_id] = copies
     specials = sorted(
         i
         for i, c in cards.items()
@@ -89,16 +119,17 @@ def catalog_decks(cards: Mapping[str, CardDefinition], seed: int) -> list[DeckLi
         for i, c in cards.items()
         if isinstance(c, EnergyCard) and c.energy_kind is EnergyKind.BASIC
     }
-    rng.shuffle(lines)
-    rng.shuffle(trainers)
     decks: list[DeckList] = []
-    for n in range(DECKS_PER_CATALOG):
-        main: dict[str, int] = {}
-        for line in lines[n::DECKS_PER_CATALOG]:
-            for card_id in line:
-                main[card_id] = 2
-        for card_id in trainers[n::DECKS_PER_CATALOG]:
-            main[card_id] = 2
+    for n, main in enumerate(mains):
+        names = Counter[str]()
+        for card_id, count in main.items():
+            names[cards[card_id].name] += count
+        for card_id in cycle(list(main)):
+            if sum(main.values()) >= size or all(names[cards[i].name] >= max_copies for i in main):
+                break
+            if names[cards[card_id].name] < max_copies:
+                main[card_id] += 1
+                names[cards[card_id].name] += 1
         wanted: set[EnergyType] = {
             t
             for i in main
@@ -107,19 +138,35 @@ def catalog_decks(cards: Mapping[str, CardDefinition], seed: int) -> list[DeckLi
             if t is not EnergyType.COLORLESS
         }
         types = sorted(wanted)[:3] or [EnergyType.FIRE]
-        energy: dict[str, int] = {}
-        for special in specials[n % len(specials) :: max(1, DECKS_PER_CATALOG // 2)][:2]:
-            energy[special] = 2
-        while sum(energy.values()) < 20:
+        energy = dict.fromkeys(specials[n :: len(mains)], copies)
+        while sum(energy.values()) < ENERGY:
             for t in types:
-                if sum(energy.values()) < 20:
+                if sum(energy.values()) < ENERGY:
                     energy[basic_energy[t]] = energy.get(basic_energy[t], 0) + 1
         decks.append(DeckList(main=main, energy=energy, zone_types=types))
-    dealt = {i for d in decks for i in (*d.main, *d.energy)}
-    missing = set(cards) - dealt
-    for card_id in sorted(missing):  # the odd special energy: into the first energy deck
-        decks[0].energy[card_id] = 1
     return decks
+
+
+def catalog_decks(
+    cards: Mapping[str, CardDefinition], rules: RulesConfig, seed: int
+) -> list[DeckList]:
+    """`_deal`'s decks fitted to `rules` (`adapt_deck`), checked to cut no card.
+
+    Raises:
+        SystemExit: some card of the catalog would not be in play under `rules`.
+    """
+    fitted = [adapt_deck(d, rules, cards) for d in _deal(cards, rules, seed)]
+    missing = playable(cards, rules) - {i for d in fitted for i in (*d.main, *d.energy)}
+    if missing:
+        raise SystemExit(f"{len(missing)} cards not dealt, e.g. {sorted(missing)[:5]}")
+    return fitted
+
+
+def playable(cards: Mapping[str, CardDefinition], rules: RulesConfig) -> set[str]:
+    """The cards a deck can hold under `rules` (no energy cards with an energy zone)."""
+    if rules.energy.source is EnergySource.ENERGY_ZONE:
+        return {i for i, c in cards.items() if not isinstance(c, EnergyCard)}
+    return set(cards)
 
 
 def _games(
@@ -179,27 +226,31 @@ def main() -> None:
     args = parser.parse_args()
 
     cards = CardService.load(REPO / "data" / "cards").by_id
-    decks = catalog_decks(cards, args.seed)
-    dealt = {i for d in decks for i in (*d.main, *d.energy)}
+    catalog = {p: catalog_decks(cards, RulesConfig.preset(p), args.seed) for p in RulesPreset}
     starters = [
         DeckList.from_starter(d) for _, d in sorted(load_starter_decks(REPO / "data/decks").items())
     ]
-    print(f"catalog: {len(cards)} cards, {len(dealt)} dealt in {len(decks)} catalog decks")
+    print(f"catalog: {len(cards)} cards; catalog decks put every card a preset allows in play:")
+    for preset, decks in catalog.items():
+        dealt = {i for d in decks for i in (*d.main, *d.energy)}
+        print(f"  {preset.value:<9} {len(dealt)} cards in {len(decks)} decks")
     print(f"{args.games} random-vs-random games per line, one process, one core\n")
     print("rates per second of CPU time of this process (cpu% = CPU time / wall time)")
     print(
         f"{'decks':<9} {'preset':<9} {'games/s':>9} {'decisions/s':>12} "
         f"{'actions/game':>13} {'cpu%':>5}"
     )
-    for label, pool in (("catalog", decks), ("starter", starters)):
+    for label in ("catalog", "starter"):
         for preset in RulesPreset:
             rules = RulesConfig.preset(preset)
+            pool = catalog[preset] if label == "catalog" else starters
             states = _games(pool, rules, cards, args.games)
             gps, dps, length, share = games_per_second(states, cards)
             print(
                 f"{label:<9} {preset.value:<9} {gps:9.1f} {dps:12.0f} {length:13.1f} {share:5.0%}"
             )
     rules = RulesConfig.preset(RulesPreset.MANTIMON)
+    decks = catalog[RulesPreset.MANTIMON]
     legal_us, apply_us = per_call(_games(decks, rules, cards, args.games), cards)
     print(
         f"\nper call (catalog decks, mantimon): legal_actions {legal_us:.1f} us, "

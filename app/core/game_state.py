@@ -18,24 +18,27 @@ corrupt payload read back from a store is reported rather than played on.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Final, Literal, Self
+from functools import cache
+from typing import Annotated, Any, Final, Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, JsonValue, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, JsonValue, TypeAdapter, model_validator
+from pydantic.dataclasses import dataclass
 
 from app.core.card_enums import StatusCondition
 from app.core.cards import EnergyType
 from app.core.choices import (
+    STATE_CONFIG,
     ChoiceSource,
     Continuation,
     InstanceId,
     LastingEffect,
     PendingChoice,
     PlayerIndex,
-    StateModel,
 )
 from app.core.enums import EndReason, GameType
 from app.core.rules import RulesConfig
@@ -65,14 +68,16 @@ class TurnPhase(StrEnum):
     ENDED = "ended"
 
 
-class AttachedCard(StateModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class AttachedCard:
     """A card held by a creature in play: an attached energy or tool, or a lower evolution stage."""
 
     instance_id: InstanceId
     definition_id: DefinitionId
 
 
-class CardInstance(StateModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class CardInstance:
     """One physical card in one zone, with what happened to it in this game."""
 
     instance_id: InstanceId
@@ -101,7 +106,8 @@ class CardInstance(StateModel):
         return ids
 
 
-class StadiumInPlay(StateModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class StadiumInPlay:
     """The one stadium in play, shared by both players; ``owner`` gets it back in their discard."""
 
     card: CardInstance
@@ -109,7 +115,8 @@ class StadiumInPlay(StateModel):
     turn_played: int = Field(ge=0)
 
 
-class PlayerState(StateModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class PlayerState:
     """One side of the table: who plays it (a user or an NPC) and every zone they own.
 
     ``prizes`` is used under the prizes win condition and ``points`` under the
@@ -176,7 +183,8 @@ class PlayerState(StateModel):
         yield from self.energy_deck
 
 
-class ActionRecord(StateModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class ActionRecord:
     """One accepted action, as the replay needs it."""
 
     version: int = Field(ge=1, description="The state version this action produced.")
@@ -187,8 +195,14 @@ class ActionRecord(StateModel):
     at: AwareDatetime
 
 
-class GameState(StateModel):
+@dataclass(slots=True, kw_only=True, config=STATE_CONFIG)
+class GameState:
     """A whole game in progress; see the module docstring for the version rule.
+
+    A pydantic dataclass like its parts (see `app.core.choices` for why): the
+    engine reads its fields around a hundred times per decision. It keeps the
+    `BaseModel` methods the stores and tests use (``model_validate_json``,
+    ``model_dump_json``, ``model_copy``...), with the same meaning.
 
     Raises:
         pydantic.ValidationError: on construction or `model_validate_json`, naming
@@ -279,6 +293,34 @@ class GameState(StateModel):
         if versions != list(range(1, len(versions) + 1)):
             yield "action log versions are not 1, 2, 3... in order"
 
+    @classmethod
+    def model_validate(cls, data: object) -> GameState:
+        """A validated state from Python data (dicts, lists...), as `BaseModel` does it."""
+        return _adapter().validate_python(data)
+
+    @classmethod
+    def model_validate_json(cls, data: str | bytes) -> GameState:
+        """A validated state from its JSON document."""
+        return _adapter().validate_json(data)
+
+    def model_dump(
+        self, *, mode: Literal["json", "python"] = "python", exclude: set[str] | None = None
+    ) -> dict[str, Any]:
+        """The state as Python data (``mode="json"``: JSON-compatible values only)."""
+        dumped: dict[str, Any] = _adapter().dump_python(self, mode=mode, exclude=exclude)
+        return dumped
+
+    def model_dump_json(self) -> str:
+        """The state as its JSON document (what the stores keep)."""
+        return _adapter().dump_json(self).decode()
+
+    def model_copy(self, *, deep: bool = False, update: dict[str, Any] | None = None) -> GameState:
+        """A copy, shallow or deep, with `update`'s fields replaced (not validated)."""
+        copied = copy.deepcopy(self) if deep else copy.copy(self)
+        for name, value in (update or {}).items():
+            setattr(copied, name, value)
+        return copied
+
     @property
     def user_ids(self) -> tuple[UUID | None, UUID | None]:
         """The user playing each seat (None for an NPC seat)."""
@@ -307,37 +349,32 @@ class GameState(StateModel):
         """
         if at.tzinfo is None:
             raise ValueError("record_action needs a timezone-aware time")
-        action = _new_record(
-            {
-                "version": self.version + 1,
-                "turn": self.turn_number,
-                "player": self.current_player if player is None else player,
-                "kind": kind,
-                "params": params or {},
-                "at": at,
-            }
-        )
+        action = object.__new__(ActionRecord)  # engine-made values: no validation
+        action.version = self.version + 1
+        action.turn = self.turn_number
+        action.player = self.current_player if player is None else player
+        action.kind = kind
+        action.params = params or {}
+        action.at = at
         self.action_log.append(action)
         self.version = action.version
         self.last_action_at = max(self.last_action_at, action.at)
         return action
 
 
-_RECORD_FIELDS = set(ActionRecord.model_fields)
+@cache
+def _adapter() -> TypeAdapter[GameState]:
+    return TypeAdapter(GameState)
 
 
-def _new_record(values: dict[str, object]) -> ActionRecord:
-    """An `ActionRecord` without validation (what `model_construct` does, minus its field loop)."""
-    record = object.__new__(ActionRecord)
-    object.__setattr__(record, "__dict__", values)
-    object.__setattr__(record, "__pydantic_fields_set__", _RECORD_FIELDS)
-    object.__setattr__(record, "__pydantic_extra__", None)
-    object.__setattr__(record, "__pydantic_private__", None)
-    return record
+ACTION_LOG: Final = TypeAdapter(list[ActionRecord])
+"""Validates and dumps an action log on its own (replays store it apart from the state)."""
 
 
-class GameResult(StateModel):
+class GameResult(BaseModel):
     """How a game ended, as passed to the GameStateManager's ``end_game``."""
+
+    model_config = STATE_CONFIG
 
     winner: PlayerIndex | None = Field(default=None, description="None for a draw.")
     end_reason: EndReason
@@ -348,6 +385,7 @@ class GameResult(StateModel):
 
 
 __all__ = [
+    "ACTION_LOG",
     "GAME_STATE_SCHEMA_VERSION",
     "ActionRecord",
     "AttachedCard",

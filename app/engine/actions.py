@@ -13,9 +13,8 @@ the action when that seat may not act. ``resign`` always needs ``player``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import JsonValue
 
@@ -44,14 +43,19 @@ class ActionKind(StrEnum):
 _KINDS = {kind.value: kind for kind in ActionKind}
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
-    """One decision; see the module docstring for the meaning of each slot."""
+class Action(NamedTuple):
+    """One decision; see the module docstring for the meaning of each slot.
+
+    A named tuple rather than a frozen dataclass: legal-action generation builds
+    every action a player could take before every decision, and a frozen
+    dataclass costs several times as much to build (each field goes through
+    ``object.__setattr__``). Like the dataclass it is immutable and hashable.
+    """
 
     kind: ActionKind
     card: str | None = None
     target: str | None = None
-    index: int | None = None
+    index: int | None = None  # type: ignore[assignment]  # shadows tuple.index, never called
     choice: tuple[str, ...] = ()
     player: PlayerIndex | None = None
 

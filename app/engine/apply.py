@@ -23,6 +23,7 @@ from app.engine.context import Ctx
 from app.engine.errors import IllegalActionError
 from app.engine.events import Event
 from app.engine.index import index_for
+from app.engine.legal import was_offered
 from app.engine.play import PERFORM, canonical_retreat
 from app.engine.rng import Rng
 
@@ -37,9 +38,10 @@ def apply(
             why and the state is unchanged.
     """
     ctx = Ctx(state, index_for(cards), Rng(state.rng_seed, state.version), at)
-    reason = why_illegal(ctx, action)
-    if reason is not None:
-        raise IllegalActionError(reason, kind=action.kind.value)
+    if not was_offered(state, action):
+        reason = why_illegal(ctx, action)
+        if reason is not None:
+            raise IllegalActionError(reason, kind=action.kind.value)
     if action.kind is ActionKind.RESIGN:
         seat = action.player if action.player is not None else acting_player(state)
         state.record_action(action.kind.value, at=at, player=seat, params=action.to_params())

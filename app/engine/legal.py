@@ -217,20 +217,47 @@ def _add_attacks(
             add(_ATTACKS[attack_index])
 
 
+_offered: tuple[GameState | None, int, list[Action]] = (None, -1, [])
+"""The last list `legal_actions` returned, with the state object and version it was for."""
+
+
+def was_offered(state: GameState, action: Action) -> bool:
+    """Whether `action` is one of the very objects the last `legal_actions(state)` returned.
+
+    Every action in that list passed the checks `apply` runs (a test holds them to
+    it), on this same state object at this same version; `apply` changes the
+    version on every action, so such an action needs no second check. That
+    re-validation is what a bot loop would otherwise pay on every decision. This
+    memo never changes a result: any other action (a copy, one built by a client,
+    one for another state or version) is checked as usual.
+    """
+    offered_state, version, actions = _offered
+    if offered_state is not state or version != state.version:
+        return False
+    return any(offered is action for offered in actions)
+
+
 def legal_actions(state: GameState, cards: Mapping[str, CardDefinition]) -> list[Action]:
     """Every action `acting_player(state)` may take now; empty once the game has ended."""
+    global _offered  # see `was_offered`
     if state.phase is TurnPhase.ENDED:
         return []
     if state.pending_choice is not None:
-        return choice_actions(state.pending_choice)
-    index = index_for(cards)
-    ctx = Ctx(state, index, Rng(state.rng_seed, state.version), state.last_action_at)
-    ctx.held = sources(state, index)
-    seat = acting_player(state)
-    if state.phase is TurnPhase.SETUP:
-        return [
-            a for a in _setup_candidates(state, seat) if SETUP_CHECKS[a.kind](ctx, seat, a) is None
-        ]
-    if state.phase is not TurnPhase.MAIN:
-        return []
-    return _main_actions(ctx, seat)
+        actions = choice_actions(state.pending_choice)
+    else:
+        index = index_for(cards)
+        ctx = Ctx(state, index, Rng(state.rng_seed, state.version), state.last_action_at)
+        ctx.held = sources(state, index)
+        seat = acting_player(state)
+        if state.phase is TurnPhase.SETUP:
+            actions = [
+                a
+                for a in _setup_candidates(state, seat)
+                if SETUP_CHECKS[a.kind](ctx, seat, a) is None
+            ]
+        elif state.phase is TurnPhase.MAIN:
+            actions = _main_actions(ctx, seat)
+        else:
+            return []
+    _offered = (state, state.version, actions)
+    return actions

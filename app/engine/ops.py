@@ -4,8 +4,8 @@ Each primitive mutates the state in place, keeps the "every card in exactly one
 place" invariant, and emits the matching event. They do not check whether an
 action is legal (callers do) and they do not resolve knockouts (the engine
 settles those after an action or a step sequence, see `app.engine.knockout`).
-New instances are built with `model_construct`: the values are engine-made and
-known valid, and validation on this path is what slow engines pay for.
+New instances are built without the validating constructor: the values are
+engine-made and known valid, and validation on this path is what slow engines pay for.
 """
 
 from __future__ import annotations
@@ -37,18 +37,13 @@ EXCLUSIVE_STATUSES = frozenset(
 
 
 _new = object.__new__
-_set = object.__setattr__
-_INSTANCE_FIELDS = set(CardInstance.model_fields)
-_ATTACHED_FIELDS = set(AttachedCard.model_fields)
 
 
 def attached(card: CardInstance) -> AttachedCard:
     """`card` as held under or on a creature."""
-    held = _new(AttachedCard)
-    _set(held, "__dict__", {"instance_id": card.instance_id, "definition_id": card.definition_id})
-    _set(held, "__pydantic_fields_set__", _ATTACHED_FIELDS)
-    _set(held, "__pydantic_extra__", None)
-    _set(held, "__pydantic_private__", None)
+    held: AttachedCard = _new(AttachedCard)
+    held.instance_id = card.instance_id
+    held.definition_id = card.definition_id
     return held
 
 
@@ -60,28 +55,19 @@ def loose(card: AttachedCard) -> CardInstance:
 def new_instance(instance_id: str, definition_id: str) -> CardInstance:
     """A fresh card with no game history.
 
-    Built the way `BaseModel.model_construct` does it, minus its per-field loop:
-    this runs for every card dealt and every card leaving play, and the values
-    are engine-made, so validation would only cost time.
+    Built without the validating constructor: this runs for every card dealt and
+    every card leaving play, and the values are engine-made, so validation would
+    only cost time.
     """
-    card = _new(CardInstance)
-    _set(
-        card,
-        "__dict__",
-        {
-            "instance_id": instance_id,
-            "definition_id": definition_id,
-            "damage": 0,
-            "attached_energy": [],
-            "attached_tool": None,
-            "evolved_from": [],
-            "status_conditions": [],
-            "turn_played": None,
-        },
-    )
-    _set(card, "__pydantic_fields_set__", _INSTANCE_FIELDS)
-    _set(card, "__pydantic_extra__", None)
-    _set(card, "__pydantic_private__", None)
+    card: CardInstance = _new(CardInstance)
+    card.instance_id = instance_id
+    card.definition_id = definition_id
+    card.damage = 0
+    card.attached_energy = []
+    card.attached_tool = None
+    card.evolved_from = []
+    card.status_conditions = []
+    card.turn_played = None
     return card
 
 

@@ -154,9 +154,7 @@ def do_play_trainer(ctx: Ctx, seat: PlayerIndex, action: Action) -> None:
         if old is not None:
             state.players[old.owner].discard.append(old.card)
             ctx.emit("stadium_discarded", old.owner, card=old.card.instance_id)
-        state.stadium = StadiumInPlay.model_construct(
-            card=card, owner=seat, turn_played=state.turn_number
-        )
+        state.stadium = StadiumInPlay(card=card, owner=seat, turn_played=state.turn_number)
         player.stadiums_played_this_turn += 1
         _fire(ctx, "on_play", seat, card.instance_id)
         return

@@ -91,7 +91,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.core.enums import GameType
-from app.core.game_state import GameResult, GameState
+from app.core.game_state import ACTION_LOG, GameResult, GameState
 from app.db.models import ActiveGame, GameHistory
 from app.db.redis import RedisClient, prefixed
 from app.db.session import session_scope
@@ -1377,5 +1377,5 @@ def _replay_data(state: GameState, result: GameResult) -> dict[str, Any]:
         "winner": result.winner,
         "end_reason": result.end_reason.value,
         "final_version": state.version,
-        "actions": [action.model_dump(mode="json") for action in state.action_log],
+        "actions": ACTION_LOG.dump_python(state.action_log, mode="json"),
     }

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from app.core.cards import CardDefinition
 from app.core.decks import DeckList
 from app.core.enums import GameType
-from app.core.game_state import ActionRecord, GameState, PlayerIndex, PlayerState
+from app.core.game_state import ACTION_LOG, GameState, PlayerIndex, PlayerState
 from app.core.rules import RulesConfig
 from app.engine import Identity, new_game, replay
 from app.errors import MantimonError
@@ -128,7 +128,7 @@ def replay_from_history(
     """
     initial = initial_from_history(replay_data, cards)
     try:
-        log = [ActionRecord.model_validate(entry) for entry in replay_data["actions"]]
+        log = ACTION_LOG.validate_python(replay_data["actions"])
     except (KeyError, TypeError, ValidationError) as exc:
         raise ReplayDataError(f"the replay's action log is malformed: {exc}") from exc
     return replay(initial, log, cards)

@@ -55,7 +55,7 @@ def _add(
 ) -> None:
     ops.add_lasting(
         ctx,
-        LastingEffect.model_construct(
+        LastingEffect(
             modifier=modifier,
             player=seat,
             target=target,

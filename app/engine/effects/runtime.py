@@ -174,7 +174,7 @@ def choose(
             from app.engine.effects.locate import locate_steps
 
             bound[LOC] = locate_steps(ctx, ex.run, ex.root)
-        choice = PendingChoice.model_construct(
+        choice = PendingChoice(
             player=chooser,
             kind=kind,
             options=list(options),
@@ -182,7 +182,7 @@ def choose(
             max_count=max_count,
             prompt=prompt,
             revealed=list(revealed),
-            continuation=Continuation.model_construct(
+            continuation=Continuation(
                 source_kind=ex.run.source_kind,
                 source_card=ex.run.source,
                 source_index=ex.run.source_index,

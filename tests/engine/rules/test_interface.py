@@ -7,14 +7,24 @@ from typing import Any
 import pytest
 
 from app.core.game_state import GameState, LastingEffect
-from app.engine import Action, ActionKind, IllegalActionError, is_turn_boundary, view_for
+from app.engine import (
+    Action,
+    ActionKind,
+    IllegalActionError,
+    apply,
+    is_turn_boundary,
+    legal_actions,
+    view_for,
+)
 from app.engine.events import Event
 from tests.engine.builders import (
     EMBER_QUARRY,
     GRASS,
     MOSSNIP,
+    NOW,
     ZAPKIT,
     act,
+    catalog,
     make_state,
 )
 
@@ -163,3 +173,21 @@ def test_the_json_round_trip_is_exact_with_every_v2_field() -> None:
     copy = GameState.model_validate_json(state.model_dump_json())
     assert copy == state
     assert copy.model_dump_json() == state.model_dump_json()
+
+
+def test_offered_actions_are_checked_again_once_the_state_moves_on() -> None:
+    """`apply` trusts only the very objects the last `legal_actions` gave for this version."""
+    state = _state()
+    offered = legal_actions(state, catalog())
+    attach = next(a for a in offered if a.kind is ActionKind.ATTACH_ENERGY)
+    apply(state, attach, catalog(), at=NOW)
+    with pytest.raises(IllegalActionError, match="energy"):
+        apply(state, attach, catalog(), at=NOW)  # same object, a newer version: checked
+    other = _state()
+    offered = legal_actions(other, catalog())
+    attach = next(a for a in offered if a.kind is ActionKind.ATTACH_ENERGY)
+    with pytest.raises(IllegalActionError):
+        apply(state, attach, catalog(), at=NOW)  # offered for another state: checked
+    other.players[0].hand.clear()
+    with pytest.raises(IllegalActionError, match="hand"):
+        apply(other, Action(*attach), catalog(), at=NOW)  # an equal copy: checked
