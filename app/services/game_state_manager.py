@@ -70,14 +70,12 @@ transaction: callers pass states, never sessions.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any, ClassVar, Final, NoReturn, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -86,18 +84,40 @@ from redis.exceptions import MaxConnectionsError, RedisError
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.core.enums import GameType
 from app.core.game_state import ACTION_LOG, GameResult, GameState
 from app.db.models import ActiveGame, GameHistory
 from app.db.redis import RedisClient, prefixed
 from app.db.session import session_scope
-from app.errors import MantimonError
 from app.observability.metrics import GameMetrics, instrumented
 from app.services.game_lineage import LineageCache, descends_from, head_digest, lineage_chain
+from app.services.game_state_errors import (
+    CorruptGameStateError,
+    DivergedStateError,
+    GameEndedError,
+    GamePersistRefusedError,
+    GameStateError,
+    GameStoreBusyError,
+    GameStoreUnavailableError,
+    InvalidGameIdError,
+    StaleStateError,
+    logger,
+    parse_uuid,
+    store_error,
+    validation_summary,
+)
+from app.services.game_state_results import (
+    DirtyStats,
+    FlushSummary,
+    GameFailure,
+    PersistOutcome,
+    PlayerGame,
+    ProgressCallback,
+    RecoverySummary,
+    SaveOutcome,
+)
 from app.services.game_store_statements import (
     CACHE_MOVED,
     CACHE_REFUSED,
@@ -122,202 +142,34 @@ from app.services.redis_epoch import (
 )
 from app.services.replays import replay_setup
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "DEFAULT_REDIS_PROBE_INTERVAL",
+    "CorruptGameStateError",
+    "DirtyStats",
+    "DivergedStateError",
+    "FlushSummary",
+    "GameEndedError",
+    "GameFailure",
+    "GamePersistRefusedError",
+    "GameStateError",
+    "GameStateManager",
+    "GameStoreBusyError",
+    "GameStoreUnavailableError",
+    "InvalidGameIdError",
+    "PersistOutcome",
+    "PlayerGame",
+    "ProgressCallback",
+    "RecoverySummary",
+    "SaveOutcome",
+    "StaleStateError",
+    "_replay_data",
+    "logger",
+    "parse_uuid",
+]
+
 
 DEFAULT_REDIS_PROBE_INTERVAL: Final = 1.0
 """Seconds between attempts to use Redis again after it failed."""
-
-ProgressCallback = Callable[[int], None]
-"""Called after each batch with the number of games handled so far."""
-
-
-class GameStateError(MantimonError):
-    """Base of the errors the GameStateManager raises; each names the game concerned."""
-
-
-class InvalidGameIdError(GameStateError, ValueError):
-    """A game or user id that is not a UUID."""
-
-
-class StaleStateError(GameStateError):
-    """A save was refused because the store already holds this version or a newer one."""
-
-    refusal_reason: ClassVar[str] = "stale"
-
-    def __init__(self, game_id: UUID, version: int, stored_version: int | None, store: str) -> None:
-        self.game_id = game_id
-        self.version = version
-        self.stored_version = stored_version
-        self.store = store
-        held = "the same version" if stored_version is None else f"version {stored_version}"
-        super().__init__(
-            f"game {game_id}: refused to save version {version}; {store} already holds {held}",
-        )
-
-
-class DivergedStateError(StaleStateError):
-    """PostgreSQL holds a state that this one does not descend from; nothing was written.
-
-    The state was built on an older copy of the game (a Redis that came back
-    older, say), so writing it would drop the turns PostgreSQL holds. A
-    `StaleStateError`, so a caller that reloads on a stale save handles it too.
-    """
-
-    refusal_reason: ClassVar[str] = "diverged"
-
-    def __init__(self, game_id: UUID, version: int, stored_version: int) -> None:
-        GameStateError.__init__(
-            self,
-            f"game {game_id}: refused to save version {version}: it does not descend from "
-            f"version {stored_version} that PostgreSQL holds (it was built on an older copy "
-            f"of the game); PostgreSQL keeps version {stored_version}",
-        )
-        self.game_id = game_id
-        self.version = version
-        self.stored_version = stored_version
-        self.store = "PostgreSQL"
-
-
-class CorruptGameStateError(GameStateError):
-    """A stored state does not parse as a `GameState`, and no store holds a usable copy."""
-
-    def __init__(self, game_id: UUID, store: str, reason: str) -> None:
-        self.game_id = game_id
-        self.store = store
-        super().__init__(f"game {game_id}: the state in {store} is unusable: {reason}")
-
-
-class GameStoreUnavailableError(GameStateError):
-    """The store an operation needs is unreachable; nothing was half-written."""
-
-
-class GameStoreBusyError(GameStoreUnavailableError):
-    """Every pooled connection stayed in use for the pool timeout: load, not an outage.
-
-    Raised where `GameStoreUnavailableError` would be, with the same promise
-    that calling again is safe; the message names the pool and its settings.
-    Unlike an outage, a busy Redis never makes a save write through.
-    """
-
-
-_POOL_EXHAUSTED: Final = (MaxConnectionsError, PoolTimeoutError)
-"""A pool that had no free connection in time (redis-py, SQLAlchemy): load, not an outage."""
-
-
-def _store_error(message: str, exc: Exception) -> GameStoreUnavailableError:
-    """`GameStoreBusyError` when `exc` is a pool timeout, else `GameStoreUnavailableError`."""
-    if isinstance(exc, _POOL_EXHAUSTED):
-        return GameStoreBusyError(message)
-    return GameStoreUnavailableError(message)
-
-
-class GamePersistRefusedError(GameStateError):
-    """PostgreSQL refused the row (for example a player id that is not a user)."""
-
-
-class GameEndedError(GameStateError):
-    """The game has already been moved to the history; it cannot be saved again."""
-
-
-class SaveOutcome(StrEnum):
-    """Where `GameStateManager.save_to_cache` put the state."""
-
-    CACHED = "cached"
-    """In Redis, marked dirty until the next persist."""
-    WRITTEN_THROUGH = "written_through"
-    """Redis was unreachable: written to PostgreSQL instead."""
-
-
-class PersistOutcome(StrEnum):
-    """What `GameStateManager.persist_to_db` did with the state."""
-
-    WRITTEN = "written"
-    ALREADY_CURRENT = "already_current"
-    """PostgreSQL already held this version or a newer one; nothing changed."""
-    GAME_ENDED = "game_ended"
-    """The game is in the history; nothing was written and its cache entry was dropped."""
-
-
-@dataclass(frozen=True, slots=True)
-class GameFailure:
-    """One game a batch operation could not handle, and why."""
-
-    game_id: str
-    reason: str
-
-
-@dataclass(slots=True)
-class RecoverySummary:
-    """What `GameStateManager.recover_active_games` did, game by game."""
-
-    recovered: int = 0
-    skipped_newer: int = 0
-    """Redis already held a newer version (actions after the last persisted turn)."""
-    unchanged: int = 0
-    """Redis already held the same version."""
-    failed: list[GameFailure] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        """Every active game seen."""
-        return self.recovered + self.skipped_newer + self.unchanged + len(self.failed)
-
-
-@dataclass(slots=True)
-class FlushSummary:
-    """What `GameStateManager.flush_dirty` did, game by game."""
-
-    persisted: int = 0
-    already_current: int = 0
-    ended: int = 0
-    refreshed: int = 0
-    """PostgreSQL held a newer state that contains the cached one (Redis came back older):
-    nothing was written, and the cached copy was replaced by PostgreSQL's."""
-    diverged: int = 0
-    """The cached state does not descend from PostgreSQL's (it was played on an older copy):
-    PostgreSQL refused it, and the cached copy was replaced by PostgreSQL's."""
-    failed: list[GameFailure] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        """Every dirty game seen."""
-        return (
-            self.persisted
-            + self.already_current
-            + self.ended
-            + self.refreshed
-            + self.diverged
-            + len(self.failed)
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class DirtyStats:
-    """Games whose latest state is only in Redis, for health checks."""
-
-    count: int
-    oldest_change_at: datetime | None
-    """When the oldest unpersisted change was cached (Redis clock); None when nothing is dirty."""
-    oldest_age_seconds: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class PlayerGame:
-    """An active game of one player, as the reconnection screen lists it.
-
-    Read from PostgreSQL: ``turn_number`` and ``version`` are those of the
-    last persisted turn; `GameStateManager.load_state` returns the latest state.
-    """
-
-    game_id: UUID
-    game_type: GameType
-    player1_id: UUID | None
-    player2_id: UUID | None
-    npc_id: str | None
-    turn_number: int
-    version: int
-    last_action_at: datetime
-    turn_deadline: datetime | None
 
 
 _AUTOCOMMIT: Final = {"isolation_level": "AUTOCOMMIT"}
@@ -360,29 +212,6 @@ def _contains(state: GameState, version: int, lineage: bytes | None) -> bool:
     if state.version < version:
         return False
     return descends_from(lineage_chain(state, upto=version), version, lineage)
-
-
-def parse_uuid(value: UUID | str, what: str = "game id") -> UUID:
-    """`value` as a UUID.
-
-    Raises:
-        InvalidGameIdError: `value` is not a UUID or a string holding one.
-    """
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise InvalidGameIdError(f"{what} {value!r} is not a UUID") from None
-
-
-def _validation_summary(exc: ValidationError, limit: int = 3) -> str:
-    parts = [
-        f"{'.'.join(str(p) for p in error['loc']) or '<root>'}: {error['msg']}"
-        for error in exc.errors()[:limit]
-    ]
-    more = exc.error_count() - limit
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
 def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
@@ -613,7 +442,7 @@ class GameStateManager:
         try:
             state = GameState.model_validate_json(raw)
         except ValidationError as exc:
-            return _Cached(seen, None, _validation_summary(exc))
+            return _Cached(seen, None, validation_summary(exc))
         if state.game_id != game_id:
             return _Cached(seen, None, f"the key holds game {state.game_id}")
         return _Cached(seen, state, None)
@@ -829,7 +658,7 @@ class GameStateManager:
             async with self._sessionmaker() as session:
                 row = (await session.execute(READ_STATE_SQL, {"id": game_id})).first()
         except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
+            raise store_error(
                 f"game {game_id}: cannot read PostgreSQL ({type(exc).__name__}: {exc})"
                 + ("" if self._redis_down_since is None else "; Redis is unreachable too"),
                 exc,
@@ -839,7 +668,7 @@ class GameStateManager:
         try:
             state = GameState.model_validate_json(row.state)
         except ValidationError as exc:
-            reason = _validation_summary(exc)
+            reason = validation_summary(exc)
             logger.error("game %s: the state in PostgreSQL is unusable (%s)", game_id, reason)
             raise CorruptGameStateError(game_id, "PostgreSQL", reason) from None
         if state.game_id != game_id or state.version != row.version:
@@ -857,7 +686,7 @@ class GameStateManager:
             async with self._sessionmaker() as session:
                 row = (await session.execute(STORED_SQL, {"id": game_id})).one()
         except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
+            raise store_error(
                 f"game {game_id}: cannot read PostgreSQL to check the cached copy against it "
                 f"({type(exc).__name__}: {exc})",
                 exc,
@@ -904,7 +733,7 @@ class GameStateManager:
                     f"game {state.game_id}: PostgreSQL refused version {state.version}: {exc.orig}",
                 ) from exc
             except (SQLAlchemyError, OSError) as exc:
-                raise _store_error(
+                raise store_error(
                     f"game {state.game_id}: cannot write version {state.version} to PostgreSQL "
                     f"({type(exc).__name__}: {exc})",
                     exc,
@@ -1023,7 +852,7 @@ class GameStateManager:
             async with session_scope(self._sessionmaker) as session:
                 await session.execute(delete(ActiveGame).where(ActiveGame.id == gid))
         except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
+            raise store_error(
                 f"game {gid}: deleted from Redis but not from PostgreSQL ({exc}); call again",
                 exc,
             ) from exc
@@ -1080,7 +909,7 @@ class GameStateManager:
                 f"game {gid}: PostgreSQL refused its history row: {exc.orig}",
             ) from exc
         except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
+            raise store_error(
                 f"game {gid}: cannot end it in PostgreSQL ({exc}); nothing changed, call again",
                 exc,
             ) from exc
@@ -1118,7 +947,7 @@ class GameStateManager:
             async with self._sessionmaker() as session:
                 rows = (await session.execute(stmt)).all()
         except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
+            raise store_error(
                 f"user {uid}: cannot list active games ({exc})",
                 exc,
             ) from exc
@@ -1178,7 +1007,7 @@ class GameStateManager:
                 f"recovery stopped after {summary.total} games: Redis failed ({exc})",
             ) from exc
         except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
+            raise store_error(
                 f"recovery stopped after {summary.total} games: cannot read PostgreSQL ({exc})",
                 exc,
             ) from exc
@@ -1237,7 +1066,7 @@ class GameStateManager:
             try:
                 GameState.model_validate_json(row.state)
             except ValidationError as exc:
-                return f"invalid game state: {_validation_summary(exc)}"
+                return f"invalid game state: {validation_summary(exc)}"
         return None
 
     @instrumented("flush")
@@ -1292,7 +1121,7 @@ class GameStateManager:
         try:
             state = GameState.model_validate_json(payload)
         except ValidationError as exc:
-            reason = f"cached state is unusable: {_validation_summary(exc)}"
+            reason = f"cached state is unusable: {validation_summary(exc)}"
             summary.failed.append(GameFailure(member, reason))
             logger.error("game %s: not flushed: %s", member, reason)
             return
