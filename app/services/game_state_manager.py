@@ -66,328 +66,90 @@ How the guarantees are kept
 
 Each public method is one unit of work and commits its own PostgreSQL
 transaction: callers pass states, never sessions.
+
+Where the code lives
+--------------------
+`GameStateManager` is the one public entry point and only delegates; every
+name callers import is re-exported here. Behind it: `game_copies` decides which
+store serves and takes each game (and when a cached copy must be compared with
+PostgreSQL), `game_cache` runs everything sent to Redis, `game_rows` everything
+sent to PostgreSQL for one game, `game_batches` recovery and the flush,
+`redis_health` tracks a Redis outage, `game_history` builds the history row, and
+`game_state_errors` / `game_state_results` hold what callers catch and receive.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from contextlib import suppress
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any, ClassVar, Final, NoReturn, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Final, TypeVar
 from uuid import UUID
 
-from pydantic import ValidationError
-from redis.commands.core import AsyncScript
-from redis.exceptions import MaxConnectionsError, RedisError
-from sqlalchemy import delete, exists, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.core.enums import GameType
-from app.core.game_state import ACTION_LOG, GameResult, GameState
-from app.db.models import ActiveGame, GameHistory
-from app.db.redis import RedisClient, prefixed
-from app.db.session import session_scope
-from app.errors import MantimonError
+from app.core.game_state import GameResult, GameState
+from app.db.redis import RedisClient
 from app.observability.metrics import GameMetrics, instrumented
-from app.services.game_lineage import LineageCache, descends_from, head_digest, lineage_chain
-from app.services.game_store_statements import (
-    CACHE_MOVED,
-    CACHE_REFUSED,
-    CACHE_STATE_LUA,
-    CLEAR_DIRTY_LUA,
-    IDENTITY_MISMATCH,
-    MODE_CLEAN,
-    MODE_DIRTY,
-    MODE_REPLACE,
-    READ_MISSING,
-    READ_STATE_LUA,
-    READ_STATE_SQL,
-    RECOVERY_SQL,
-    STORED_SQL,
-    UPSERT_SQL,
+from app.services.game_batches import GameBatches
+from app.services.game_cache import GameCache
+from app.services.game_copies import GameCopies
+from app.services.game_history import replay_data as _replay_data
+from app.services.game_rows import GameRows
+from app.services.game_state_errors import (
+    CorruptGameStateError,
+    DivergedStateError,
+    GameEndedError,
+    GamePersistRefusedError,
+    GameStateError,
+    GameStoreBusyError,
+    GameStoreUnavailableError,
+    InvalidGameIdError,
+    StaleStateError,
+    logger,
+    parse_uuid,
 )
-from app.services.redis_epoch import (
-    ANY_IDENTITY,
-    UNKNOWN_IDENTITY,
-    RedisEpoch,
-    RedisIdentityChanged,
+from app.services.game_state_results import (
+    DirtyStats,
+    FlushSummary,
+    GameFailure,
+    PersistOutcome,
+    PlayerGame,
+    ProgressCallback,
+    RecoverySummary,
+    SaveOutcome,
 )
-from app.services.replays import replay_setup
+from app.services.redis_epoch import RedisEpoch
+from app.services.redis_health import RedisHealth
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "DEFAULT_REDIS_PROBE_INTERVAL",
+    "CorruptGameStateError",
+    "DirtyStats",
+    "DivergedStateError",
+    "FlushSummary",
+    "GameEndedError",
+    "GameFailure",
+    "GamePersistRefusedError",
+    "GameStateError",
+    "GameStateManager",
+    "GameStoreBusyError",
+    "GameStoreUnavailableError",
+    "InvalidGameIdError",
+    "PersistOutcome",
+    "PlayerGame",
+    "ProgressCallback",
+    "RecoverySummary",
+    "SaveOutcome",
+    "StaleStateError",
+    "_replay_data",
+    "logger",
+    "parse_uuid",
+]
 
 DEFAULT_REDIS_PROBE_INTERVAL: Final = 1.0
 """Seconds between attempts to use Redis again after it failed."""
 
-ProgressCallback = Callable[[int], None]
-"""Called after each batch with the number of games handled so far."""
-
-
-class GameStateError(MantimonError):
-    """Base of the errors the GameStateManager raises; each names the game concerned."""
-
-
-class InvalidGameIdError(GameStateError, ValueError):
-    """A game or user id that is not a UUID."""
-
-
-class StaleStateError(GameStateError):
-    """A save was refused because the store already holds this version or a newer one."""
-
-    refusal_reason: ClassVar[str] = "stale"
-
-    def __init__(self, game_id: UUID, version: int, stored_version: int | None, store: str) -> None:
-        self.game_id = game_id
-        self.version = version
-        self.stored_version = stored_version
-        self.store = store
-        held = "the same version" if stored_version is None else f"version {stored_version}"
-        super().__init__(
-            f"game {game_id}: refused to save version {version}; {store} already holds {held}",
-        )
-
-
-class DivergedStateError(StaleStateError):
-    """PostgreSQL holds a state that this one does not descend from; nothing was written.
-
-    The state was built on an older copy of the game (a Redis that came back
-    older, say), so writing it would drop the turns PostgreSQL holds. A
-    `StaleStateError`, so a caller that reloads on a stale save handles it too.
-    """
-
-    refusal_reason: ClassVar[str] = "diverged"
-
-    def __init__(self, game_id: UUID, version: int, stored_version: int) -> None:
-        GameStateError.__init__(
-            self,
-            f"game {game_id}: refused to save version {version}: it does not descend from "
-            f"version {stored_version} that PostgreSQL holds (it was built on an older copy "
-            f"of the game); PostgreSQL keeps version {stored_version}",
-        )
-        self.game_id = game_id
-        self.version = version
-        self.stored_version = stored_version
-        self.store = "PostgreSQL"
-
-
-class CorruptGameStateError(GameStateError):
-    """A stored state does not parse as a `GameState`, and no store holds a usable copy."""
-
-    def __init__(self, game_id: UUID, store: str, reason: str) -> None:
-        self.game_id = game_id
-        self.store = store
-        super().__init__(f"game {game_id}: the state in {store} is unusable: {reason}")
-
-
-class GameStoreUnavailableError(GameStateError):
-    """The store an operation needs is unreachable; nothing was half-written."""
-
-
-class GameStoreBusyError(GameStoreUnavailableError):
-    """Every pooled connection stayed in use for the pool timeout: load, not an outage.
-
-    Raised where `GameStoreUnavailableError` would be, with the same promise
-    that calling again is safe; the message names the pool and its settings.
-    Unlike an outage, a busy Redis never makes a save write through.
-    """
-
-
-_POOL_EXHAUSTED: Final = (MaxConnectionsError, PoolTimeoutError)
-"""A pool that had no free connection in time (redis-py, SQLAlchemy): load, not an outage."""
-
-
-def _store_error(message: str, exc: Exception) -> GameStoreUnavailableError:
-    """`GameStoreBusyError` when `exc` is a pool timeout, else `GameStoreUnavailableError`."""
-    if isinstance(exc, _POOL_EXHAUSTED):
-        return GameStoreBusyError(message)
-    return GameStoreUnavailableError(message)
-
-
-class GamePersistRefusedError(GameStateError):
-    """PostgreSQL refused the row (for example a player id that is not a user)."""
-
-
-class GameEndedError(GameStateError):
-    """The game has already been moved to the history; it cannot be saved again."""
-
-
-class SaveOutcome(StrEnum):
-    """Where `GameStateManager.save_to_cache` put the state."""
-
-    CACHED = "cached"
-    """In Redis, marked dirty until the next persist."""
-    WRITTEN_THROUGH = "written_through"
-    """Redis was unreachable: written to PostgreSQL instead."""
-
-
-class PersistOutcome(StrEnum):
-    """What `GameStateManager.persist_to_db` did with the state."""
-
-    WRITTEN = "written"
-    ALREADY_CURRENT = "already_current"
-    """PostgreSQL already held this version or a newer one; nothing changed."""
-    GAME_ENDED = "game_ended"
-    """The game is in the history; nothing was written and its cache entry was dropped."""
-
-
-@dataclass(frozen=True, slots=True)
-class GameFailure:
-    """One game a batch operation could not handle, and why."""
-
-    game_id: str
-    reason: str
-
-
-@dataclass(slots=True)
-class RecoverySummary:
-    """What `GameStateManager.recover_active_games` did, game by game."""
-
-    recovered: int = 0
-    skipped_newer: int = 0
-    """Redis already held a newer version (actions after the last persisted turn)."""
-    unchanged: int = 0
-    """Redis already held the same version."""
-    failed: list[GameFailure] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        """Every active game seen."""
-        return self.recovered + self.skipped_newer + self.unchanged + len(self.failed)
-
-
-@dataclass(slots=True)
-class FlushSummary:
-    """What `GameStateManager.flush_dirty` did, game by game."""
-
-    persisted: int = 0
-    already_current: int = 0
-    ended: int = 0
-    refreshed: int = 0
-    """PostgreSQL held a newer state that contains the cached one (Redis came back older):
-    nothing was written, and the cached copy was replaced by PostgreSQL's."""
-    diverged: int = 0
-    """The cached state does not descend from PostgreSQL's (it was played on an older copy):
-    PostgreSQL refused it, and the cached copy was replaced by PostgreSQL's."""
-    failed: list[GameFailure] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        """Every dirty game seen."""
-        return (
-            self.persisted
-            + self.already_current
-            + self.ended
-            + self.refreshed
-            + self.diverged
-            + len(self.failed)
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class DirtyStats:
-    """Games whose latest state is only in Redis, for health checks."""
-
-    count: int
-    oldest_change_at: datetime | None
-    """When the oldest unpersisted change was cached (Redis clock); None when nothing is dirty."""
-    oldest_age_seconds: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class PlayerGame:
-    """An active game of one player, as the reconnection screen lists it.
-
-    Read from PostgreSQL: ``turn_number`` and ``version`` are those of the
-    last persisted turn; `GameStateManager.load_state` returns the latest state.
-    """
-
-    game_id: UUID
-    game_type: GameType
-    player1_id: UUID | None
-    player2_id: UUID | None
-    npc_id: str | None
-    turn_number: int
-    version: int
-    last_action_at: datetime
-    turn_deadline: datetime | None
-
-
-_AUTOCOMMIT: Final = {"isolation_level": "AUTOCOMMIT"}
-_IDENTITY_ATTEMPTS: Final = 3
-"""How often one operation starts over when Redis turns out to be another instance."""
-_UPSERT_ATTEMPTS: Final = 3
-"""How often a persist is retried when the row changes between its two statements."""
-
-
 _T = TypeVar("_T")
-
-
-class _CacheMoved(Exception):
-    """A compare-and-set on a cached copy found it changed since it was read."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Stored:
-    """What PostgreSQL holds for a game."""
-
-    version: int | None
-    """None when there is no active row."""
-    lineage: bytes | None
-    ended: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Cached:
-    """A game's copy in Redis, as one checked read found it."""
-
-    seen: str
-    """The raw version field ("" for no hash): the token of a later compare-and-set."""
-    state: GameState | None
-    problem: str | None
-    """Why the copy is unusable; None when it is usable or absent."""
-
-
-def _contains(state: GameState, version: int, lineage: bytes | None) -> bool:
-    """Whether `state` is PostgreSQL's state (at `version`, head `lineage`) or descends from it."""
-    if state.version < version:
-        return False
-    return descends_from(lineage_chain(state, upto=version), version, lineage)
-
-
-def parse_uuid(value: UUID | str, what: str = "game id") -> UUID:
-    """`value` as a UUID.
-
-    Raises:
-        InvalidGameIdError: `value` is not a UUID or a string holding one.
-    """
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise InvalidGameIdError(f"{what} {value!r} is not a UUID") from None
-
-
-def _validation_summary(exc: ValidationError, limit: int = 3) -> str:
-    parts = [
-        f"{'.'.join(str(p) for p in error['loc']) or '<root>'}: {error['msg']}"
-        for error in exc.errors()[:limit]
-    ]
-    more = exc.error_count() - limit
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
-
-
-def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class GameStateManager:
@@ -425,23 +187,21 @@ class GameStateManager:
     ) -> None:
         if cache_ttl_seconds < 1:
             raise ValueError(f"cache_ttl_seconds must be at least 1, got {cache_ttl_seconds}")
-        self._redis = redis
-        self._sessionmaker = sessionmaker
-        self._prefix = key_prefix
-        self._ttl = cache_ttl_seconds
-        self._probe_interval = redis_probe_interval
+        self._sessionmaker = sessionmaker  # so another manager can share the pool (tests do)
         self.metrics = metrics if metrics is not None else GameMetrics()
-        self._dirty_key = prefixed(key_prefix, "games", "dirty")
-        self._cache_state = redis.register_script(CACHE_STATE_LUA)
-        self._read_state = redis.register_script(READ_STATE_LUA)
-        self._clear_dirty = redis.register_script(CLEAR_DIRTY_LUA)
-        self._epoch = RedisEpoch()
-        self._lineage = LineageCache()
-        self._redis_down_since: float | None = None
-        self._redis_retry_at = 0.0
-        # Games whose Redis entry went stale while Redis was down: the (version, JSON) to
-        # cache once it answers again, or None to drop the entry (the game ended meanwhile).
-        self._uncached: dict[UUID, tuple[int, str] | None] = {}
+        # One health record and one instance epoch, shared by the Redis and PostgreSQL
+        # sides: a refused branch distrusts the cached copy, and a PostgreSQL error says
+        # whether Redis is down too.
+        health = RedisHealth(redis_probe_interval, self.metrics)
+        epoch = RedisEpoch()
+        self._cache = GameCache(
+            redis, key_prefix=key_prefix, ttl_seconds=cache_ttl_seconds, health=health, epoch=epoch
+        )
+        self._rows = GameRows(sessionmaker, health=health, epoch=epoch)
+        self._copies = GameCopies(self._cache, self._rows)
+        self._batches = GameBatches(
+            sessionmaker, self._cache, self._rows, self._copies, self.metrics
+        )
 
     @classmethod
     def from_settings(
@@ -463,100 +223,12 @@ class GameStateManager:
 
     def game_key(self, game_id: UUID) -> str:
         """The Redis key of a game's cached state: ``<prefix>game:<id>``."""
-        return prefixed(self._prefix, "game", str(game_id))
+        return self._cache.game_key(game_id)
 
     @property
     def dirty_key(self) -> str:
         """The Redis sorted set of games with unpersisted changes."""
-        return self._dirty_key
-
-    # -- Redis health -----------------------------------------------------------------
-
-    def _redis_failed(self, operation: str, exc: Exception) -> None:
-        """Count `exc` as Redis failing, unless it is a busy pool while Redis answers.
-
-        Raises:
-            GameStoreBusyError: no pooled connection was free in time and Redis is
-                not known to be down (waiting behind a hung server, before its
-                callers time out, also ends here).
-        """
-        if isinstance(exc, MaxConnectionsError) and self._redis_down_since is None:
-            raise GameStoreBusyError(f"{operation}: {exc}; Redis is busy, not down") from exc
-        now = time.monotonic()
-        self._redis_retry_at = now + self._probe_interval
-        if self._redis_down_since is None:
-            self._redis_down_since = now
-            self.metrics.redis_outage()
-            logger.warning(
-                "Redis failed during %s (%s: %s); using PostgreSQL until it answers again",
-                operation,
-                type(exc).__name__,
-                exc,
-            )
-        else:
-            logger.debug("Redis still failing during %s: %s", operation, exc)
-
-    def _redis_ok(self) -> None:
-        if self._redis_down_since is not None:
-            self.metrics.redis_recovered()
-            logger.warning(
-                "Redis answers again after %.1f s",
-                time.monotonic() - self._redis_down_since,
-            )
-            self._redis_down_since = None
-
-    async def _redis_ready(self) -> bool:
-        """Whether to try Redis now; first re-caches what was written through meanwhile."""
-        if self._redis_down_since is not None and time.monotonic() < self._redis_retry_at:
-            return False
-        if self._uncached:
-            await self._repair_cache()
-        return self._redis_down_since is None or time.monotonic() >= self._redis_retry_at
-
-    async def _repair_cache(self) -> None:
-        for game_id, entry in list(self._uncached.items()):
-            try:
-                if entry is None:
-                    await self._drop_cached(game_id)
-                else:
-                    await self._write_cache(game_id, entry[0], entry[1], MODE_CLEAN)
-            except RedisError as exc:
-                self._redis_failed("re-caching games written through", exc)
-                return
-            self._redis_ok()
-            # Compared with PostgreSQL again on next use, whatever the cached copy was.
-            self._epoch.distrust(game_id)
-            if self._uncached.get(game_id) == entry:
-                del self._uncached[game_id]
-
-    # -- which Redis instance ---------------------------------------------------------
-
-    def _instance_changed(self, identity: str) -> None:
-        previous = self._epoch.adopt(identity)
-        if previous is None:
-            return
-        if previous == UNKNOWN_IDENTITY:
-            logger.info(
-                "Redis instance %s: each cached game is compared with PostgreSQL on first use",
-                identity,
-            )
-            return
-        logger.warning(
-            "Redis is another instance now (%s, was %s): it restarted or failed over, so "
-            "every cached game is compared with PostgreSQL before it is used again",
-            identity,
-            previous,
-        )
-
-    async def _checked(self, script: AsyncScript, keys: list[str], args: list[Any]) -> list[Any]:
-        """Run an instance-checked script; raises RedisIdentityChanged (after adopting it)."""
-        reply: list[Any] = await script(keys=keys, args=args)
-        if reply[0] == IDENTITY_MISMATCH:
-            raw = reply[1]
-            identity = raw.decode() if isinstance(raw, bytes) else str(raw)
-            self._instance_changed(identity)
-            raise RedisIdentityChanged(identity)
-        return reply
+        return self._cache.dirty_key
 
     async def _on_one_instance(self, operation: Callable[[], Awaitable[_T]]) -> _T:
         """Run `operation`, starting over while Redis turns out to be another instance.
@@ -564,95 +236,7 @@ class GameStateManager:
         Raises:
             RedisError: the instance changed on every attempt (treated as Redis failing).
         """
-        for _ in range(_IDENTITY_ATTEMPTS):
-            try:
-                return await operation()
-            except (RedisIdentityChanged, _CacheMoved):
-                continue
-        raise RedisError(f"Redis changed instance or copy {_IDENTITY_ATTEMPTS} times in a row")
-
-    # -- Redis primitives ---------------------------------------------------------------
-
-    def _cache_call(
-        self,
-        game_id: UUID,
-        version: int,
-        payload: str | bytes,
-        mode: str,
-        identity: str = ANY_IDENTITY,
-        expected: str = "",
-    ) -> dict[str, Any]:
-        return {
-            "keys": [self.game_key(game_id), self._dirty_key],
-            "args": [identity, version, payload, self._ttl, mode, str(game_id), expected],
-        }
-
-    async def _write_cache(
-        self,
-        game_id: UUID,
-        version: int,
-        payload: str | bytes,
-        mode: str,
-        identity: str = ANY_IDENTITY,
-        expected: str = "",
-    ) -> tuple[int, int]:
-        reply = await self._checked(
-            self._cache_state,
-            **self._cache_call(game_id, version, payload, mode, identity, expected),
-        )
-        return int(reply[0]), int(reply[1])
-
-    async def _read_cached(self, game_id: UUID, identity: str) -> _Cached:
-        reply = await self._checked(self._read_state, [self.game_key(game_id)], [identity])
-        if reply[0] == READ_MISSING:
-            kind = reply[1].decode()
-            return _Cached("", None, None if kind == "none" else f"the key holds a {kind}")
-        seen, raw = reply[1].decode(), reply[2]
-        if not raw:
-            return _Cached(seen, None, None)
-        try:
-            state = GameState.model_validate_json(raw)
-        except ValidationError as exc:
-            return _Cached(seen, None, _validation_summary(exc))
-        if state.game_id != game_id:
-            return _Cached(seen, None, f"the key holds game {state.game_id}")
-        return _Cached(seen, state, None)
-
-    async def _drop_cached(self, game_id: UUID) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self.game_key(game_id))
-            pipe.zrem(self._dirty_key, str(game_id))
-            await pipe.execute()
-
-    async def _replace_cached(
-        self, game_id: UUID, cached: _Cached, identity: str, stored_version: int | None
-    ) -> GameState | None:
-        """Replace the cached copy by PostgreSQL's state, if it is still the copy `cached` saw.
-
-        Returns PostgreSQL's state (None when it has no row any more).
-
-        Raises:
-            _CacheMoved: the cached copy changed meanwhile; start over.
-        """
-        row = await self._read_row(game_id)
-        if row is None:
-            return None
-        state, payload = row
-        status, _ = await self._write_cache(
-            game_id, state.version, payload, MODE_REPLACE, identity, cached.seen
-        )
-        if status == CACHE_MOVED:
-            raise _CacheMoved
-        if cached.state is not None:
-            logger.warning(
-                "game %s: Redis held version %d, %s PostgreSQL's version %s; "
-                "replaced it with PostgreSQL's",
-                game_id,
-                cached.state.version,
-                "older than" if cached.state.version < state.version else "diverged from",
-                stored_version,
-            )
-        return state
+        return await self._cache.on_one_instance(operation)
 
     # -- the fast path ------------------------------------------------------------------
 
@@ -678,71 +262,7 @@ class GameStateManager:
             GameStoreUnavailableError: neither Redis nor PostgreSQL is reachable.
             GamePersistRefusedError: written through, and PostgreSQL refused the row.
         """
-        payload = state.model_dump_json()
-        if await self._redis_ready():
-            try:
-                status, cached = await self._on_one_instance(
-                    lambda: self._save_checked(state, payload)
-                )
-            except RedisError as exc:
-                self._redis_failed("save_to_cache", exc)
-            else:
-                self._redis_ok()
-                if status == CACHE_REFUSED:
-                    raise StaleStateError(state.game_id, state.version, cached, "Redis")
-                return SaveOutcome.CACHED
-        try:
-            outcome, _ = await self._upsert(state, payload)
-        except GameStoreUnavailableError as exc:
-            raise type(exc)(f"{exc}; Redis is unreachable too") from exc
-        if outcome is PersistOutcome.GAME_ENDED:
-            raise GameEndedError(f"game {state.game_id} has ended; version {state.version} dropped")
-        if outcome is PersistOutcome.ALREADY_CURRENT:
-            raise StaleStateError(state.game_id, state.version, None, "PostgreSQL")
-        self._uncached[state.game_id] = (state.version, payload)
-        return SaveOutcome.WRITTEN_THROUGH
-
-    async def _save_checked(self, state: GameState, payload: str) -> tuple[int, int]:
-        identity, trusted = self._epoch.snapshot(state.game_id)
-        if not trusted:
-            await self._check_new_save(state, identity)
-        status, cached = await self._write_cache(
-            state.game_id, state.version, payload, MODE_DIRTY, identity
-        )
-        if status != CACHE_REFUSED:
-            # The cached copy is now this caller's state, written on this instance.
-            self._epoch.trust(state.game_id, identity)
-        return status, cached
-
-    async def _check_new_save(self, state: GameState, identity: str) -> None:
-        """Refuse `state` unless it contains PostgreSQL's; replace a cached copy that does not."""
-        game_id = state.game_id
-        try:
-            stored = await self._stored(game_id)
-        except GameStoreUnavailableError as exc:
-            logger.debug("game %s: saved unchecked, PostgreSQL unreachable: %s", game_id, exc)
-            return
-        if stored.version is None or stored.ended:
-            return
-        if state.version < stored.version:
-            raise StaleStateError(game_id, state.version, stored.version, "PostgreSQL")
-        if not _contains(state, stored.version, stored.lineage):
-            self._diverged(game_id, state.version, stored.version)
-        cached = await self._read_cached(game_id, identity)
-        if cached.state is None and cached.problem is None:
-            return
-        if cached.state is None or not _contains(cached.state, stored.version, stored.lineage):
-            await self._replace_cached(game_id, cached, identity, stored.version)
-
-    def _diverged(self, game_id: UUID, version: int, stored_version: int) -> NoReturn:
-        self._epoch.distrust(game_id)
-        logger.error(
-            "game %s: refused version %d, which does not descend from version %d in PostgreSQL",
-            game_id,
-            version,
-            stored_version,
-        )
-        raise DivergedStateError(game_id, version, stored_version)
+        return await self._copies.save(state)
 
     @instrumented("load")
     async def load_state(self, game_id: UUID | str) -> GameState | None:
@@ -761,187 +281,9 @@ class GameStateManager:
             GameStoreUnavailableError: the state is not in a reachable store, or the
                 cached copy must be compared with PostgreSQL and PostgreSQL is unreachable.
         """
-        return await self._load(parse_uuid(game_id), recache=True)
+        return await self._copies.load(parse_uuid(game_id), recache=True)
 
-    async def _load(self, game_id: UUID, *, recache: bool) -> GameState | None:
-        if await self._redis_ready():
-            try:
-                state = await self._on_one_instance(
-                    lambda: self._load_checked(game_id, recache=recache)
-                )
-            except RedisError as exc:
-                self._redis_failed("load_state", exc)
-            else:
-                self._redis_ok()
-                return state
-        row = await self._read_row(game_id)
-        return None if row is None else row[0]
-
-    async def _load_checked(self, game_id: UUID, *, recache: bool) -> GameState | None:
-        identity, trusted = self._epoch.snapshot(game_id)
-        cached = await self._read_cached(game_id, identity)
-        if cached.state is not None and trusted:
-            return cached.state
-        if cached.problem is not None:
-            logger.error(
-                "game %s: cached state is unusable (%s); reading PostgreSQL",
-                game_id,
-                cached.problem,
-            )
-        elif cached.state is None:
-            return await self._load_missing(game_id, identity, recache=recache)
-        stored = await self._stored(game_id)
-        if stored.ended:
-            await self._drop_cached(game_id)
-            return None
-        if stored.version is None:
-            if cached.state is None:
-                raise CorruptGameStateError(game_id, "Redis", cached.problem or "no state")
-            self._epoch.trust(game_id, identity)
-            return cached.state
-        if cached.state is not None and _contains(cached.state, stored.version, stored.lineage):
-            self._epoch.trust(game_id, identity)
-            return cached.state
-        if not recache:
-            row = await self._read_row(game_id)
-            return None if row is None else row[0]
-        state = await self._replace_cached(game_id, cached, identity, stored.version)
-        self._epoch.trust(game_id, identity)
-        return state
-
-    async def _load_missing(
-        self, game_id: UUID, identity: str, *, recache: bool
-    ) -> GameState | None:
-        """A cache miss: PostgreSQL's copy is the latest there is."""
-        row = await self._read_row(game_id)
-        if row is None:
-            return None
-        state, payload = row
-        if recache:
-            await self._write_cache(game_id, state.version, payload, MODE_CLEAN, identity)
-            self._epoch.trust(game_id, identity)
-        return state
-
-    # -- PostgreSQL ---------------------------------------------------------------------
-
-    async def _read_row(self, game_id: UUID) -> tuple[GameState, str] | None:
-        try:
-            async with self._sessionmaker() as session:
-                row = (await session.execute(READ_STATE_SQL, {"id": game_id})).first()
-        except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
-                f"game {game_id}: cannot read PostgreSQL ({type(exc).__name__}: {exc})"
-                + ("" if self._redis_down_since is None else "; Redis is unreachable too"),
-                exc,
-            ) from exc
-        if row is None:
-            return None
-        try:
-            state = GameState.model_validate_json(row.state)
-        except ValidationError as exc:
-            reason = _validation_summary(exc)
-            logger.error("game %s: the state in PostgreSQL is unusable (%s)", game_id, reason)
-            raise CorruptGameStateError(game_id, "PostgreSQL", reason) from None
-        if state.game_id != game_id or state.version != row.version:
-            reason = (
-                f"the row (version {row.version}) holds game {state.game_id} "
-                f"at version {state.version}"
-            )
-            logger.error("game %s: the state in PostgreSQL is unusable (%s)", game_id, reason)
-            raise CorruptGameStateError(game_id, "PostgreSQL", reason)
-        return state, row.state
-
-    async def _stored(self, game_id: UUID) -> _Stored:
-        """The version and lineage PostgreSQL holds for a game, without reading its state."""
-        try:
-            async with self._sessionmaker() as session:
-                row = (await session.execute(STORED_SQL, {"id": game_id})).one()
-        except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
-                f"game {game_id}: cannot read PostgreSQL to check the cached copy against it "
-                f"({type(exc).__name__}: {exc})",
-                exc,
-            ) from exc
-        return _Stored(row.version, row.lineage_digest, bool(row.ended))
-
-    async def _upsert(self, state: GameState, payload: str) -> tuple[PersistOutcome, int | None]:
-        """Write `state` if it is newer than, and descends from, PostgreSQL's state.
-
-        Returns the outcome and, when nothing was written, the version PostgreSQL holds.
-
-        Raises:
-            DivergedStateError: PostgreSQL holds a state `state` does not descend from.
-            GamePersistRefusedError, GameStoreUnavailableError: as for `persist_to_db`.
-        """
-        first, second = state.players
-        chain = self._lineage.chain(state)
-        params = {
-            "id": state.game_id,
-            "game_type": state.game_type.value,
-            "player1_id": first.user_id,
-            "player2_id": second.user_id,
-            "npc_id": state.npc_id,
-            "rules_config": state.rules.model_dump_json(),
-            "game_state": payload,
-            "turn_number": state.turn_number,
-            "version": state.version,
-            "started_at": state.started_at,
-            "last_action_at": state.last_action_at,
-            "turn_deadline": state.turn_deadline,
-            "lineage_digest": head_digest(chain),
-            "lineage": chain,
-        }
-        for _ in range(_UPSERT_ATTEMPTS):
-            try:
-                async with self._sessionmaker() as session:
-                    # One statement is its own transaction: no BEGIN/COMMIT round trips.
-                    connection = await session.connection(execution_options=_AUTOCOMMIT)
-                    if (await connection.execute(UPSERT_SQL, params)).first() is not None:
-                        return PersistOutcome.WRITTEN, None
-                    found = (await connection.execute(STORED_SQL, {"id": state.game_id})).one()
-            except (IntegrityError, DataError) as exc:
-                raise GamePersistRefusedError(
-                    f"game {state.game_id}: PostgreSQL refused version {state.version}: {exc.orig}",
-                ) from exc
-            except (SQLAlchemyError, OSError) as exc:
-                raise _store_error(
-                    f"game {state.game_id}: cannot write version {state.version} to PostgreSQL "
-                    f"({type(exc).__name__}: {exc})",
-                    exc,
-                ) from exc
-            stored = _Stored(found.version, found.lineage_digest, bool(found.ended))
-            if stored.ended:
-                return PersistOutcome.GAME_ENDED, None
-            if await self._already_held(state, chain, stored):
-                return PersistOutcome.ALREADY_CURRENT, stored.version
-        raise GameStoreUnavailableError(
-            f"game {state.game_id}: its row kept changing while version {state.version} "
-            "was written; nothing was written, call again",
-        )
-
-    async def _already_held(self, state: GameState, chain: bytes, stored: _Stored) -> bool:
-        """After a refused upsert: True if PostgreSQL holds `state` or a descendant of it.
-
-        False means the row changed between the two statements (try again).
-
-        Raises:
-            DivergedStateError: the two states are on different branches.
-        """
-        if stored.version is None:
-            return False
-        if stored.version <= state.version:
-            if not descends_from(chain, stored.version, stored.lineage):
-                self._diverged(state.game_id, state.version, stored.version)
-            return stored.version == state.version
-        row = await self._read_row(state.game_id)
-        if row is None:
-            return False
-        held = row[0]
-        if held.version <= state.version:
-            return False
-        if head_digest(lineage_chain(held, upto=state.version)) != head_digest(chain):
-            self._diverged(state.game_id, state.version, held.version)
-        return True
+    # -- turn boundaries ----------------------------------------------------------------
 
     @instrumented("persist")
     async def persist_to_db(self, state: GameState) -> PersistOutcome:
@@ -960,41 +302,7 @@ class GameStateManager:
                 Redis, marked dirty.
             GamePersistRefusedError: PostgreSQL refused the row.
         """
-        outcome, _ = await self._upsert(state, state.model_dump_json())
-        await self._after_persist(state.game_id, state.version, outcome)
-        return outcome
-
-    async def _after_persist(self, game_id: UUID, version: int, outcome: PersistOutcome) -> None:
-        if outcome is PersistOutcome.GAME_ENDED:
-            await self._forget_cached(game_id)
-            return
-        # The state is in PostgreSQL: a busy Redis leaves the dirty mark for flush_dirty.
-        with suppress(GameStoreBusyError):
-            await self._clear_dirty_mark(game_id, version)
-
-    async def _clear_dirty_mark(self, game_id: UUID, version: int) -> None:
-        if not await self._redis_ready():
-            return
-        try:
-            await self._clear_dirty(
-                keys=[self.game_key(game_id), self._dirty_key],
-                args=[version, str(game_id)],
-            )
-        except RedisError as exc:
-            self._redis_failed("persist_to_db", exc)
-        else:
-            self._redis_ok()
-
-    async def _forget_cached(self, game_id: UUID) -> None:
-        """Drop the game from Redis now, or as soon as Redis answers (or has a free connection).
-
-        Called once the game has left PostgreSQL's active games, so it never raises.
-        """
-        self._epoch.distrust(game_id)
-        self._lineage.forget(game_id)
-        self._uncached[game_id] = None
-        with suppress(GameStoreBusyError):
-            await self._redis_ready()  # re-caches what it can: here, drops this game
+        return await self._copies.persist(state)
 
     # -- whole-game operations ----------------------------------------------------------
 
@@ -1007,26 +315,7 @@ class GameStateManager:
             InvalidGameIdError: `game_id` is not a UUID.
             GameStoreUnavailableError: a store is unreachable; call again later.
         """
-        gid = parse_uuid(game_id)
-        self._epoch.distrust(gid)
-        self._lineage.forget(gid)
-        try:
-            await self._drop_cached(gid)
-        except RedisError as exc:
-            self._redis_failed("delete_game", exc)
-            raise GameStoreUnavailableError(
-                f"game {gid}: cannot delete it from Redis ({exc}); nothing was deleted",
-            ) from exc
-        self._redis_ok()
-        self._uncached.pop(gid, None)
-        try:
-            async with session_scope(self._sessionmaker) as session:
-                await session.execute(delete(ActiveGame).where(ActiveGame.id == gid))
-        except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
-                f"game {gid}: deleted from Redis but not from PostgreSQL ({exc}); call again",
-                exc,
-            ) from exc
+        await self._copies.delete(parse_uuid(game_id))
 
     async def end_game(self, game_id: UUID | str, result: GameResult) -> bool:
         """Move a finished game to the history; True if this call wrote the history row.
@@ -1042,50 +331,7 @@ class GameStateManager:
             InvalidGameIdError: `game_id` is not a UUID.
             CorruptGameStateError, GameStoreUnavailableError: as for `load_state`.
         """
-        gid = parse_uuid(game_id)
-        try:
-            state = await self._load(gid, recache=False)
-        except GameStoreUnavailableError as exc:
-            raise GameStoreUnavailableError(f"{exc}; nothing changed, call again") from exc
-        if state is None:
-            return False
-        ended_at = result.ended_at or datetime.now(UTC)
-        winner_id = None if result.winner is None else state.players[result.winner].user_id
-        history = {
-            "id": gid,
-            "game_type": state.game_type,
-            "player1_id": state.players[0].user_id,
-            "player2_id": state.players[1].user_id,
-            "npc_id": state.npc_id,
-            "winner_id": winner_id,
-            "end_reason": result.end_reason,
-            "turn_count": state.turn_number,
-            "duration_seconds": max(0, int((ended_at - state.started_at).total_seconds())),
-            "replay_data": _replay_data(state, result),
-            "played_at": ended_at,
-        }
-        try:
-            async with session_scope(self._sessionmaker) as session:
-                inserted = (
-                    await session.execute(
-                        pg_insert(GameHistory)
-                        .values(**history)
-                        .on_conflict_do_nothing(index_elements=[GameHistory.id])
-                        .returning(GameHistory.id),
-                    )
-                ).first()
-                await session.execute(delete(ActiveGame).where(ActiveGame.id == gid))
-        except (IntegrityError, DataError) as exc:
-            raise GamePersistRefusedError(
-                f"game {gid}: PostgreSQL refused its history row: {exc.orig}",
-            ) from exc
-        except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
-                f"game {gid}: cannot end it in PostgreSQL ({exc}); nothing changed, call again",
-                exc,
-            ) from exc
-        await self._forget_cached(gid)
-        return inserted is not None
+        return await self._copies.end(parse_uuid(game_id), result)
 
     async def get_player_active_games(self, user_id: UUID | str) -> list[PlayerGame]:
         """The active games a user plays in, most recently played first, from PostgreSQL.
@@ -1097,45 +343,7 @@ class GameStateManager:
             InvalidGameIdError: `user_id` is not a UUID.
             GameStoreUnavailableError: PostgreSQL is unreachable.
         """
-        uid = parse_uuid(user_id, "user id")
-        stmt = (
-            select(
-                ActiveGame.id,
-                ActiveGame.game_type,
-                ActiveGame.player1_id,
-                ActiveGame.player2_id,
-                ActiveGame.npc_id,
-                ActiveGame.turn_number,
-                ActiveGame.version,
-                ActiveGame.last_action_at,
-                ActiveGame.turn_deadline,
-            )
-            .where(or_(ActiveGame.player1_id == uid, ActiveGame.player2_id == uid))
-            .where(~exists().where(GameHistory.id == ActiveGame.id))
-            .order_by(ActiveGame.last_action_at.desc(), ActiveGame.id)
-        )
-        try:
-            async with self._sessionmaker() as session:
-                rows = (await session.execute(stmt)).all()
-        except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
-                f"user {uid}: cannot list active games ({exc})",
-                exc,
-            ) from exc
-        return [
-            PlayerGame(
-                game_id=row.id,
-                game_type=row.game_type,
-                player1_id=row.player1_id,
-                player2_id=row.player2_id,
-                npc_id=row.npc_id,
-                turn_number=row.turn_number,
-                version=row.version,
-                last_action_at=row.last_action_at,
-                turn_deadline=row.turn_deadline,
-            )
-            for row in rows
-        ]
+        return await self._rows.player_games(parse_uuid(user_id, "user id"))
 
     # -- start-up, shutdown and health --------------------------------------------------
 
@@ -1160,85 +368,9 @@ class GameStateManager:
             ValueError: `batch_size` is below 1.
             GameStoreUnavailableError: PostgreSQL or Redis is unreachable.
         """
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        summary = RecoverySummary()
-        try:
-            async with self._sessionmaker() as session:
-                result = await session.stream(
-                    RECOVERY_SQL.execution_options(yield_per=batch_size),
-                )
-                async for rows in result.partitions(batch_size):
-                    await self._recover_batch(rows, summary, validate=validate)
-                    if progress is not None:
-                        progress(summary.total)
-        except RedisError as exc:
-            self._redis_failed("recover_active_games", exc)
-            raise GameStoreUnavailableError(
-                f"recovery stopped after {summary.total} games: Redis failed ({exc})",
-            ) from exc
-        except (SQLAlchemyError, OSError) as exc:
-            raise _store_error(
-                f"recovery stopped after {summary.total} games: cannot read PostgreSQL ({exc})",
-                exc,
-            ) from exc
-        logger.info(
-            "recovered %d games into Redis (%d newer in Redis, %d unchanged, %d failed)",
-            summary.recovered,
-            summary.skipped_newer,
-            summary.unchanged,
-            len(summary.failed),
+        return await self._batches.recover(
+            batch_size=batch_size, validate=validate, progress=progress
         )
-        self.metrics.recovered(
-            recovered=summary.recovered,
-            skipped_newer=summary.skipped_newer,
-            unchanged=summary.unchanged,
-            failed=len(summary.failed),
-        )
-        return summary
-
-    async def _recover_batch(
-        self,
-        rows: Sequence[Any],
-        summary: RecoverySummary,
-        *,
-        validate: bool,
-    ) -> None:
-        pending: list[Any] = []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for row in rows:
-                reason = self._recovery_problem(row, validate=validate)
-                if reason is not None:
-                    summary.failed.append(GameFailure(row.id, reason))
-                    logger.error("game %s: not recovered: %s", row.id, reason)
-                    continue
-                await self._cache_state(
-                    **self._cache_call(UUID(row.id), row.version, row.state, MODE_CLEAN),
-                    client=pipe,
-                )
-                pending.append(row)
-            replies = await pipe.execute(raise_on_error=False)
-        self._redis_ok()
-        for row, reply in zip(pending, replies, strict=True):
-            if isinstance(reply, Exception):
-                summary.failed.append(GameFailure(row.id, f"Redis refused it: {reply}"))
-            elif reply[0] == 1:
-                summary.recovered += 1
-            elif reply[1] > row.version:
-                summary.skipped_newer += 1
-            else:
-                summary.unchanged += 1
-
-    @staticmethod
-    def _recovery_problem(row: Any, *, validate: bool) -> str | None:
-        if not row.consistent:
-            return f"its game_state does not carry its id and version {row.version}"
-        if validate:
-            try:
-                GameState.model_validate_json(row.state)
-            except ValidationError as exc:
-                return f"invalid game state: {_validation_summary(exc)}"
-        return None
 
     @instrumented("flush")
     async def flush_dirty(
@@ -1262,71 +394,7 @@ class GameStateManager:
             GameStoreUnavailableError: Redis or PostgreSQL is unreachable; games not
                 yet persisted stay marked dirty.
         """
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        summary = FlushSummary()
-        try:
-            dirty: list[bytes] = await self._redis.zrange(self._dirty_key, 0, -1)  # type: ignore[assignment]
-            members = [member.decode() for member in dirty]
-            for chunk in _batches(members, batch_size):
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for member in chunk:
-                        pipe.hget(prefixed(self._prefix, "game", member), "s")
-                    payloads: list[bytes | None] = await pipe.execute()
-                for member, payload in zip(chunk, payloads, strict=True):
-                    await self._flush_one(member, payload, summary)
-                if progress is not None:
-                    progress(summary.total)
-        except RedisError as exc:
-            self._redis_failed("flush_dirty", exc)
-            raise GameStoreUnavailableError(f"flush stopped: Redis failed ({exc})") from exc
-        self._redis_ok()
-        return summary
-
-    async def _flush_one(self, member: str, payload: bytes | None, summary: FlushSummary) -> None:
-        if payload is None:
-            await self._redis.zrem(self._dirty_key, member)
-            summary.failed.append(GameFailure(member, "no cached state left to persist"))
-            logger.error("game %s: marked dirty but its cached state is gone", member)
-            return
-        try:
-            state = GameState.model_validate_json(payload)
-        except ValidationError as exc:
-            reason = f"cached state is unusable: {_validation_summary(exc)}"
-            summary.failed.append(GameFailure(member, reason))
-            logger.error("game %s: not flushed: %s", member, reason)
-            return
-        try:
-            outcome, stored_version = await self._upsert(state, payload.decode())
-        except GamePersistRefusedError as exc:
-            summary.failed.append(GameFailure(member, str(exc)))
-            logger.error("game %s: not flushed: %s", member, exc)
-            return
-        except DivergedStateError as exc:
-            self.metrics.refused(exc.refusal_reason)
-            await self._refresh_after_flush(state)
-            summary.diverged += 1
-            return
-        if stored_version is not None and stored_version > state.version:
-            await self._refresh_after_flush(state)
-            summary.refreshed += 1
-            return
-        await self._after_persist(state.game_id, state.version, outcome)
-        if outcome is PersistOutcome.WRITTEN:
-            summary.persisted += 1
-        elif outcome is PersistOutcome.ALREADY_CURRENT:
-            summary.already_current += 1
-        else:
-            summary.ended += 1
-
-    async def _refresh_after_flush(self, flushed: GameState) -> None:
-        """Replace the cached copy just flushed by PostgreSQL's state, unless it changed since."""
-        cached = _Cached(str(flushed.version), flushed, None)
-        try:
-            await self._replace_cached(flushed.game_id, cached, ANY_IDENTITY, None)
-        except _CacheMoved:
-            logger.debug("game %s: cached copy changed during the flush", flushed.game_id)
-        self._epoch.distrust(flushed.game_id)
+        return await self._batches.flush(batch_size=batch_size, progress=progress)
 
     async def dirty_stats(self) -> DirtyStats:
         """How many games have unpersisted changes, and since when (Redis clock).
@@ -1338,44 +406,4 @@ class GameStateManager:
         Raises:
             GameStoreUnavailableError: Redis is unreachable.
         """
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.zcard(self._dirty_key)
-                pipe.zrange(self._dirty_key, 0, 0, withscores=True)
-                pipe.time()
-                count, oldest, (seconds, micros) = await pipe.execute()
-        except RedisError as exc:
-            self._redis_failed("dirty_stats", exc)
-            raise GameStoreUnavailableError(f"cannot read the dirty games: {exc}") from exc
-        self._redis_ok()
-        if not oldest:
-            return DirtyStats(count=int(count), oldest_change_at=None, oldest_age_seconds=None)
-        oldest_ms = float(oldest[0][1])
-        now_ms = seconds * 1000 + micros / 1000
-        return DirtyStats(
-            count=int(count),
-            oldest_change_at=datetime.fromtimestamp(oldest_ms / 1000, UTC),
-            oldest_age_seconds=max(0.0, (now_ms - oldest_ms) / 1000),
-        )
-
-
-def _replay_data(state: GameState, result: GameResult) -> dict[str, Any]:
-    """What a replay needs: the rules, the seats, the seed, the setup and every action in order.
-
-    ``setup`` (`app.services.replays.replay_setup`) lets `replay_from_history`
-    deal the initial state again and reproduce the final one.
-    """
-    return {
-        "schema_version": state.schema_version,
-        "setup": replay_setup(state),
-        "rules": state.rules.model_dump(mode="json"),
-        "players": [
-            {"user_id": str(p.user_id) if p.user_id else None, "npc_id": p.npc_id}
-            for p in state.players
-        ],
-        "rng_seed": state.rng_seed,
-        "winner": result.winner,
-        "end_reason": result.end_reason.value,
-        "final_version": state.version,
-        "actions": ACTION_LOG.dump_python(state.action_log, mode="json"),
-    }
+        return await self._cache.dirty_stats()
