@@ -25,7 +25,8 @@ from app.db.embedded_servers import ServerRegistry
 PROC = Path("/proc")
 
 
-def _processes() -> Iterator[tuple[int, list[str], str, str]]:
+def _processes() -> Iterator[tuple[int, int, list[str], str, str]]:
+    """(pid, parent pid, arguments, program, working directory) of every live process."""
     for entry in PROC.iterdir():
         if not entry.name.isdigit():
             continue
@@ -33,30 +34,50 @@ def _processes() -> Iterator[tuple[int, list[str], str, str]]:
             arguments = (entry / "cmdline").read_bytes().split(b"\0")
             program = os.readlink(entry / "exe")
             directory = os.readlink(entry / "cwd")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            state, parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
         except OSError:
             continue
         if state != "Z":
-            yield int(entry.name), [a.decode() for a in arguments if a], program, directory
+            yield (
+                int(entry.name),
+                int(parent),
+                [a.decode() for a in arguments if a],
+                program,
+                directory,
+            )
+
+
+def _servers(matches: list[tuple[int, int]]) -> list[int]:
+    """The matching processes whose parent does not match too.
+
+    A server's freshly forked child (a PostgreSQL backend before it renames its
+    command line, a Redis snapshot writer) briefly looks just like the server.
+    """
+    pids = {pid for pid, _parent in matches}
+    return sorted(pid for pid, parent in matches if parent not in pids)
 
 
 def postmaster_pids(data_dir: Path) -> list[int]:
     """PostgreSQL servers (postmasters, not their workers) running on `data_dir`/postgres."""
     folder = str((data_dir / "postgres").resolve())
-    return sorted(
-        pid
-        for pid, arguments, _program, _cwd in _processes()
-        if "-D" in arguments and folder in arguments
+    return _servers(
+        [
+            (pid, parent)
+            for pid, parent, arguments, _program, _cwd in _processes()
+            if "-D" in arguments and folder in arguments
+        ]
     )
 
 
 def redis_pids(data_dir: Path) -> list[int]:
     """Redis servers running with `data_dir`/redis as their data folder."""
     folder = str((data_dir / "redis").resolve())
-    return sorted(
-        pid
-        for pid, _arguments, program, cwd in _processes()
-        if Path(program).name == "redis-server" and cwd == folder
+    return _servers(
+        [
+            (pid, parent)
+            for pid, parent, _arguments, program, cwd in _processes()
+            if Path(program).name == "redis-server" and cwd == folder
+        ]
     )
 
 
