@@ -7,25 +7,28 @@ turn boundaries, which `is_turn_boundary` recognises.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 TURN_ENDED = "turn_ended"
 GAME_ENDED = "game_ended"
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+_NO_DATA: Mapping[str, Any] = MappingProxyType({})
+
+
+class Event(NamedTuple):
     """One thing that happened: ``kind`` (e.g. ``drew``, ``knocked_out``), who it concerns, details.
 
     ``player`` is the seat the event belongs to, or None for both. ``data`` holds
-    JSON-friendly values only (ids, numbers, strings).
+    JSON-friendly values only (ids, numbers, strings). A named tuple (immutable,
+    cheap to build): an action emits a few and a bot game several thousand.
     """
 
     kind: str
     player: int | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = _NO_DATA
 
 
 def is_turn_boundary(events: Iterable[Event]) -> bool:

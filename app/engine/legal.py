@@ -222,19 +222,19 @@ _offered: tuple[GameState | None, int, list[Action]] = (None, -1, [])
 
 
 def was_offered(state: GameState, action: Action) -> bool:
-    """Whether `action` is one of the very objects the last `legal_actions(state)` returned.
+    """Whether `action` is in the last list `legal_actions` returned, for this very state.
 
     Every action in that list passed the checks `apply` runs (a test holds them to
-    it), on this same state object at this same version; `apply` changes the
-    version on every action, so such an action needs no second check. That
-    re-validation is what a bot loop would otherwise pay on every decision. This
-    memo never changes a result: any other action (a copy, one built by a client,
-    one for another state or version) is checked as usual.
+    it), on this same state object at this same version, and legality depends only
+    on the state and the action's values; `apply` changes the version on every
+    action, so such an action needs no second check. That re-validation is what a
+    bot loop would otherwise pay on every decision. This memo never changes a
+    result: any other action (one not offered, or offered for another state object
+    or version) is checked as usual. Only a state edited by hand without `apply`
+    could fool it, and nothing but a test edits a state by hand.
     """
     offered_state, version, actions = _offered
-    if offered_state is not state or version != state.version:
-        return False
-    return any(offered is action for offered in actions)
+    return offered_state is state and version == state.version and action in actions
 
 
 def legal_actions(state: GameState, cards: Mapping[str, CardDefinition]) -> list[Action]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from app.core.cards import CardDefinition
 from app.core.game_state import GameState
-from app.engine.actions import Action
+from app.engine.actions import Action, ActionKind
 
 
 class RandomBot:
@@ -29,5 +29,10 @@ class RandomBot:
         cards: Mapping[str, CardDefinition],  # noqa: ARG002 - the Bot protocol
     ) -> Action:
         """A uniformly random action of `actions`, never ``resign`` while others exist."""
-        candidates = [a for a in actions if a.kind != "resign"] or list(actions)
+        pick = actions[self._rng.randrange(len(actions))]
+        if pick.kind is not ActionKind.RESIGN:
+            return pick
+        # Only when a caller listed resign (legal_actions never does): drawing again among
+        # the rest keeps every other action equally likely.
+        candidates = [a for a in actions if a.kind is not ActionKind.RESIGN] or list(actions)
         return candidates[self._rng.randrange(len(candidates))]
