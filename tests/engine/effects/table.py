@@ -279,7 +279,7 @@ class Table:
             assert answered < 50, "choices never end"
         return answered
 
-    def events(self, kind: str) -> list[dict[str, Any]]:
+    def events(self, kind: str) -> list[Mapping[str, Any]]:
         """The data of every event of `kind` so far."""
         return [e.data for e in self.ctx.events if e.kind == kind]
 
