@@ -16,13 +16,13 @@ import typer
 from pydantic import ValidationError
 
 from app.cli._support import command, err, fail, out, progress_bar, settings
+from app.cli.sim_jobs import MatchSpec, play_matches
 from app.cli.sim_matrix import matrix_json, pairing_line, play_matrix, render_matrix
 from app.core.decks import DeckList, StarterDeck
 from app.core.enums import EndReason
 from app.core.rules import RulesConfig, RulesPreset
-from app.engine.bots import BotName, make_bot
-from app.engine.simulate import MatchSummary, deck_match, run_match, wilson_interval
-from app.services.card_service import CardService
+from app.engine.bots import BotName
+from app.engine.simulate import MatchSummary, wilson_interval
 from app.services.deck_validation import load_starter_decks
 
 REPORTED_ENDINGS = (
@@ -102,6 +102,9 @@ def sim(
     matrix: bool = typer.Option(
         False, "--matrix", help="Play every pairing of the decks given (default: all starters)."
     ),
+    jobs: int = typer.Option(
+        1, "--jobs", "-j", min=1, max=64, help="Worker processes (the results do not change)."
+    ),
 ) -> None:
     """Play N bot games between two decks and print win rates, lengths and endings.
 
@@ -111,26 +114,17 @@ def sim(
     config = settings()
     specs = [s for s in (deck_a, deck_b, *(more or ())) if s is not None]
     if matrix:
-        _sim_matrix(specs, games, preset, (bot_a, bot_b), seed, as_json=as_json)
+        _sim_matrix(specs, games, preset, (bot_a, bot_b), seed, jobs=jobs, as_json=as_json)
         return
     if len(specs) != 2:
         fail("give two decks (DECK_A DECK_B), or --matrix for every pairing")
     deck_a, deck_b = specs
     name_a, list_a = load_deck(deck_a, config.decks_dir)
     name_b, list_b = load_deck(deck_b, config.decks_dir)
-    cards = CardService.load(config.cards_dir).by_id
-    rules = RulesConfig.preset(preset)
-    make_state = deck_match(rules, list_a, list_b, cards)
-    kind_a, kind_b = bot_a, bot_b
+    spec = MatchSpec(RulesConfig.preset(preset), list_a, list_b, (bot_a, bot_b), config.cards_dir)
     with progress_bar(f"{name_a} vs {name_b}", games) as advance:
-        summary = run_match(
-            make_state,
-            lambda s: make_bot(kind_a, s),
-            lambda s: make_bot(kind_b, s),
-            cards,
-            games=games,
-            seed=seed,
-            progress=advance,
+        (summary,) = play_matches(
+            [spec], games=games, seed=seed, jobs=jobs, progress=lambda _m, done: advance(done)
         )
     if as_json:
         payload = {
@@ -160,6 +154,7 @@ def _sim_matrix(
     bots: tuple[BotName, BotName],
     seed: int,
     *,
+    jobs: int,
     as_json: bool,
 ) -> None:
     """``sim --matrix``: every pairing of `specs` (all starters if empty)."""
@@ -168,19 +163,20 @@ def _sim_matrix(
     if len(names) < 2:
         fail("--matrix needs at least two decks")
     decks = [load_deck(spec, config.decks_dir) for spec in names]
-    cards = CardService.load(config.cards_dir).by_id
-    rules = RulesConfig.preset(preset)
+    pairs = len(decks) * (len(decks) - 1) // 2
+    with progress_bar(f"{pairs} pairings", pairs * games) as advance:
+        pairings = play_matrix(
+            decks,
+            RulesConfig.preset(preset),
+            bots,
+            config.cards_dir,
+            games=games,
+            seed=seed,
+            jobs=jobs,
+            progress=advance,
+            on_pairing=lambda p: err.print(pairing_line(p), markup=False),
+        )
     kind_a, kind_b = bots
-
-    pairings = play_matrix(
-        decks,
-        rules,
-        cards,
-        (lambda s: make_bot(kind_a, s), lambda s: make_bot(kind_b, s)),
-        games=games,
-        seed=seed,
-        on_pairing=lambda p: err.print(pairing_line(p), markup=False),
-    )
     header = {
         "bot_a": kind_a.value,
         "bot_b": kind_b.value,

@@ -16,13 +16,14 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from pathlib import Path
 
-from app.core.cards import CardDefinition
+from app.cli.sim_jobs import MatchSpec, play_matches
 from app.core.decks import DeckList
 from app.core.enums import EndReason
 from app.core.rules import RulesConfig
-from app.engine.bots.base import Bot
-from app.engine.simulate import MatchSummary, deck_match, run_match, wilson_interval
+from app.engine.bots import BotName
+from app.engine.simulate import MatchSummary, wilson_interval
 
 BAND = (0.45, 0.55)
 """The win rates the issue asks of every pairing and of the first player."""
@@ -49,32 +50,40 @@ class Pairing:
 def play_matrix(
     decks: Sequence[tuple[str, DeckList]],
     rules: RulesConfig,
-    cards: Mapping[str, CardDefinition],
-    bots: tuple[Callable[[int], Bot], Callable[[int], Bot]],
+    bots: tuple[BotName, BotName],
+    cards_dir: Path,
     *,
     games: int,
     seed: int,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
     on_pairing: Callable[[Pairing], None] | None = None,
 ) -> list[Pairing]:
     """Play every pair of `decks` (in the given order, A before B) `games` times.
 
-    `bots` builds side A's and side B's bot from a seed; `on_pairing` is called
-    with each pairing as soon as it is done (a long run shows its progress).
+    `bots` names side A's and side B's bot; the games are spread over `jobs`
+    processes without changing any result. `on_pairing` is called with each
+    pairing as soon as it is done, in order, and `progress` with the number of
+    games done over the whole matrix (a long run shows its progress).
     """
-    result = []
-    for (name_a, list_a), (name_b, list_b) in combinations(decks, 2):
-        summary = run_match(
-            deck_match(rules, list_a, list_b, cards),
-            bots[0],
-            bots[1],
-            cards,
-            games=games,
-            seed=seed,
-        )
-        result.append(Pairing(name_a, name_b, summary))
+    pairs = list(combinations(decks, 2))
+    specs = [MatchSpec(rules, a, b, bots, cards_dir) for (_, a), (_, b) in pairs]
+
+    def done(index: int, summary: MatchSummary) -> None:
         if on_pairing is not None:
-            on_pairing(result[-1])
-    return result
+            on_pairing(Pairing(pairs[index][0][0], pairs[index][1][0], summary))
+
+    def advance(index: int, done_in_pairing: int) -> None:
+        if progress is not None:
+            progress(index * games + done_in_pairing)
+
+    summaries = play_matches(
+        specs, games=games, seed=seed, jobs=jobs, progress=advance, on_match=done
+    )
+    return [
+        Pairing(name_a, name_b, summary)
+        for ((name_a, _), (name_b, _)), summary in zip(pairs, summaries, strict=True)
+    ]
 
 
 def _first_player(pairings: Sequence[Pairing]) -> tuple[int, int]:

@@ -15,6 +15,7 @@ from typing import Any, Self
 from pydantic import Field, model_validator
 
 from app.core.rule_sections import (
+    MANTIMON_FIRST_TURN,
     CombatRules,
     DeckRules,
     EnergyRules,
@@ -60,13 +61,16 @@ class RulesConfig(Rules):
 
     The defaults are the ``mantimon`` house rules: a 40-card deck with a separate
     20-card energy deck (one energy card drawn into the hand each turn), 4 points
-    to win (2 for an Apex), no energy attachment on the first turn, an opening hand
-    that always holds a basic, and a 30-turn limit after which more points wins
-    (equal points: a draw). ``pocket`` differs in data only: 20 cards, an energy
-    zone, 3 points, bench 3, hand limit 10, no deck-out loss, a draw at turn 30,
-    no resistance. ``classic``: 60 cards with energy inside, 6 prizes (2 for an
-    Apex), redraw mulligans (the opponent draws 1 each), x2 weakness, 30 confusion
-    self-damage, no turn limit, no attack or supporter on the first turn.
+    to win (2 for an Apex), a first round without attacks (the first player may attach
+    energy on turn 1; the second player draws an extra energy card and may attach two
+    on turn 2), weakness +10 and no resistance, an opening hand that always holds a
+    basic, and a 30-turn limit after which more points wins (equal points: a draw).
+    ``pocket`` differs in data only: 20 cards, an energy zone, 3 points, bench 3,
+    hand limit 10, no deck-out loss, a draw at turn 30, no energy on turn 1,
+    weakness +20, no resistance. ``classic``: 60 cards with energy inside, 6 prizes
+    (2 for an Apex), redraw mulligans (the opponent draws 1 each), x2 weakness and
+    resistance, 30 confusion self-damage, no turn limit, no attack or supporter on
+    the first turn.
 
     Raises:
         pydantic.ValidationError: on construction or `model_validate`, listing every
@@ -79,7 +83,7 @@ class RulesConfig(Rules):
     energy: EnergyRules = Field(default_factory=EnergyRules)
     hand: HandRules = Field(default_factory=HandRules)
     win: WinRules = Field(default_factory=WinRules)
-    first_turn: FirstTurnRules = Field(default_factory=FirstTurnRules)
+    first_turn: FirstTurnRules = Field(default_factory=lambda: MANTIMON_FIRST_TURN)
     turn: TurnRules = Field(default_factory=TurnRules)
     combat: CombatRules = Field(default_factory=CombatRules)
     evolution: EvolutionRules = Field(default_factory=EvolutionRules)

@@ -125,7 +125,7 @@ def _energy_allowed(state: GameState, player: PlayerState) -> str | None:
     rules = state.rules
     if state.turn_number == 1 and not rules.first_turn.can_attach_energy:
         return "the first player cannot attach energy on the first turn"
-    if player.energy_attached_this_turn >= rules.energy.attachments_per_turn:
+    if player.energy_attached_this_turn >= query.attachments_allowed(state):
         return "you already attached energy this turn"
     return None
 
@@ -291,6 +291,8 @@ def check_attack(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None:
         return "you have no active creature"
     if state.turn_number == 1 and not state.rules.first_turn.can_attack:
         return "the first player cannot attack on the first turn"
+    if state.turn_number == 2 and not state.rules.first_turn.second_player_can_attack:
+        return "the second player cannot attack on their first turn"
     attacks = index.creature(active.definition_id).attacks
     if action.index is None or not 0 <= action.index < len(attacks):
         return f"the active creature has no attack {action.index}"

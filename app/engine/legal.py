@@ -107,10 +107,9 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
     bench_room = len(bench) < rules.board_bench_size
     can_evolve = not (evolution.not_on_first_turn and player.turns_taken <= 1)
     fresh_blocked = evolution.not_on_turn_played
-    energy_ok = (
-        not (first_turn and not first_rules.can_attach_energy)
-        and player.energy_attached_this_turn < rules.energy.attachments_per_turn
-    )
+    energy_ok = not (
+        first_turn and not first_rules.can_attach_energy
+    ) and player.energy_attached_this_turn < query.attachments_allowed(state)
     zone = rules.energy.source is _ENERGY_ZONE
     executor = hooks.executor()
     supporter_ok = player.supporters_played_this_turn < rules.turn.supporters_per_turn and not (
@@ -193,6 +192,7 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
                     add(Action(_RETREAT, target=benched.instance_id, choice=energy_ids))
         if (
             not (first_turn and not first_rules.can_attack)
+            and not (turn_number == 2 and not first_rules.second_player_can_attack)
             and (query.can_attack_with(active) or query.attack_blocked(ctx, seat, active)) is None
         ):
             _add_attacks(ctx, seat, active, add)

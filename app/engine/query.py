@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from app.core.cards import Attack, CreatureCard, EnergyType
-from app.core.game_state import CardInstance, PlayerIndex, StatusCondition
+from app.core.game_state import CardInstance, GameState, PlayerIndex, StatusCondition
 from app.engine.context import Ctx
 from app.engine.index import CardIndex, Unit
 from app.engine.modifiers import in_force
@@ -214,3 +214,13 @@ def is_apex(index: CardIndex, creature: CardInstance) -> bool:
 def definition(index: CardIndex, creature: CardInstance) -> CreatureCard:
     """Shorthand for the creature's definition."""
     return index.creature(creature.definition_id)
+
+
+def attachments_allowed(state: GameState) -> int:
+    """Energy attachments the turn player may make this turn.
+
+    One more per [first_turn.second_player_extra_energy] on the second player's first turn.
+    """
+    rules = state.rules
+    extra = rules.first_turn.second_player_extra_energy if state.turn_number == 2 else 0
+    return rules.energy.attachments_per_turn + extra

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
@@ -204,6 +204,29 @@ def game_seed(match_seed: int, index: int) -> int:
     return (match_seed * 1_000_003 + index) % (2**62)
 
 
+def play_games(
+    make_state: Callable[[int, PlayerIndex], GameState],
+    bot_a: BotFactory,
+    bot_b: BotFactory,
+    cards: Mapping[str, CardDefinition],
+    *,
+    seed: int,
+    indices: Iterable[int],
+) -> Iterator[tuple[GameOutcome, PlayerIndex]]:
+    """Play games `indices` of a match seeded `seed`, yielding each outcome and A's seat.
+
+    A game depends only on its index (its seed, seats and bot seeds come from
+    ``game_seed(seed, index)``), so a match split into ranges of indices, played
+    anywhere in any order, gives exactly the games of the whole match.
+    """
+    for index in indices:
+        seed_i = game_seed(seed, index)
+        seat_a: PlayerIndex = 0 if index % 2 == 0 else 1
+        a, b = bot_a(seed_i * 2 + 1), bot_b(seed_i * 2 + 2)
+        bots = (a, b) if seat_a == 0 else (b, a)
+        yield play_game(make_state(seed_i, seat_a), bots, cards), seat_a
+
+
 def run_match(
     make_state: Callable[[int, PlayerIndex], GameState],
     bot_a: BotFactory,
@@ -221,14 +244,11 @@ def run_match(
     `progress` is called with the number of games done after each game.
     """
     summary = MatchSummary()
-    for index in range(games):
-        seed_i = game_seed(seed, index)
-        seat_a: PlayerIndex = 0 if index % 2 == 0 else 1
-        a, b = bot_a(seed_i * 2 + 1), bot_b(seed_i * 2 + 2)
-        bots = (a, b) if seat_a == 0 else (b, a)
-        summary.add(play_game(make_state(seed_i, seat_a), bots, cards), seat_a)
+    games_played = play_games(make_state, bot_a, bot_b, cards, seed=seed, indices=range(games))
+    for done, (outcome, seat_a) in enumerate(games_played, start=1):
+        summary.add(outcome, seat_a)
         if progress is not None:
-            progress(index + 1)
+            progress(done)
     return summary
 
 

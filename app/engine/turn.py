@@ -1,11 +1,13 @@
 """The turn cycle: start of turn (draw, energy), end of turn, between-turns checkup.
 
 Decisions (rules data in brackets):
-- turn 1 is the first player's first turn; [first_turn.*] applies to turn 1 only;
+- turn 1 is the first player's first turn; [first_turn.*] applies to turn 1 only,
+  except [first_turn.second_player_*], which applies to turn 2 (the second player's first);
 - start of turn: the per-turn counters reset, the player draws 1 [first_turn.can_draw];
   from an empty deck they lose [win.deck_out_loses] or skip the draw; under
   energy-deck rules they also draw [energy.energy_deck_draws_per_turn] energy
-  cards into the hand (an empty energy deck just gives none); under energy-zone
+  cards into the hand, on turn 2 [first_turn.second_player_extra_energy] more (an
+  empty energy deck just gives none); under energy-zone
   rules the zone's next type becomes this turn's energy and a new next type is
   picked at random among the deck's declared types; on turn 1, when
   [first_turn.can_attach_energy] is false, the zone offers nothing;
@@ -70,7 +72,10 @@ def begin_turn(ctx: Ctx, seat: PlayerIndex) -> None:
             ctx.emit("draw_skipped", seat)
     source = rules.energy.source
     if source is EnergySource.ENERGY_DECK:
-        for _ in range(min(rules.energy.energy_deck_draws_per_turn, len(player.energy_deck))):
+        draws = rules.energy.energy_deck_draws_per_turn
+        if state.turn_number == 2:
+            draws += rules.first_turn.second_player_extra_energy
+        for _ in range(min(draws, len(player.energy_deck))):
             card = player.energy_deck.pop()
             player.hand.append(card)
             ctx.emit("energy_drawn", seat, card=card.instance_id)

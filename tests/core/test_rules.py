@@ -36,7 +36,13 @@ def test_default_rules_are_the_mantimon_preset() -> None:
     assert rules.win.condition is WinCondition.POINTS
     assert rules.win.points_to_win == 4
     assert rules.win.points_per_apex_knockout > rules.win.points_per_knockout
-    assert rules.first_turn.can_attach_energy is False
+    first_round = rules.first_turn
+    assert (first_round.can_attach_energy, first_round.can_attack) == (True, False)
+    assert (first_round.second_player_can_attack, first_round.second_player_extra_energy) == (
+        False,
+        1,
+    )
+    assert (rules.combat.weakness_value, rules.combat.resistance_enabled) == (10, False)
     assert rules.win.turn_limit == 30
     assert not rules.energy_in_main_deck
 
@@ -49,6 +55,19 @@ def test_pocket_preset() -> None:
     assert rules.energy.zone_max_types == 3
     assert rules.win.points_to_win == 3
     assert rules.board_bench_size == 3
+    assert (rules.first_turn.can_attach_energy, rules.first_turn.can_attack) == (False, True)
+    assert rules.first_turn.second_player_can_attack is True
+    assert rules.first_turn.second_player_extra_energy == 0
+    assert rules.combat.weakness_value == 20
+
+
+def test_a_stored_config_without_the_second_player_fields_keeps_its_first_round() -> None:
+    """An older game's rules lack the turn-2 fields: they read as the behaviour it started with."""
+    stored = RulesConfig().model_dump(mode="json")
+    stored["first_turn"] = {"can_attach_energy": False, "can_attack": True}
+    rules = RulesConfig.model_validate(stored)
+    assert rules.first_turn.second_player_can_attack is True
+    assert rules.first_turn.second_player_extra_energy == 0
 
 
 def test_classic_preset() -> None:

@@ -149,7 +149,13 @@ class GameChecker:
                         or card.status_conditions
                     ):
                         raise self.fail(state, f"{card.instance_id} in {zone} carries play state")
-            if player.energy_attached_this_turn > energy.attachments_per_turn:
+            # The counter is of the seat's latest own turn; the second player's first (turn 2)
+            # may allow more [first_turn.second_player_extra_energy].
+            latest = state.turn_number - (0 if state.current_player == seat else 1)
+            allowed = energy.attachments_per_turn + (
+                state.rules.first_turn.second_player_extra_energy if latest == 2 else 0
+            )
+            if player.energy_attached_this_turn > allowed:
                 raise self.fail(state, f"seat {seat} attached more energy than allowed")
             if player.supporters_played_this_turn > state.rules.turn.supporters_per_turn:
                 raise self.fail(state, f"seat {seat} played too many supporters")

@@ -276,8 +276,12 @@ def test_heuristic_retreats_a_doomed_active_but_not_a_healthy_one() -> None:
     _board(state, 1 - me, WATER_BASIC)
     foe = state.players[1 - me].active
     assert foe is not None
-    # Puddlepup, one energy away from 40 + 20 weakness = Cindercub's 60 HP: a doomed active.
+    # Puddlepup, one energy away from 40 + 10 weakness = the 50 HP left to a Cindercub
+    # (60 HP) with 10 damage: a doomed active.
     foe.attached_energy = [attached(new_instance("t-w1", FIRE_ENERGY))]
+    mine = state.players[me].active
+    assert mine is not None
+    mine.damage = 10
     ready = state.players[me].bench[0]
     ready.attached_energy = [
         attached(new_instance("t-e1", FIRE_ENERGY)),

@@ -45,13 +45,13 @@ def _hit(preset: str, attacker: tuple[str, list[str]], defender: str, index: int
 
 
 @pytest.mark.parametrize(
-    ("preset", "expected"), [("mantimon", 90 + 20), ("pocket", 90 + 20), ("classic", 90 * 2)]
+    ("preset", "expected"), [("mantimon", 90 + 10), ("pocket", 90 + 20), ("classic", 90 * 2)]
 )
 def test_weakness_per_preset(preset: str, expected: int) -> None:
     assert _hit(preset, (EMBERJAW, [FIRE, FIRE, FIRE]), VERDANTUSK, index=1) == expected
 
 
-@pytest.mark.parametrize(("preset", "expected"), [("mantimon", 0), ("pocket", 20), ("classic", 0)])
+@pytest.mark.parametrize(("preset", "expected"), [("mantimon", 20), ("pocket", 20), ("classic", 0)])
 def test_resistance_per_preset(preset: str, expected: int) -> None:
     assert _hit(preset, (DRIPLET, [WATER]), VERDANTUSK) == expected
 
@@ -76,9 +76,11 @@ def test_classic_first_player_cannot_attack_on_turn_one() -> None:
     )
     with pytest.raises(IllegalActionError, match="cannot attack on the first turn"):
         act(state, ActionKind.ATTACK, index=0)
-    mantimon = make_state(turn=1, p0={"active": (MOSSNIP, {"energy": [GRASS]}), "turns_taken": 1})
-    act(mantimon, ActionKind.ATTACK, index=0)
-    assert _damage(mantimon, 1) == 20
+    pocket = make_state(
+        "pocket", turn=1, p0={"active": (MOSSNIP, {"energy": [GRASS]}), "turns_taken": 1}
+    )
+    act(pocket, ActionKind.ATTACK, index=0)
+    assert _damage(pocket, 1) == 20
 
 
 def test_attacking_ends_the_turn() -> None:
@@ -296,8 +298,9 @@ def test_pocket_hand_limit_discards_down_at_end_of_turn() -> None:
     assert state.current_player == 1
 
 
-def test_zone_energy_lightning_vs_resisting_ex() -> None:
-    assert _hit("mantimon", (ZAPKIT, [LIGHTNING]), TECTONOX_EX) == 0
+def test_lightning_vs_resisting_ex_where_resistance_applies() -> None:
+    assert _hit("classic", (ZAPKIT, [LIGHTNING]), TECTONOX_EX) == 0
+    assert _hit("mantimon", (ZAPKIT, [LIGHTNING]), TECTONOX_EX) == 20
 
 
 def test_a_player_left_without_creatures_by_an_effect_loses(null_executor: NullExecutor) -> None:

@@ -84,7 +84,7 @@ def test_damage_dealt_and_taken_tools(
 
 def test_coral_charm_removes_weakness_and_stormglass_hits_ex_harder() -> None:
     plain = make_state(p0={"active": (CINDERCUB, {"energy": [FIRE]})}, p1={"active": (MOSSNIP, {})})
-    assert _dealt(plain) == 40
+    assert _dealt(plain) == 20 + 10  # mantimon weakness +10
     charmed = make_state(
         p0={"active": (CINDERCUB, {"energy": [FIRE]})},
         p1={"active": (MOSSNIP, {"tool": CORAL_CHARM})},
@@ -103,7 +103,7 @@ def test_stadium_modifiers_apply_to_both_players_by_element() -> None:
         p1={"active": (MOSSNIP, {"energy": [GRASS]})},
     )
     act(state, ActionKind.PLAY_TRAINER, card="p0-003")
-    assert _dealt(state) == 40 + 10
+    assert _dealt(state) == 20 + 10 + 10  # printed, stadium, weakness
     state.players[0].active.damage = 0  # type: ignore[union-attr]
     events = act(state, ActionKind.ATTACK, index=0)
     assert [e.data["amount"] for e in events if e.kind == "damaged" and e.player == 0] == [20]

@@ -95,7 +95,7 @@ def test_one_energy_attachment_per_turn_from_the_hand() -> None:
 
 
 @pytest.mark.parametrize(
-    ("preset", "allowed"), [("mantimon", False), ("pocket", False), ("classic", True)]
+    ("preset", "allowed"), [("mantimon", True), ("pocket", False), ("classic", True)]
 )
 def test_first_turn_energy_attachment_per_preset(preset: str, allowed: bool) -> None:
     state = make_state(
@@ -114,6 +114,70 @@ def test_first_turn_energy_attachment_per_preset(preset: str, allowed: bool) -> 
     if not allowed:
         with pytest.raises(IllegalActionError, match="first turn"):
             act(state, ActionKind.ATTACH_ENERGY, card="p0-002", target="p0-001")
+
+
+@pytest.mark.parametrize(
+    ("preset", "may_attack"), [("mantimon", False), ("pocket", True), ("classic", False)]
+)
+def test_first_player_attacking_on_turn_1_per_preset(preset: str, may_attack: bool) -> None:
+    state = make_state(
+        preset, turn=1, p0={"active": (MOSSNIP, {"energy": [GRASS]}), "turns_taken": 1}
+    )
+    listed = any(a.kind is ActionKind.ATTACK for a in legal_actions(state, catalog()))
+    assert listed is may_attack
+    if not may_attack:
+        with pytest.raises(IllegalActionError, match="first player cannot attack"):
+            act(state, ActionKind.ATTACK, index=0)
+
+
+def test_mantimon_second_player_first_turn_two_energy_and_no_attack() -> None:
+    """The second player's compensation: an extra energy card and attachment, no attack."""
+    state = make_state(
+        turn=1,
+        p1={
+            "active": (MOSSNIP, {"energy": [GRASS]}),
+            "bench": [MOSSNIP],
+            "deck": [CINDERCUB] * 3,
+            "energy_deck": [GRASS] * 3,
+        },
+    )
+    _end(state)
+    player = state.players[1]
+    assert (state.turn_number, state.current_player) == (2, 1)
+    assert sorted(c.definition_id for c in player.hand) == sorted([CINDERCUB, GRASS, GRASS])
+    assert len(player.energy_deck) == 1
+    assert not any(a.kind is ActionKind.ATTACK for a in legal_actions(state, catalog()))
+    with pytest.raises(IllegalActionError, match="second player cannot attack"):
+        act(state, ActionKind.ATTACK, index=0)
+    first, second = (c.instance_id for c in player.hand if c.definition_id == GRASS)
+    assert player.active is not None
+    act(state, ActionKind.ATTACH_ENERGY, card=first, target=player.active.instance_id)
+    act(state, ActionKind.ATTACH_ENERGY, card=second, target=player.bench[0].instance_id)
+    assert not any(a.kind is ActionKind.ATTACH_ENERGY for a in legal_actions(state, catalog()))
+    _end(state)
+    _end(state)
+    assert (state.turn_number, state.current_player) == (4, 1)
+    assert len(player.energy_deck) == 0  # one energy card a turn again
+    assert any(a.kind is ActionKind.ATTACK for a in legal_actions(state, catalog()))
+
+
+@pytest.mark.parametrize("preset", ["pocket", "classic"])
+def test_other_presets_treat_the_second_players_first_turn_like_any_other(preset: str) -> None:
+    state = make_state(
+        preset,
+        turn=2,
+        current=1,
+        p1={"active": (MOSSNIP, {"energy": [GRASS]}), "hand": [GRASS, GRASS], "turns_taken": 1},
+    )
+    listed = {a.kind for a in legal_actions(state, catalog())}
+    assert ActionKind.ATTACK in listed
+    if preset == "classic":
+        player = state.players[1]
+        assert player.active is not None
+        first, second = (c.instance_id for c in player.hand)
+        act(state, ActionKind.ATTACH_ENERGY, card=first, target=player.active.instance_id)
+        with pytest.raises(IllegalActionError, match="already attached energy this turn"):
+            act(state, ActionKind.ATTACH_ENERGY, card=second, target=player.active.instance_id)
 
 
 def test_pocket_energy_zone_offers_one_energy_and_shows_the_next() -> None:
