@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -69,8 +69,33 @@ async def replicaof(client: RedisClient, *args: str) -> None:
     await client.execute_command("REPLICAOF", *args)  # type: ignore[no-untyped-call]
 
 
-def client_of(url: str) -> RedisClient:
-    return build_redis(redis_test_settings(url))
+Connect = Callable[[str], RedisClient]
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Connect]:
+    """Opens Redis clients that are all closed when the test ends, however it ends."""
+    clients: list[RedisClient] = []
+
+    def open_client(url: str) -> RedisClient:
+        clients.append(build_redis(redis_test_settings(url)))
+        return clients[-1]
+
+    yield open_client
+    for client in clients:
+        await client.aclose()
+
+
+async def start_game(
+    manager: GameStateManager, new_state: StateFactory
+) -> tuple[GameState, GameState]:
+    """A new game saved and persisted at a turn boundary (v10), then cached one action on (v11)."""
+    v10 = new_state()
+    await manager.save_to_cache(v10)
+    await manager.persist_to_db(v10)
+    v11 = advance(v10, 1)
+    await manager.save_to_cache(v11)
+    return v10, v11
 
 
 def manager_on(
@@ -110,38 +135,29 @@ async def test_redis_restarted_empty_while_the_service_runs(
     sessionmaker: async_sessionmaker[AsyncSession],
     other_sessionmaker: async_sessionmaker[AsyncSession],
     new_state: StateFactory,
+    connect: Connect,
 ) -> None:
-    client = client_of(bare_redis.url)
-    manager = manager_on(client, sessionmaker)
-    try:
-        v10 = new_state()
-        await manager.save_to_cache(v10)
-        await manager.persist_to_db(v10)
-        v13 = turn_end(advance(v10, 1))
-        await manager.save_to_cache(v13)
-        assert await manager.persist_to_db(v13) is PersistOutcome.WRITTEN
-        await manager.save_to_cache(advance(v13, 1))  # the turn in progress
+    manager = manager_on(connect(bare_redis.url), sessionmaker)
+    v10, v11 = await start_game(manager, new_state)
+    v13 = turn_end(v11)
+    await manager.save_to_cache(v13)
+    assert await manager.persist_to_db(v13) is PersistOutcome.WRITTEN
+    await manager.save_to_cache(advance(v13, 1))  # the turn in progress
 
-        bare_redis.kill()
-        bare_redis.start()
-        probe = client_of(bare_redis.url)
-        assert await cached_version(probe, manager, v10.game_id) is None
-        await probe.aclose()
+    bare_redis.kill()
+    bare_redis.start()
+    assert await cached_version(connect(bare_redis.url), manager, v10.game_id) is None
 
-        served = await manager.load_state(v10.game_id)
-        await assert_turn_kept(sessionmaker, v13, served)
-        assert served == v13
-        fresh_client = client_of(bare_redis.url)
-        fresh = manager_on(fresh_client, other_sessionmaker)
-        assert await fresh.load_state(v10.game_id) == v13
-        assert served is not None
-        v15 = advance(served, 2, seed=4)
-        assert await fresh.save_to_cache(v15) is SaveOutcome.CACHED
-        assert await fresh.persist_to_db(v15) is PersistOutcome.WRITTEN
-        await assert_turn_kept(sessionmaker, v13, await manager.load_state(v10.game_id))
-        await fresh_client.aclose()
-    finally:
-        await client.aclose()
+    served = await manager.load_state(v10.game_id)
+    await assert_turn_kept(sessionmaker, v13, served)
+    assert served == v13
+    fresh = manager_on(connect(bare_redis.url), other_sessionmaker)
+    assert await fresh.load_state(v10.game_id) == v13
+    assert served is not None
+    v15 = advance(served, 2, seed=4)
+    assert await fresh.save_to_cache(v15) is SaveOutcome.CACHED
+    assert await fresh.persist_to_db(v15) is PersistOutcome.WRITTEN
+    await assert_turn_kept(sessionmaker, v13, await manager.load_state(v10.game_id))
 
 
 async def test_redis_restarted_from_its_aof_holding_older_versions(
@@ -150,82 +166,63 @@ async def test_redis_restarted_from_its_aof_holding_older_versions(
     other_sessionmaker: async_sessionmaker[AsyncSession],
     new_state: StateFactory,
     caplog: pytest.LogCaptureFixture,
+    connect: Connect,
 ) -> None:
     """The issue's reproduction, step by step."""
     caplog.set_level(logging.INFO, LOGGER)
-    client = client_of(aof_redis.url)
-    first = manager_on(client, sessionmaker)
-    second_client = client_of(aof_redis.url)
-    second = manager_on(second_client, other_sessionmaker)
-    try:
-        # 1. save + persist at v10, save at v11.
-        v10 = new_state()
-        await first.save_to_cache(v10)
-        await first.persist_to_db(v10)
-        v11 = advance(v10, 1)
-        await first.save_to_cache(v11)
-        await asyncio.sleep(1.2)  # let everysec write v11 to the AOF: what comes back holds it
-        # 2. SIGKILL Redis, end the turn: written through to PostgreSQL.
-        aof_redis.kill()
-        v13 = turn_end(v11)
-        assert await first.save_to_cache(v13) is SaveOutcome.WRITTEN_THROUGH
-        assert await first.persist_to_db(v13) is PersistOutcome.ALREADY_CURRENT
-        # 3. Restart on the same directory: Redis holds v11 again.
-        aof_redis.start()
-        probe = client_of(aof_redis.url)
-        assert await cached_version(probe, first, v10.game_id) == v11.version
-        # 4. A second server process: never v11, not even after flush_dirty.
-        served = await second.load_state(v10.game_id)
-        await assert_turn_kept(sessionmaker, v13, served)
-        assert served == v13
-        await second.flush_dirty()
-        assert await second.load_state(v10.game_id) == v13
-        # 5. It plays on from what it was served: the completed turn stays.
-        assert served is not None
-        v14 = advance(served, 1, seed=2)
-        assert await second.save_to_cache(v14) is SaveOutcome.CACHED
-        assert await second.persist_to_db(v14) is PersistOutcome.WRITTEN
-        await assert_turn_kept(sessionmaker, v13, await first.load_state(v10.game_id))
-        assert await first.load_state(v10.game_id) == v14
-        # A game server that had played on from v11 anyway is refused.
-        with pytest.raises(DivergedStateError):
-            await second.persist_to_db(advance(v11, 4, seed=8))
-        await assert_turn_kept(sessionmaker, v14, v14)
-        assert any("another instance" in r.getMessage() for r in caplog.records)
-        await probe.aclose()
-    finally:
-        await client.aclose()
-        await second_client.aclose()
+    first = manager_on(connect(aof_redis.url), sessionmaker)
+    second = manager_on(connect(aof_redis.url), other_sessionmaker)
+    # 1. save + persist at v10, save at v11.
+    v10, v11 = await start_game(first, new_state)
+    await asyncio.sleep(1.2)  # let everysec write v11 to the AOF: what comes back holds it
+    # 2. SIGKILL Redis, end the turn: written through to PostgreSQL.
+    aof_redis.kill()
+    v13 = turn_end(v11)
+    assert await first.save_to_cache(v13) is SaveOutcome.WRITTEN_THROUGH
+    assert await first.persist_to_db(v13) is PersistOutcome.ALREADY_CURRENT
+    # 3. Restart on the same directory: Redis holds v11 again.
+    aof_redis.start()
+    assert await cached_version(connect(aof_redis.url), first, v10.game_id) == v11.version
+    # 4. A second server process: never v11, not even after flush_dirty.
+    served = await second.load_state(v10.game_id)
+    await assert_turn_kept(sessionmaker, v13, served)
+    assert served == v13
+    await second.flush_dirty()
+    assert await second.load_state(v10.game_id) == v13
+    # 5. It plays on from what it was served: the completed turn stays.
+    assert served is not None
+    v14 = advance(served, 1, seed=2)
+    assert await second.save_to_cache(v14) is SaveOutcome.CACHED
+    assert await second.persist_to_db(v14) is PersistOutcome.WRITTEN
+    await assert_turn_kept(sessionmaker, v13, await first.load_state(v10.game_id))
+    assert await first.load_state(v10.game_id) == v14
+    # A game server that had played on from v11 anyway is refused.
+    with pytest.raises(DivergedStateError):
+        await second.persist_to_db(advance(v11, 4, seed=8))
+    await assert_turn_kept(sessionmaker, v14, v14)
+    assert any("another instance" in r.getMessage() for r in caplog.records)
 
 
 async def test_redis_down_only_for_the_turn_boundary_persist(
     aof_redis: EmbeddedRedis,
     sessionmaker: async_sessionmaker[AsyncSession],
     new_state: StateFactory,
+    connect: Connect,
 ) -> None:
     """The variant: no write-through save, yet the writing manager must not serve v11."""
-    client = client_of(aof_redis.url)
-    manager = manager_on(client, sessionmaker)
-    try:
-        v10 = new_state()
-        await manager.save_to_cache(v10)
-        await manager.persist_to_db(v10)
-        v11 = advance(v10, 1)
-        await manager.save_to_cache(v11)
-        await asyncio.sleep(1.2)
-        aof_redis.kill()
-        v13 = turn_end(v11)
-        assert await manager.persist_to_db(v13) is PersistOutcome.WRITTEN
-        aof_redis.start()
-        probe = client_of(aof_redis.url)
-        assert await cached_version(probe, manager, v10.game_id) == v11.version
-        served = await manager.load_state(v10.game_id)
-        await assert_turn_kept(sessionmaker, v13, served)
-        assert served == v13
-        assert await cached_version(probe, manager, v10.game_id) == v13.version
-        await probe.aclose()
-    finally:
-        await client.aclose()
+    manager = manager_on(connect(aof_redis.url), sessionmaker)
+    v10, v11 = await start_game(manager, new_state)
+    await asyncio.sleep(1.2)
+    aof_redis.kill()
+    v13 = turn_end(v11)
+    assert await manager.persist_to_db(v13) is PersistOutcome.WRITTEN
+    aof_redis.start()
+    probe = connect(aof_redis.url)
+    assert await cached_version(probe, manager, v10.game_id) == v11.version
+    served = await manager.load_state(v10.game_id)
+    await assert_turn_kept(sessionmaker, v13, served)
+    assert served == v13
+    assert await cached_version(probe, manager, v10.game_id) == v13.version
 
 
 async def test_redis_restarted_from_an_older_rdb_snapshot(
@@ -233,45 +230,35 @@ async def test_redis_restarted_from_an_older_rdb_snapshot(
     sessionmaker: async_sessionmaker[AsyncSession],
     other_sessionmaker: async_sessionmaker[AsyncSession],
     new_state: StateFactory,
+    connect: Connect,
 ) -> None:
-    client = client_of(bare_redis.url)
+    client = connect(bare_redis.url)
     manager = manager_on(client, sessionmaker)
-    try:
-        v10, other10 = new_state(), new_state()
-        for state in (v10, other10):
-            await manager.save_to_cache(state)
-            await manager.persist_to_db(state)
-        v11, other11 = advance(v10, 1), advance(other10, 1)
-        await manager.save_to_cache(v11)
-        await manager.save_to_cache(other11)
-        await client.save()  # the snapshot: v11 of both, marked dirty
-        v13, other13 = turn_end(v11), turn_end(other11)
-        for state in (v13, other13):
-            await manager.save_to_cache(state)
-            assert await manager.persist_to_db(state) is PersistOutcome.WRITTEN
-        await manager.save_to_cache(advance(v13, 1))  # the turn in progress
+    v10, v11 = await start_game(manager, new_state)
+    other10, other11 = await start_game(manager, new_state)
+    await client.save()  # the snapshot: v11 of both, marked dirty
+    v13, other13 = turn_end(v11), turn_end(other11)
+    for state in (v13, other13):
+        await manager.save_to_cache(state)
+        assert await manager.persist_to_db(state) is PersistOutcome.WRITTEN
+    await manager.save_to_cache(advance(v13, 1))  # the turn in progress
 
-        bare_redis.kill()
-        bare_redis.start()  # loads dump.rdb: both games at v11, dirty
-        probe = client_of(bare_redis.url)
-        assert await cached_version(probe, manager, v10.game_id) == v11.version
-        await probe.aclose()
+    bare_redis.kill()
+    bare_redis.start()  # loads dump.rdb: both games at v11, dirty
+    assert await cached_version(connect(bare_redis.url), manager, v10.game_id) == v11.version
 
-        # One game is played first (the instance check catches it), then the periodic
-        # flush finds the other still at v11 and refreshes it from PostgreSQL.
-        assert await manager.load_state(other10.game_id) == other13
-        summary = await manager.flush_dirty()
-        assert summary.refreshed == 1
-        assert (summary.persisted, summary.diverged, summary.failed) == (0, 0, [])
-        for completed in (v13, other13):
-            served = await manager.load_state(completed.game_id)
-            await assert_turn_kept(sessionmaker, completed, served)
-            assert served == completed
-        fresh_client = client_of(bare_redis.url)
-        assert await manager_on(fresh_client, other_sessionmaker).load_state(v10.game_id) == v13
-        await fresh_client.aclose()
-    finally:
-        await client.aclose()
+    # One game is played first (the instance check catches it), then the periodic
+    # flush finds the other still at v11 and refreshes it from PostgreSQL.
+    assert await manager.load_state(other10.game_id) == other13
+    summary = await manager.flush_dirty()
+    assert summary.refreshed == 1
+    assert (summary.persisted, summary.diverged, summary.failed) == (0, 0, [])
+    for completed in (v13, other13):
+        served = await manager.load_state(completed.game_id)
+        await assert_turn_kept(sessionmaker, completed, served)
+        assert served == completed
+    fresh = manager_on(connect(bare_redis.url), other_sessionmaker)
+    assert await fresh.load_state(v10.game_id) == v13
 
 
 async def test_a_promoted_replica_that_missed_the_last_turn(
@@ -279,6 +266,7 @@ async def test_a_promoted_replica_that_missed_the_last_turn(
     sessionmaker: async_sessionmaker[AsyncSession],
     other_sessionmaker: async_sessionmaker[AsyncSession],
     new_state: StateFactory,
+    connect: Connect,
 ) -> None:
     primary = EmbeddedRedis(tmp_path / "primary", port=free_tcp_port(), persistence=True)
     primary.start()
@@ -286,19 +274,13 @@ async def test_a_promoted_replica_that_missed_the_last_turn(
         tmp_path / "replica", "--replicaof", "127.0.0.1", str(primary.port), "--appendonly", "no"
     )
     replica.start()
-    client = client_of(primary.url)
-    replica_client = client_of(replica.url)
+    client = connect(primary.url)
+    replica_client = connect(replica.url)
     manager = manager_on(client, sessionmaker)
     try:
         # Two games: one for the existing manager redirected, one for a new manager.
-        games = [new_state(), new_state()]
-        played: list[GameState] = []
-        for v10 in games:
-            await manager.save_to_cache(v10)
-            await manager.persist_to_db(v10)
-            v11 = advance(v10, 1)
-            await manager.save_to_cache(v11)
-            played.append(v11)
+        started = [await start_game(manager, new_state) for _ in range(2)]
+        games, played = [v10 for v10, _ in started], [v11 for _, v11 in started]
         await _replicated(replica_client, manager, played)
 
         # The replica stops receiving writes before the last turn.
@@ -328,16 +310,12 @@ async def test_a_promoted_replica_that_missed_the_last_turn(
         assert await manager.persist_to_db(v14) is PersistOutcome.WRITTEN
 
         # A new server process pointed at the promoted replica.
-        newcomer_client = client_of(replica.url)
-        newcomer = manager_on(newcomer_client, other_sessionmaker)
+        newcomer = manager_on(connect(replica.url), other_sessionmaker)
         served = await newcomer.load_state(games[1].game_id)
         await assert_turn_kept(sessionmaker, completed[1], served)
         assert served == completed[1]
         assert await newcomer.load_state(games[0].game_id) == v14
-        await newcomer_client.aclose()
     finally:
-        await client.aclose()
-        await replica_client.aclose()
         replica.stop()
         primary.stop()
 
@@ -346,21 +324,18 @@ async def test_a_server_demoted_and_promoted_back_is_another_instance(
     tmp_path: Path,
     sessionmaker: async_sessionmaker[AsyncSession],
     new_state: StateFactory,
+    connect: Connect,
 ) -> None:
     """Same process, same run_id, but its data was replaced by an older server's: checked."""
     stale = RedisProcess(tmp_path / "stale", "--appendonly", "no")
     stale.start()
     main = RedisProcess(tmp_path / "main", "--appendonly", "no")
     main.start()
-    client = client_of(main.url)
-    stale_client = client_of(stale.url)
+    client = connect(main.url)
+    stale_client = connect(stale.url)
     manager = manager_on(client, sessionmaker)
     try:
-        v10 = new_state()
-        await manager.save_to_cache(v10)
-        await manager.persist_to_db(v10)
-        v11 = advance(v10, 1)
-        await manager.save_to_cache(v11)
+        v10, v11 = await start_game(manager, new_state)
         await replicaof(stale_client, "127.0.0.1", str(main.port))
         await _replicated(stale_client, manager, [v11])
         await replicaof(stale_client, "NO", "ONE")
@@ -379,8 +354,6 @@ async def test_a_server_demoted_and_promoted_back_is_another_instance(
         await assert_turn_kept(sessionmaker, v13, served)
         assert served == v13
     finally:
-        await client.aclose()
-        await stale_client.aclose()
         stale.stop()
         main.stop()
 
