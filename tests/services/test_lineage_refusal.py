@@ -73,6 +73,24 @@ def refusals(manager: GameStateManager, reason: str) -> float:
 
 
 @pytest.fixture
+def second_process(
+    redis_client: RedisClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    redis_key_prefix: str,
+) -> GameStateManager:
+    """Another server process on the same Redis and keys, that has not used any game yet."""
+    return GameStateManager(redis_client, sessionmaker, key_prefix=redis_key_prefix)
+
+
+@pytest.fixture
+def elsewhere(
+    redis_client: RedisClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> GameStateManager:
+    """A process caching under other keys: its writes never reach the copies `manager` reads."""
+    return GameStateManager(redis_client, sessionmaker, key_prefix="elsewhere:")
+
+
+@pytest.fixture
 async def dead_redis() -> AsyncIterator[RedisClient]:
     client = build_redis(
         redis_test_settings(f"redis://127.0.0.1:{free_tcp_port()}/0", redis_retry_attempts=0)
@@ -135,6 +153,7 @@ async def test_same_version_older_and_ancestor_states_are_told_apart(
 
 async def test_write_through_and_cached_saves_refuse_a_branch(
     manager: GameStateManager,
+    second_process: GameStateManager,
     redis_client: RedisClient,
     dead_redis: RedisClient,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -153,17 +172,17 @@ async def test_write_through_and_cached_saves_refuse_a_branch(
     await assert_holds(sessionmaker, v13)
 
     # A process that has not used this game yet checks its first save against PostgreSQL.
-    fresh = GameStateManager(redis_client, sessionmaker, key_prefix=redis_key_prefix)
     with pytest.raises(DivergedStateError):
-        await fresh.save_to_cache(branch)
+        await second_process.save_to_cache(branch)
     with pytest.raises(StaleStateError, match=f"PostgreSQL already holds version {v13.version}"):
-        await fresh.save_to_cache(v11)
+        await second_process.save_to_cache(v11)
     assert await cached_version(redis_client, manager, base.game_id) is None
     await assert_holds(sessionmaker, v13)
 
 
 async def test_flush_replaces_a_diverged_dirty_copy_and_keeps_postgres(
     manager: GameStateManager,
+    elsewhere: GameStateManager,
     redis_client: RedisClient,
     sessionmaker: async_sessionmaker[AsyncSession],
     new_state: StateFactory,
@@ -172,8 +191,7 @@ async def test_flush_replaces_a_diverged_dirty_copy_and_keeps_postgres(
     v11 = advance(base, 1)
     v13 = turn_end(v11)
     await manager.save_to_cache(v11)
-    other = GameStateManager(redis_client, sessionmaker, key_prefix="elsewhere:")
-    await other.persist_to_db(v13)  # another process ended the turn
+    await elsewhere.persist_to_db(v13)  # another process ended the turn
     branch = advance(v11, 3, seed=5)
     await manager.save_to_cache(branch)  # this one trusts its own copy and plays on
     summary = await manager.flush_dirty()
@@ -221,29 +239,25 @@ async def test_unknown_games_persist_and_a_deleted_row_is_written_again(
 
 async def test_a_first_save_replaces_a_cached_copy_postgres_is_ahead_of(
     manager: GameStateManager,
-    redis_client: RedisClient,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    redis_key_prefix: str,
+    second_process: GameStateManager,
+    elsewhere: GameStateManager,
     new_state: StateFactory,
 ) -> None:
     base = new_state()
     v11 = advance(base, 1)
     await manager.save_to_cache(v11)
     v13 = turn_end(v11)
-    elsewhere = GameStateManager(redis_client, sessionmaker, key_prefix="elsewhere:")
     await elsewhere.persist_to_db(v13)  # this Redis never saw v13
-    fresh = GameStateManager(redis_client, sessionmaker, key_prefix=redis_key_prefix)
     v14 = advance(v13, 1)
-    assert await fresh.save_to_cache(v14) is SaveOutcome.CACHED
-    assert await fresh.load_state(base.game_id) == v14
-    assert await fresh.persist_to_db(v14) is PersistOutcome.WRITTEN
+    assert await second_process.save_to_cache(v14) is SaveOutcome.CACHED
+    assert await second_process.load_state(base.game_id) == v14
+    assert await second_process.persist_to_db(v14) is PersistOutcome.WRITTEN
 
 
 async def test_a_cached_copy_of_an_ended_game_is_dropped_on_first_use(
     manager: GameStateManager,
+    second_process: GameStateManager,
     redis_client: RedisClient,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    redis_key_prefix: str,
     new_state: StateFactory,
 ) -> None:
     state = new_state()
@@ -254,26 +268,24 @@ async def test_a_cached_copy_of_an_ended_game_is_dropped_on_first_use(
         manager.game_key(state.game_id),
         mapping={"v": state.version, "s": state.model_dump_json()},
     )
-    fresh = GameStateManager(redis_client, sessionmaker, key_prefix=redis_key_prefix)
-    assert await fresh.load_state(state.game_id) is None
+    assert await second_process.load_state(state.game_id) is None
     assert await redis_client.exists(manager.game_key(state.game_id)) == 0
 
 
 async def test_end_game_records_postgres_turn_when_the_cached_copy_is_older(
     manager: GameStateManager,
-    redis_client: RedisClient,
+    second_process: GameStateManager,
+    elsewhere: GameStateManager,
     sessionmaker: async_sessionmaker[AsyncSession],
-    redis_key_prefix: str,
     new_state: StateFactory,
 ) -> None:
     base = new_state()
     v11 = advance(base, 1)
     await manager.save_to_cache(v11)
     v13 = turn_end(v11)
-    await GameStateManager(redis_client, sessionmaker, key_prefix="elsewhere:").persist_to_db(v13)
-    fresh = GameStateManager(redis_client, sessionmaker, key_prefix=redis_key_prefix)
+    await elsewhere.persist_to_db(v13)
     result = GameResult(winner=1, end_reason=EndReason.RESIGNATION)
-    assert await fresh.end_game(base.game_id, result) is True
+    assert await second_process.end_game(base.game_id, result) is True
     async with sessionmaker() as session:
         history = await session.get(GameHistory, base.game_id)
     assert history is not None
