@@ -105,12 +105,20 @@ class GameDriver:
     ) -> GameOutcome:
         """Play `state` to its end (storing a new game first), and return how it ended.
 
+        A state that has already ended is moved to the history (`finish`) if it is not
+        there yet, so a game recovered between its last action and its end is completed.
+
         Raises:
             EngineError: the game did not end within `max_actions` more actions.
             Any error of `step`.
         """
         if state.version == 0:
             await self.begin(state)
+        if has_ended(state):
+            # Stored after its last action but not yet moved to the history (a process
+            # killed in between, then recovered): finishing it is all that is left.
+            await self.finish(state)
+            return outcome_of(state)
         for _ in range(max_actions):
             if has_ended(state):
                 return outcome_of(state)

@@ -16,6 +16,7 @@ from app.db.models import ActiveGame, GameHistory
 from app.engine import Identity, adapt_deck, new_game
 from app.engine.bots import HeuristicBot, RandomBot
 from app.engine.errors import EngineError
+from app.engine.simulate import play_game
 from app.services.game_driver import GameDriver, has_ended
 from app.services.game_state_manager import GameStateManager, _replay_data
 from app.services.replays import (
@@ -128,6 +129,27 @@ async def test_play_runs_a_game_to_the_history(
     with pytest.raises(EngineError, match="has ended"):
         await driver.step(state, (RandomBot(1), RandomBot(2)))
     assert await driver.play(state, (RandomBot(1), RandomBot(2))) == outcome
+
+
+async def test_play_moves_a_recovered_ended_game_to_the_history(
+    manager: GameStateManager,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    players: list[uuid.UUID],
+) -> None:
+    """Killed after persisting the last action, before end_game: recovery still ends it."""
+    state = engine_game((players[0], players[1]), "mantimon", seed=7, decks=("fire", "grass"))
+    outcome = play_game(state, (HeuristicBot(1), HeuristicBot(2)), catalog(), at=START)
+    await manager.persist_to_db(state)
+    recovered = await manager.load_state(state.game_id)
+    assert recovered == state
+    assert recovered is not None
+    driver = GameDriver(manager, catalog())
+    assert await driver.play(recovered, (RandomBot(1), RandomBot(2))) == outcome
+    async with sessionmaker() as session:
+        history = await session.get(GameHistory, state.game_id)
+    assert history is not None
+    assert history.replay_data is not None
+    assert replay_from_history(history.replay_data, catalog()) == state
 
 
 async def test_a_game_that_does_not_end_in_time_is_an_engine_error(
