@@ -3,12 +3,13 @@
 Usage:  .venv/bin/python benchmarks/bench_engine.py [--games N] [--seed S] [--profile]
 
 Prints, for random-vs-random games in this one process:
-  * games per second and decisions (actions) per second, including the bots'
-    choices, for (a) "catalog decks" under each preset: every card of the catalog
-    the preset allows (all 372; no energy cards under the energy zone) in some
-    deck that the preset accepts as is (see `catalog_decks`), and (b) the five
-    starter decks under each preset;
-  * the mean time of one ``legal_actions`` call and one ``apply`` call, timed in a
+  * games per second and decisions (actions) per second, each game timed from
+    `new_game` (shuffles, opening hands, prizes) to its end with the bots'
+    choices included and one game alive at a time, for (a) "catalog decks" under
+    each preset: every card of the catalog the preset allows (all 372; no energy
+    cards under the energy zone) in some deck that the preset accepts as is (see
+    `catalog_decks`), and (b) the five starter decks under each preset;
+  * the mean time of one ``new_game``, ``legal_actions`` and ``apply`` call, timed in a
     separate pass so the per-call timers do not slow down the games figure;
 next to the issue's anchors (other simulators measured on this kind of machine)
 and its target. ``--profile`` adds the top of a cProfile of the catalog games.
@@ -26,7 +27,8 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from itertools import cycle
 from pathlib import Path
 
@@ -43,7 +45,7 @@ from app.core.cards import (  # noqa: E402
     TrainerCard,
 )
 from app.core.decks import DeckList  # noqa: E402
-from app.core.game_state import GameState  # noqa: E402
+from app.core.game_state import GameState, PlayerIndex  # noqa: E402
 from app.core.rules import EnergySource, RulesConfig, RulesPreset  # noqa: E402
 from app.engine import acting_player, apply, legal_actions  # noqa: E402
 from app.engine.bots import RandomBot  # noqa: E402
@@ -171,18 +173,26 @@ def playable(cards: Mapping[str, CardDefinition], rules: RulesConfig) -> set[str
 
 def _games(
     decks: Sequence[DeckList], rules: RulesConfig, cards: Mapping[str, CardDefinition], games: int
-) -> list[GameState]:
-    states = []
+) -> list[Callable[[], GameState]]:
+    """One builder per game (deck pairs fitted to `rules` once, outside any timing).
+
+    Builders, not states: a timed game starts with `new_game` (shuffles, hands,
+    prizes), and only one game is alive at a time, as in a simulator.
+    """
+    matches: dict[tuple[int, int], Callable[[int, PlayerIndex], GameState]] = {}
+    builders: list[Callable[[], GameState]] = []
     for n in range(games):
-        a, b = decks[n % len(decks)], decks[(n * 7 + 3) % len(decks)]
-        states.append(deck_match(rules, a, b, cards)(n, 0))
-    return states
+        pair = (n % len(decks), (n * 7 + 3) % len(decks))
+        if pair not in matches:
+            matches[pair] = deck_match(rules, decks[pair[0]], decks[pair[1]], cards)
+        builders.append(partial(matches[pair], n, 0))
+    return builders
 
 
 def games_per_second(
-    states: list[GameState], cards: Mapping[str, CardDefinition]
+    games: list[Callable[[], GameState]], cards: Mapping[str, CardDefinition]
 ) -> tuple[float, float, float, float]:
-    """(games/s, decisions/s, mean actions per game, CPU share) over `states`, played out.
+    """(games/s, decisions/s, mean actions per game, CPU share): each game built and played out.
 
     Rates are per second of this process's CPU time (`time.process_time`): on a
     shared machine wall time also counts the time other processes held the core.
@@ -190,19 +200,24 @@ def games_per_second(
     """
     actions = 0
     wall, cpu = time.perf_counter(), time.process_time()
-    for n, state in enumerate(states):
-        actions += play_game(state, (RandomBot(2 * n), RandomBot(2 * n + 1)), cards).actions
+    for n, build in enumerate(games):
+        actions += play_game(build(), (RandomBot(2 * n), RandomBot(2 * n + 1)), cards).actions
     cpu = time.process_time() - cpu
     wall = time.perf_counter() - wall
-    return len(states) / cpu, actions / cpu, actions / len(states), cpu / wall
+    return len(games) / cpu, actions / cpu, actions / len(games), cpu / wall
 
 
-def per_call(states: list[GameState], cards: Mapping[str, CardDefinition]) -> tuple[float, float]:
-    """Mean CPU microseconds per ``legal_actions`` and per ``apply`` call over whole games."""
-    legal_time = apply_time = 0.0
+def per_call(
+    games: list[Callable[[], GameState]], cards: Mapping[str, CardDefinition]
+) -> tuple[float, float, float]:
+    """Mean CPU microseconds per ``new_game``, ``legal_actions`` and ``apply`` call."""
+    legal_time = apply_time = new_time = 0.0
     calls = 0
     clock = time.process_time
-    for n, state in enumerate(states):
+    for n, build in enumerate(games):
+        t0 = clock()
+        state = build()
+        new_time += clock() - t0
         bots = (RandomBot(2 * n), RandomBot(2 * n + 1))
         while state.end_reason is None:
             t0 = clock()
@@ -215,7 +230,7 @@ def per_call(states: list[GameState], cards: Mapping[str, CardDefinition]) -> tu
             legal_time += t1 - t0
             apply_time += t3 - t2
             calls += 1
-    return legal_time / calls * 1e6, apply_time / calls * 1e6
+    return new_time / len(games) * 1e6, legal_time / calls * 1e6, apply_time / calls * 1e6
 
 
 def main() -> None:
@@ -244,26 +259,26 @@ def main() -> None:
         for preset in RulesPreset:
             rules = RulesConfig.preset(preset)
             pool = catalog[preset] if label == "catalog" else starters
-            states = _games(pool, rules, cards, args.games)
-            gps, dps, length, share = games_per_second(states, cards)
+            games = _games(pool, rules, cards, args.games)
+            gps, dps, length, share = games_per_second(games, cards)
             print(
                 f"{label:<9} {preset.value:<9} {gps:9.1f} {dps:12.0f} {length:13.1f} {share:5.0%}"
             )
     rules = RulesConfig.preset(RulesPreset.MANTIMON)
     decks = catalog[RulesPreset.MANTIMON]
-    legal_us, apply_us = per_call(_games(decks, rules, cards, args.games), cards)
+    new_us, legal_us, apply_us = per_call(_games(decks, rules, cards, args.games), cards)
     print(
-        f"\nper call (catalog decks, mantimon): legal_actions {legal_us:.1f} us, "
-        f"apply {apply_us:.1f} us"
+        f"\nper call (catalog decks, mantimon): new_game {new_us:.0f} us, "
+        f"legal_actions {legal_us:.1f} us, apply {apply_us:.1f} us"
     )
     print("\nanchors (issue 9, measured elsewhere on this kind of machine):")
     for name, figure in ANCHORS:
         print(f"  {name:<42} {figure}")
     if args.profile:
-        states = _games(decks, rules, cards, args.games)
+        games = _games(decks, rules, cards, args.games)
         profiler = cProfile.Profile()
         profiler.enable()
-        games_per_second(states, cards)
+        games_per_second(games, cards)
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 

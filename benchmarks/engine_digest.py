@@ -53,7 +53,8 @@ def main() -> None:
             pool = catalog_decks(cards, rules, 0) if label == "catalog" else starters
             for bot_name, bot in BOTS.items():
                 digest = hashlib.blake2b(digest_size=16)
-                for n, state in enumerate(_games(pool, rules, cards, args.games)):
+                for n, build in enumerate(_games(pool, rules, cards, args.games)):
+                    state = build()
                     bots = (bot(2 * n), bot(2 * n + 1))
                     while state.end_reason is None:
                         actions = legal_actions(state, cards)
