@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import random
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -33,7 +35,11 @@ from itertools import cycle
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+APP_ROOT_VARIABLE = "MANTIMON_BENCH_APP_ROOT"
+"""Where to import ``app`` from instead of the working tree: a mypyc build's directory
+(`benchmarks/compiled_engine.py`); the data files are always the working tree's."""
+sys.path.insert(0, os.environ.get(APP_ROOT_VARIABLE) or str(REPO))
+sys.path.insert(1, str(REPO / "benchmarks"))
 
 from app.core.cards import (  # noqa: E402
     CardDefinition,
@@ -48,6 +54,7 @@ from app.core.decks import DeckList  # noqa: E402
 from app.core.game_state import GameState, PlayerIndex  # noqa: E402
 from app.core.rules import EnergySource, RulesConfig, RulesPreset  # noqa: E402
 from app.engine import acting_player, apply, legal_actions  # noqa: E402
+from app.engine import legal as legal_module  # noqa: E402
 from app.engine.bots import RandomBot  # noqa: E402
 from app.engine.decks import adapt_deck  # noqa: E402
 from app.engine.simulate import deck_match, play_game  # noqa: E402
@@ -233,28 +240,18 @@ def per_call(
     return new_time / len(games) * 1e6, legal_time / calls * 1e6, apply_time / calls * 1e6
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--games", type=int, default=300, help="games per measurement")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--profile", action="store_true", help="cProfile the catalog games")
-    args = parser.parse_args()
+def engine_build() -> str:
+    """Which engine this process runs: the Python sources or a mypyc build (see `ROOT`)."""
+    return "compiled" if Path(legal_module.__file__ or "").suffix in {".so", ".pyd"} else "python"
 
-    cards = CardService.load(REPO / "data" / "cards").by_id
+
+def rows(args: argparse.Namespace, cards: Mapping[str, CardDefinition]) -> None:
+    """The measured lines (games, decisions, per call) for this process's engine build."""
+    build = engine_build()
     catalog = {p: catalog_decks(cards, RulesConfig.preset(p), args.seed) for p in RulesPreset}
     starters = [
         DeckList.from_starter(d) for _, d in sorted(load_starter_decks(REPO / "data/decks").items())
     ]
-    print(f"catalog: {len(cards)} cards; catalog decks put every card a preset allows in play:")
-    for preset, decks in catalog.items():
-        dealt = {i for d in decks for i in (*d.main, *d.energy)}
-        print(f"  {preset.value:<9} {len(dealt)} cards in {len(decks)} decks")
-    print(f"{args.games} random-vs-random games per line, one process, one core\n")
-    print("rates per second of CPU time of this process (cpu% = CPU time / wall time)")
-    print(
-        f"{'decks':<9} {'preset':<9} {'games/s':>9} {'decisions/s':>12} "
-        f"{'actions/game':>13} {'cpu%':>5}"
-    )
     for label in ("catalog", "starter"):
         for preset in RulesPreset:
             rules = RulesConfig.preset(preset)
@@ -262,19 +259,71 @@ def main() -> None:
             games = _games(pool, rules, cards, args.games)
             gps, dps, length, share = games_per_second(games, cards)
             print(
-                f"{label:<9} {preset.value:<9} {gps:9.1f} {dps:12.0f} {length:13.1f} {share:5.0%}"
+                f"{build:<9} {label:<8} {preset.value:<9} {gps:8.1f} {dps:12.0f} "
+                f"{length:13.1f} {share:5.0%}",
+                flush=True,
             )
     rules = RulesConfig.preset(RulesPreset.MANTIMON)
-    decks = catalog[RulesPreset.MANTIMON]
-    new_us, legal_us, apply_us = per_call(_games(decks, rules, cards, args.games), cards)
-    print(
-        f"\nper call (catalog decks, mantimon): new_game {new_us:.0f} us, "
-        f"legal_actions {legal_us:.1f} us, apply {apply_us:.1f} us"
+    new_us, legal_us, apply_us = per_call(
+        _games(catalog[RulesPreset.MANTIMON], rules, cards, args.games), cards
     )
+    print(
+        f"{build:<9} per call (catalog decks, mantimon): new_game {new_us:.0f} us, "
+        f"legal_actions {legal_us:.1f} us, apply {apply_us:.1f} us",
+        flush=True,
+    )
+
+
+def compiled_rows(args: argparse.Namespace) -> None:
+    """`rows` again in a child process that imports the mypyc build of the engine."""
+    from compiled_engine import available, build
+
+    missing = available()
+    if missing is not None:
+        print(f"compiled  (skipped: {missing})")
+        return
+    print("compiled  (building the mypyc copy of app/engine if its sources changed...)", flush=True)
+    out = build()
+    command = [sys.executable, __file__, "--games", str(args.games), "--seed", str(args.seed)]
+    env = {**os.environ, APP_ROOT_VARIABLE: str(out)}
+    subprocess.run([*command, "--rows-only"], env=env, check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--games", type=int, default=300, help="games per measurement")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--profile", action="store_true", help="cProfile the catalog games")
+    parser.add_argument(
+        "--compiled", action="store_true", help="also measure a mypyc build of the engine"
+    )
+    parser.add_argument("--rows-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    cards = CardService.load(REPO / "data" / "cards").by_id
+    if args.rows_only:
+        rows(args, cards)
+        return
+    print(f"catalog: {len(cards)} cards; catalog decks put every card a preset allows in play:")
+    for preset in RulesPreset:
+        decks = catalog_decks(cards, RulesConfig.preset(preset), args.seed)
+        dealt = {i for d in decks for i in (*d.main, *d.energy)}
+        print(f"  {preset.value:<9} {len(dealt)} cards in {len(decks)} decks")
+    print(f"{args.games} random-vs-random games per line, one process, one core\n")
+    print("rates per second of CPU time of this process (cpu% = CPU time / wall time)")
+    print(
+        f"{'engine':<9} {'decks':<8} {'preset':<9} {'games/s':>8} {'decisions/s':>12} "
+        f"{'actions/game':>13} {'cpu%':>5}"
+    )
+    rows(args, cards)
+    if args.compiled:
+        compiled_rows(args)
     print("\nanchors (issue 9, measured elsewhere on this kind of machine):")
     for name, figure in ANCHORS:
         print(f"  {name:<42} {figure}")
     if args.profile:
+        rules = RulesConfig.preset(RulesPreset.MANTIMON)
+        decks = catalog_decks(cards, rules, args.seed)
         games = _games(decks, rules, cards, args.games)
         profiler = cProfile.Profile()
         profiler.enable()

@@ -8,6 +8,8 @@ total. A digest covers every legal-action list, every event and the final state'
 JSON, so a refactoring meant to be behaviour-preserving (a speed-up, a split) must
 print the same lines before and after; run it on both commits and diff the output.
 A change that means to alter play (rules, bots, cards) changes the lines it touches.
+The first line names the engine build: with ``MANTIMON_BENCH_APP_ROOT`` set to a mypyc
+build (`compiled_engine.py`), every other line must match the Python engine's.
 
 Not a test (nothing is asserted) and not timed: it sits with the benchmarks because
 that is where engine speed work happens.
@@ -25,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_engine import _games, catalog_decks  # noqa: E402
+from bench_engine import _games, catalog_decks, engine_build  # noqa: E402
 
 from app.core.decks import DeckList  # noqa: E402
 from app.core.rules import RulesConfig, RulesPreset  # noqa: E402
@@ -46,6 +48,7 @@ def main() -> None:
     starters = [
         DeckList.from_starter(d) for _, d in sorted(load_starter_decks(REPO / "data/decks").items())
     ]
+    print(f"engine {engine_build()}")
     total = hashlib.blake2b(digest_size=16)
     for label in ("catalog", "starter"):
         for preset in RulesPreset:
