@@ -1,9 +1,11 @@
 """Published names, terms and sentences our catalog must not contain.
 
 ``data/design/forbidden.json`` lists what belongs to other games: card, creature
-and move names (matched as whole words in card, attack and ability names), name
-suffixes (`` ex``, `` V``...), terms (``Pokémon``, ``Active Spot``... in every
-name and text but flavor text) and published rules sentences. A sentence is
+and move names (matched as whole words in card, attack and ability names), our own
+earlier names retired because they copied or echoed a published card (matched the
+same way, so a retired copy cannot come back under its old name), name suffixes
+(`` ex``, `` V``...), terms (``Pokémon``, ``Active Spot``... in every name and
+text but flavor text) and published rules sentences. A sentence is
 matched after normalising both sides (lowercase, punctuation dropped, plurals
 of "creature" folded) *and mapping our own terms back to theirs* (``Front
 creature`` -> ``active creature``, ``Apex`` -> ``ex``...): a copied sentence
@@ -43,6 +45,7 @@ class ForbiddenList(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     names: tuple[str, ...]
+    retired_names: dict[str, str]
     name_suffixes: tuple[str, ...]
     terms: tuple[str, ...]
     terms_case_sensitive: tuple[str, ...]
@@ -83,6 +86,10 @@ def _texts(card: CardDefinition) -> Iterator[tuple[str, str, bool]]:
             yield f"ability {ability.name!r} text", ability.text, False
 
 
+def _has_word(text: str, name: str) -> bool:
+    return re.search(rf"\b{re.escape(name.lower())}\b", text.lower()) is not None
+
+
 def check_originality(cards: Sequence[CardDefinition], forbidden: ForbiddenList) -> list[Finding]:
     """Every forbidden name, suffix, term or sentence found in `cards`."""
     findings: list[Finding] = []
@@ -97,8 +104,11 @@ def check_originality(cards: Sequence[CardDefinition], forbidden: ForbiddenList)
         for field, text, is_name in _texts(card):
             if is_name:
                 for name in forbidden.names:
-                    if re.search(rf"\b{re.escape(name.lower())}\b", text.lower()):
+                    if _has_word(text, name):
                         hit(field, "published name", name)
+                for name in forbidden.retired_names:
+                    if _has_word(text, name):
+                        hit(field, "retired name", name)
             for term in forbidden.terms:
                 if term.lower() in text.lower():
                     hit(field, "another game's term", term)

@@ -445,3 +445,16 @@ def test_originality_catches_a_copied_sentence_with_our_nouns() -> None:
     assert "mv1-001 originality: name: published name suffix ' ex'" in found
     assert "mv1-001 originality: attack 'Tailwind' name: published name 'Tailwind'" in found
     assert any("published sentence" in f and "Switch out your opponent" in f for f in found)
+
+
+def test_a_retired_name_cannot_come_back() -> None:
+    forbidden = ForbiddenList.load()
+    assert {"Bastiron", "Mimikit", "Coach Tamsin", "Twin Core Energy"} <= set(
+        forbidden.retired_names
+    )
+    tamsin = raw_card("mv1-139", name="Coach Tamsin")
+    bastiron = mossnip(attacks=[attack(1, 20) | {"name": "Bastiron Bash"}])
+    found = [str(f) for f in check_originality(replaced(tamsin, bastiron), forbidden)]
+    assert "mv1-139 originality: name: retired name 'Coach Tamsin'" in found
+    assert "mv1-001 originality: attack 'Bastiron Bash' name: retired name 'Bastiron'" in found
+    assert len(found) == 2, found
