@@ -6,10 +6,16 @@ earlier names retired because they copied or echoed a published card (matched th
 same way, so a retired copy cannot come back under its old name), name suffixes
 (`` ex``, `` V``...), terms (``Pokémon``, ``Active Spot``... in every name and
 text but flavor text) and published rules sentences. A sentence is
-matched after normalising both sides (lowercase, punctuation dropped, plurals
-of "creature" folded) *and mapping our own terms back to theirs* (``Front
-creature`` -> ``active creature``, ``Apex`` -> ``ex``...): a copied sentence
-with only the nouns swapped is still caught.
+matched after normalising both sides (lowercase, punctuation dropped, every
+number masked, plurals of "creature" folded) *and mapping our own terms back to
+theirs* (``Front creature`` -> ``active creature``, ``Apex`` -> ``ex``...): a
+copied sentence with only the nouns or the numbers swapped is still caught. A
+lightly edited copy of a whole published sentence is caught too: the text is cut
+into clauses at its punctuation, every run of consecutive clauses is compared
+with the sentence by `difflib.SequenceMatcher`, and a ratio of
+``similarity.ratio`` or more is a finding. Fragments (no closing full stop) and
+sentences shorter than ``similarity.min_words`` words are matched exactly only:
+on their own they are common rules grammar, not a copy.
 
 Pure: `check_originality` takes the cards and the loaded list and returns
 `Finding` s (card id, ``originality``, the field and the forbidden item).
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from difflib import SequenceMatcher
 from functools import cached_property
 from pathlib import Path
 
@@ -39,6 +46,23 @@ class Normalize(BaseModel):
     replace_before: dict[str, str]
 
 
+class Similarity(BaseModel):
+    """How close a run of our words may come to a published sentence."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    ratio: float
+    min_words: int
+
+    def applies_to(self, sentence: str) -> bool:
+        """Whether `sentence` is also matched fuzzily: a whole sentence of `min_words`+ words.
+
+        A fragment (no closing full stop) is common rules grammar on its own and is
+        matched exactly only.
+        """
+        return sentence.rstrip().endswith(".") and len(sentence.split()) >= self.min_words
+
+
 class ForbiddenList(BaseModel):
     """``data/design/forbidden.json``; keys ending in ``_apply_to`` document the file."""
 
@@ -51,6 +75,7 @@ class ForbiddenList(BaseModel):
     terms_case_sensitive: tuple[str, ...]
     sentences: tuple[str, ...]
     normalize: Normalize
+    similarity: Similarity
 
     @classmethod
     def load(cls, path: Path = DEFAULT_FORBIDDEN) -> ForbiddenList:
@@ -62,8 +87,14 @@ class ForbiddenList(BaseModel):
         text = text.lower()
         for theirs, ours in self.normalize.replace_before.items():
             text = text.replace(theirs, ours)
-        text = re.sub(r"[^a-z0-9 ]", " ", text)
+        text = re.sub(r"[0-9]+", "#", text)
+        text = re.sub(r"[^a-z# ]", " ", text)
         return re.sub(r"\s+", " ", text).strip()
+
+    def clauses(self, text: str) -> list[str]:
+        """`text` cut at every punctuation mark, each piece normalised (empty ones dropped)."""
+        pieces = (self.normal(piece) for piece in re.split(r"[.,;:!?()]", text))
+        return [piece for piece in pieces if piece]
 
     @cached_property
     def normal_sentences(self) -> tuple[tuple[str, str], ...]:
@@ -116,7 +147,38 @@ def check_originality(cards: Sequence[CardDefinition], forbidden: ForbiddenList)
                 if re.search(rf"\b{re.escape(term)}\b", text):
                     hit(field, "another game's term", term)
             normal = forbidden.normal(text)
+            clauses = forbidden.clauses(text)
             for sentence, normal_sentence in forbidden.normal_sentences:
                 if normal_sentence in normal:
                     hit(field, "published sentence", sentence)
+                    continue
+                if not forbidden.similarity.applies_to(sentence):
+                    continue
+                close = _closest_run(clauses, normal_sentence, forbidden.similarity)
+                if close is not None:
+                    ratio, run = close
+                    hit(field, f"text {run!r} {ratio:.2f} similar to published sentence", sentence)
     return sorted(findings)
+
+
+def _closest_run(
+    clauses: Sequence[str], sentence: str, similar: Similarity
+) -> tuple[float, str] | None:
+    """The run of whole `clauses` most like `sentence`, if at least `similar.ratio` alike.
+
+    All are normal forms; a run is one or more consecutive clauses, so an edited
+    copy is caught whether it stands alone or sits inside a longer text.
+    """
+    matcher = SequenceMatcher(autojunk=False)
+    matcher.set_seq2(sentence)
+    best: tuple[float, str] | None = None
+    for start in range(len(clauses)):
+        for end in range(start + 1, len(clauses) + 1):
+            run = " ".join(clauses[start:end])
+            matcher.set_seq1(run)
+            if matcher.real_quick_ratio() < similar.ratio or matcher.quick_ratio() < similar.ratio:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= similar.ratio and (best is None or ratio > best[0]):
+                best = (ratio, run)
+    return best

@@ -458,3 +458,45 @@ def test_a_retired_name_cannot_come_back() -> None:
     assert "mv1-139 originality: name: retired name 'Coach Tamsin'" in found
     assert "mv1-001 originality: attack 'Bastiron Bash' name: retired name 'Bastiron'" in found
     assert len(found) == 2, found
+
+
+def test_originality_catches_a_lightly_edited_copy() -> None:
+    """Numbers masked, then a close run of clauses: the v2 texts that slipped past are caught."""
+    forbidden = ForbiddenList.load()
+    isolde = raw_card(
+        "mv1-139",
+        text="Shuffle your hand into your deck. Then draw 5 cards, and your opponent draws a card.",
+    )
+    mira = raw_card(
+        "mv2-111",
+        text="Search your deck for an Item card and a Tool card, reveal them, and put them into"
+        " your hand. Then, shuffle your deck.",
+    )
+    ines = raw_card("mv2-112", text="Draw cards until you have 5 cards in your hand.")
+    found = [str(f) for f in check_originality(replaced(isolde, mira, ines), forbidden)]
+    assert (
+        "mv1-139 originality: text: published sentence"
+        " 'Shuffle your hand into your deck. Then, draw 6 cards.'" in found
+    )
+    assert any(
+        f.startswith("mv2-111 originality: text: text 'search your deck for an item card")
+        and "similar to published sentence 'Search your deck for an Item card and a Pokémon Tool"
+        in f
+        for f in found
+    ), found
+    assert (
+        "mv2-112 originality: text: published sentence"
+        " 'Draw cards until you have 6 cards in your hand.'" in found
+    )
+    assert len(found) == 3, found
+
+
+def test_only_whole_published_sentences_are_matched_loosely() -> None:
+    forbidden = ForbiddenList.load()
+    assert forbidden.similarity.applies_to("Draw cards until you have 6 cards in your hand.")
+    assert not forbidden.similarity.applies_to("Your opponent's Active Pokémon is now")
+    assert not forbidden.similarity.applies_to("Discard your hand.")
+    # A published fragment inside a longer sentence of ours, worded our way, is no finding.
+    bangle = raw_card("mv1-135")
+    assert "the creature this card is attached to" in forbidden.normal(bangle["text"])
+    assert check_originality(replaced(bangle), forbidden) == []
