@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -376,7 +377,11 @@ def test_rarity_follows_the_kind_with_listed_exceptions() -> None:
         "mv1-127 rarity: Quickening Dew: common but a item prints at uncommon"
     ]
     raw = json.loads(TARGETS.read_text())
-    raw["rarity_exceptions"] |= {"mv1-118": "common", "zz1-001": "rare"}
+    because = "a reason"
+    raw["rarity_exceptions"] |= {
+        "mv1-118": {"rarity": "common", "reason": because},
+        "zz1-001": {"rarity": "rare", "reason": because},
+    }
     targets = DesignTargets.model_validate(raw)
     found = [str(f) for f in check_catalog(bundled(), targets) if f.check == "rarity"]
     assert found == [
@@ -417,6 +422,24 @@ def test_targets_refuse_unknown_keys(tmp_path: Path) -> None:
     raw = json.loads(TARGETS.read_text())
     raw["effect_min_cost"]["recoil"] = 2
     with pytest.raises(ValueError, match="unknown effects \\['recoil'\\]"):
+        DesignTargets.model_validate(raw)
+
+
+def test_every_exception_and_odd_target_carries_its_reason() -> None:
+    targets = DesignTargets.load()
+    assert all(e.reason for e in targets.rarity_exceptions.values())
+    assert {"hp.basic_apex", "type_chart.weakness", "typical.benched"} <= set(targets.why)
+    assert "effect_values.switch_opponent_they_choose" in targets.why
+    for bare in ("uncommon", {"rarity": "uncommon"}, {"rarity": "uncommon", "reason": ""}):
+        raw = json.loads(TARGETS.read_text())
+        raw["rarity_exceptions"]["mv1-127"] = bare
+        with pytest.raises(ValueError, match=r"rarity_exceptions\.mv1-127"):
+            DesignTargets.model_validate(raw)
+    raw = json.loads(TARGETS.read_text())
+    raw["_why"] |= {"hp.basic_ex": "stale", "caps.own_benched": "fine", "typical.benched.x": "no"}
+    with pytest.raises(
+        ValueError, match=re.escape("_why names no setting: hp.basic_ex, typical.benched.x")
+    ):
         DesignTargets.model_validate(raw)
 
 
