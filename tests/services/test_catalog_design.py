@@ -124,6 +124,19 @@ def test_value_band_burst_turn1_dearer_and_caps() -> None:
     ]
 
 
+def test_an_effect_without_a_price_is_a_finding_naming_its_field() -> None:
+    reveal = {"kind": "reveal_hand"}
+    front = {"select": "all", "side": "opponent", "zone": "active"}
+    poison = {"kind": "apply_status", "target": front, "status": "poisoned"}
+    flip = {"kind": "coin_flip", "on_heads": [poison, reveal]}
+    failing = checks_failing(mossnip(attacks=[attack(1, 20), attack(2, 30, [flip])]))
+    assert failing["value_band"] == [
+        'Mossnip: "Hit 2 30" cost 2: attacks[1].effects[0].on_heads[1].kind:'
+        " step kind 'reveal_hand' has no price (add one to app/services/attack_value.py"
+        " and effect_values in targets.json)"
+    ]
+
+
 def test_type_chart_apex_name_and_flavor() -> None:
     failing = checks_failing(
         mossnip(
