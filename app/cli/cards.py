@@ -86,7 +86,7 @@ def validate(
 @app.command()
 @command
 def show(
-    card_id: str = typer.Argument(..., help="Card id, e.g. 'a1-001'."),
+    card_id: str = typer.Argument(..., help="Card id, e.g. 'mv1-001'."),
     directory: Path | None = CardsDir,
 ) -> None:
     """Print one card as JSON."""

@@ -137,7 +137,7 @@ def request_promotions(ctx: Ctx, then: str) -> bool:
                 options=[creature.instance_id for creature in player.bench],
                 min_count=1,
                 max_count=1,
-                prompt="Choose a benched creature to become your active creature.",
+                prompt="Choose a benched creature to become your Front creature.",
                 continuation=Continuation(source_kind=ChoiceSource.RULE, then=then),
             ),
         )

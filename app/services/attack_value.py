@@ -60,7 +60,16 @@ class EffectValues(BaseModel):
 
 
 class UnpricedEffectError(ValueError):
-    """An attack uses a step (or lasting modifier) the value model has no price for."""
+    """An attack uses a step (or lasting modifier) the value model has no price for.
+
+    `field` is where, inside the attack (``effects[0].on_heads[1].kind``); `what`
+    is the unpriced kind or scaling.
+    """
+
+    def __init__(self, attack: str, field: str, what: str) -> None:
+        super().__init__(f"attack {attack!r}: {field}: {what} has no price")
+        self.field = field
+        self.what = what
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +89,15 @@ class AttackValue:
 
 
 def _walk(
-    steps: list[dict[str, Any]], factor: float, coin: float
-) -> Iterator[tuple[dict[str, Any], float]]:
-    for step in steps:
-        yield step, factor
+    steps: list[dict[str, Any]], factor: float, coin: float, where: str = "effects"
+) -> Iterator[tuple[dict[str, Any], float, str]]:
+    for index, step in enumerate(steps):
+        path = f"{where}[{index}]"
+        yield step, factor, path
         if step["kind"] == "coin_flip":
-            yield from _walk(step.get("on_heads", []), factor * coin, coin)
-            yield from _walk(step.get("on_tails", []), factor * coin, coin)
+            for branch in ("on_heads", "on_tails"):
+                inner = step.get(branch, [])
+                yield from _walk(inner, factor * coin, coin, f"{path}.{branch}")
 
 
 def value_of(attack: Attack, typical: Typical, prices: EffectValues) -> AttackValue:
@@ -102,7 +113,7 @@ def value_of(attack: Attack, typical: Typical, prices: EffectValues) -> AttackVa
     halved = False
     coins = 0
 
-    def scaled(amount: Mapping[str, Any], how: str) -> float:
+    def scaled(amount: Mapping[str, Any], how: str, path: str) -> float:
         per, cap = amount["per"], amount["cap"]
         if per == "heads":
             units = {"expected": coins / 2, "burst": coins / 2, "max": float(coins)}[how]
@@ -115,30 +126,30 @@ def value_of(attack: Attack, typical: Typical, prices: EffectValues) -> AttackVa
         elif per == "energy_beyond_cost":
             units = min(cap, typical.extra_energy) * typical.extra_energy_chance
         else:
-            raise UnpricedEffectError(f"attack {attack.name!r}: scaling per {per!r} has no price")
+            raise UnpricedEffectError(attack.name, f"{path}.amount.per", f"scaling per {per!r}")
         return float(amount.get("value", 0)) + float(amount["per_value"]) * units
 
-    for step, factor in _walk(data.get("effects", []), 1.0, prices.coin_branch):
+    for step, factor, path in _walk(data.get("effects", []), 1.0, prices.coin_branch):
         kind = step["kind"]
         amount = step.get("amount") if isinstance(step.get("amount"), dict) else None
         if kind == "coin_flip":
             coins = step.get("count", 1)
         elif kind == "set_damage" and amount is not None:
-            expected = scaled(amount, "expected")
-            burst = scaled(amount, "burst")
-            maximum = scaled(amount, "max")
+            expected = scaled(amount, "expected", path)
+            burst = scaled(amount, "burst", path)
+            maximum = scaled(amount, "max", path)
         elif kind == "damage_bonus" and amount is not None:
             if "per" in amount:
-                expected += factor * scaled(amount, "expected")
-                burst += factor * scaled(amount, "burst")
-                maximum += scaled(amount, "max")
+                expected += factor * scaled(amount, "expected", path)
+                burst += factor * scaled(amount, "burst", path)
+                maximum += scaled(amount, "max", path)
             else:
                 odds = 0.5 if step.get("condition", {}).get("kind") == "target_damaged" else 1.0
                 expected += factor * odds * amount["value"]
                 burst += factor * amount["value"]
                 maximum += amount["value"]
         else:
-            effects += factor * _effect_value(attack.name, step, prices)
+            effects += factor * _effect_value(attack.name, step, prices, path)
             halved = halved or _rests(step)
     return AttackValue(expected, effects, halved, burst, maximum)
 
@@ -147,7 +158,7 @@ def _rests(step: Mapping[str, Any]) -> bool:
     return bool(step["kind"] == "add_lasting" and step["modifier"]["kind"] == "cannot_attack")
 
 
-def _effect_value(name: str, step: Mapping[str, Any], v: EffectValues) -> float:
+def _effect_value(name: str, step: Mapping[str, Any], v: EffectValues, path: str) -> float:
     kind = step["kind"]
     own = step.get("target", {}).get("side") != "opponent"
     prices: dict[str, Any] = {
@@ -177,14 +188,14 @@ def _effect_value(name: str, step: Mapping[str, Any], v: EffectValues) -> float:
                 else v.switch_opponent_you_choose
             )
         ),
-        "add_lasting": lambda: _lasting_value(name, step["modifier"], v),
+        "add_lasting": lambda: _lasting_value(name, step["modifier"], v, path),
     }
     if kind not in prices:
-        raise UnpricedEffectError(f"attack {name!r}: step kind {kind!r} has no price")
+        raise UnpricedEffectError(name, f"{path}.kind", f"step kind {kind!r}")
     return float(prices[kind]())
 
 
-def _lasting_value(name: str, modifier: Mapping[str, Any], v: EffectValues) -> float:
+def _lasting_value(name: str, modifier: Mapping[str, Any], v: EffectValues, path: str) -> float:
     kind = modifier["kind"]
     if kind == "cannot_retreat":
         return v.lasting_opponent_cannot_retreat
@@ -194,4 +205,4 @@ def _lasting_value(name: str, modifier: Mapping[str, Any], v: EffectValues) -> f
         return v.lasting_source_prevent_damage
     if kind == "cannot_attack":
         return 0.0
-    raise UnpricedEffectError(f"attack {name!r}: lasting modifier {kind!r} has no price")
+    raise UnpricedEffectError(name, f"{path}.modifier.kind", f"lasting modifier {kind!r}")

@@ -10,7 +10,8 @@ Checks (each a `Finding` check name a `DesignNote` may waive):
   attacker's energy, resting, damage to the whole bench) only on an attack
   costing at least that much: they pay for damage a 1-energy attack must not have;
 - ``value_band``, ``burst``, ``turn1``: the attack's value, burst and best-case
-  damage against ``plain_damage`` of its kind and cost (`attack_value`);
+  damage against ``plain_damage`` of its kind and cost (`attack_value`); an effect
+  the value model has no price for is a ``value_band`` finding naming its field;
 - ``dearer``: a dearer attack is worth ``dearer_attack_gain_per_energy`` more per
   extra energy than the cheaper one;
 - ``caps``: a scaling amount stops at its ``caps`` entry;
@@ -35,7 +36,7 @@ from app.core.effects import (
     walk_steps,
 )
 from app.services.attack_text import expected_modifier, expected_text
-from app.services.attack_value import value_of
+from app.services.attack_value import UnpricedEffectError, value_of
 from app.services.design_targets import DesignTargets, Finding
 
 Found = Callable[[str, str], Finding]
@@ -60,7 +61,16 @@ def attack_findings(
                 yield found("effect_cost", f"{label}: {tag} needs an attack costing {least}+")
         yield from _rules_text(attack, label, found)
         yield from _caps(attack, label, t, found)
-        numbers = value_of(attack, t.typical, t.effect_values)
+        try:
+            numbers = value_of(attack, t.typical, t.effect_values)
+        except UnpricedEffectError as unpriced:
+            where = f"attacks[{card.attacks.index(attack)}].{unpriced.field}"
+            yield found(
+                "value_band",
+                f"{label}: {where}: {unpriced.what} has no price (add one to"
+                " app/services/attack_value.py and effect_values in targets.json)",
+            )
+            continue
         plain = t.plain_damage[kind].get(cost)
         if plain is None:
             yield found("value_band", f"{label}: no target for a {kind} attack of this cost")

@@ -11,7 +11,8 @@ loader already refuses collector numbers that are not 1..N in file order):
   illustrator, image and rarity differ), by another illustrator, at a rarity
   ``reprint_rarity`` allows for the original's kind;
 - ``rarity``: a first print has its kind's rarity (``rarity``), or the one its id
-  has in ``rarity_exceptions`` (an exception nothing needs is a finding too);
+  has in ``rarity_exceptions`` with its reason (an exception nothing needs is a
+  finding too);
 - ``presentation``: every card's image is ``cards/<set>/<number>.webp``;
 - ``basic_energy``: each element creatures use (but Colorless) has exactly one
   basic energy card, named ``<Element> Energy``.
@@ -108,7 +109,8 @@ def _set_findings(cards: Sequence[CardDefinition], t: DesignTargets) -> Iterator
                 f" {', '.join(t.print_order.elements)})",
             )
         last_block = block
-        expected = t.rarity_exceptions.get(card.id, t.rarity.get(rarity_kind(card)))
+        exception = t.rarity_exceptions.get(card.id)
+        expected = exception.rarity if exception else t.rarity.get(rarity_kind(card))
         if card.rarity is not expected:
             yield Finding(
                 card.id,
@@ -153,13 +155,15 @@ def _reprint(card: CardDefinition, original: CardDefinition, t: DesignTargets) -
 
 def _rarity_exceptions(cards: Sequence[CardDefinition], t: DesignTargets) -> Iterator[Finding]:
     by_id = {card.id: card for card in cards}
-    for card_id, rarity in sorted(t.rarity_exceptions.items()):
+    for card_id, exception in sorted(t.rarity_exceptions.items()):
         card = by_id.get(card_id)
         if card is None:
             yield Finding(card_id, "rarity", "rarity_exceptions names a card not in the catalog")
-        elif rarity is t.rarity.get(rarity_kind(card)):
+        elif exception.rarity is t.rarity.get(rarity_kind(card)):
             yield Finding(
-                card_id, "rarity", f"{card.name}: rarity_exceptions repeats its kind's {rarity}"
+                card_id,
+                "rarity",
+                f"{card.name}: rarity_exceptions repeats its kind's {exception.rarity}",
             )
 
 

@@ -90,6 +90,13 @@ class PrintOrder(_Strict):
         return self
 
 
+class RarityException(_Strict):
+    """A first print at another rarity than its kind's, and why (a bare rarity is refused)."""
+
+    rarity: Rarity
+    reason: str = Field(min_length=1)
+
+
 class DesignTargets(_Strict):
     """``data/design/targets.json``: the designers' contract, as numbers.
 
@@ -103,13 +110,16 @@ class DesignTargets(_Strict):
     carrying it costs. `cost_own_energy` maps an attack's energy cost to the
     least and most symbols of the creature's own element in it (the rest is
     Colorless). `rarity_exceptions` maps a card id to the rarity it prints at
-    instead of its kind's.
+    instead of its kind's, with the reason. `why` (``_why`` in the file) maps a
+    setting, as a dotted path (``hp.basic_apex``), to the reason for a value a
+    reviewer would question; a path that names no setting is refused.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     version: int
     doc: str = Field("", alias="_doc")
+    why: dict[str, str] = Field(default_factory=dict, alias="_why")
     typical: Typical
     hp: dict[str, tuple[int, int]]
     element_hp_spread: int
@@ -130,7 +140,7 @@ class DesignTargets(_Strict):
     rarity: dict[str, Rarity]
     reprint_rarity: dict[Rarity, tuple[str, ...]]
     print_order: PrintOrder
-    rarity_exceptions: dict[str, Rarity] = Field(default_factory=dict)
+    rarity_exceptions: dict[str, RarityException] = Field(default_factory=dict)
 
     @field_validator("rarity")
     @classmethod
@@ -155,10 +165,31 @@ class DesignTargets(_Strict):
             raise ValueError(f"unknown effects {unknown}; known: {', '.join(EFFECT_TAGS)}")
         return value
 
+    @model_validator(mode="after")
+    def _why_names_settings(self) -> Self:
+        unknown = sorted(path for path in self.why if not _resolves(self, path.split(".")))
+        if unknown:
+            raise ValueError(f"_why names no setting: {', '.join(unknown)}")
+        return self
+
     @classmethod
     def load(cls, path: Path = DEFAULT_TARGETS) -> DesignTargets:
         """Read and validate a targets file (pydantic's ValidationError if it is wrong)."""
         return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def _resolves(value: object, parts: list[str]) -> bool:
+    """Whether the dotted path `parts` leads from `value` to a setting."""
+    if not parts:
+        return True
+    head, rest = parts[0], parts[1:]
+    if isinstance(value, BaseModel):
+        fields = type(value).model_fields
+        return head in fields and _resolves(getattr(value, head), rest)
+    if isinstance(value, dict):
+        keys = {str(key): item for key, item in value.items()}
+        return head in keys and _resolves(keys[head], rest)
+    return False
 
 
 @dataclass(frozen=True, slots=True, order=True)

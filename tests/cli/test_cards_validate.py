@@ -43,3 +43,19 @@ def test_the_bundled_catalog_is_in_band_and_a_broken_targets_file_is_an_error(
     bad = runner.invoke(cli, ["cards", "validate", "--targets", str(broken)])
     assert bad.exit_code == 1
     assert "cannot read the design files" in bad.stderr
+
+
+def test_an_unpriced_attack_effect_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    shutil.copytree(PROJECT_ROOT / "data" / "cards", tmp_path, dirs_exist_ok=True)
+    path = tmp_path / "mv1.json"
+    data = json.loads(path.read_text())
+    bramble = data["cards"][0]["attacks"][1]
+    bramble["effects"].append({"kind": "reveal_hand"})
+    path.write_text(json.dumps(data))
+    bad = runner.invoke(cli, ["cards", "validate", "--dir", str(tmp_path)])
+    assert bad.exit_code == 1, bad.output
+    assert bad.exception is None or isinstance(bad.exception, SystemExit), bad.exception
+    assert (
+        'mv1-001 value_band: Mossnip: "Bramble Lash" cost 2: attacks[1].effects[1].kind:'
+        " step kind 'reveal_hand' has no price" in bad.stdout
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,19 @@ def test_value_band_burst_turn1_dearer_and_caps() -> None:
     ]
     assert checks_failing(mossnip(attacks=[attack(4, 60)]))["value_band"] == [
         'Mossnip: "Hit 4 60" cost 4: no target for a basic attack of this cost'
+    ]
+
+
+def test_an_effect_without_a_price_is_a_finding_naming_its_field() -> None:
+    reveal = {"kind": "reveal_hand"}
+    front = {"select": "all", "side": "opponent", "zone": "active"}
+    poison = {"kind": "apply_status", "target": front, "status": "poisoned"}
+    flip = {"kind": "coin_flip", "on_heads": [poison, reveal]}
+    failing = checks_failing(mossnip(attacks=[attack(1, 20), attack(2, 30, [flip])]))
+    assert failing["value_band"] == [
+        'Mossnip: "Hit 2 30" cost 2: attacks[1].effects[0].on_heads[1].kind:'
+        " step kind 'reveal_hand' has no price (add one to app/services/attack_value.py"
+        " and effect_values in targets.json)"
     ]
 
 
@@ -376,7 +390,11 @@ def test_rarity_follows_the_kind_with_listed_exceptions() -> None:
         "mv1-127 rarity: Quickening Dew: common but a item prints at uncommon"
     ]
     raw = json.loads(TARGETS.read_text())
-    raw["rarity_exceptions"] |= {"mv1-118": "common", "zz1-001": "rare"}
+    because = "a reason"
+    raw["rarity_exceptions"] |= {
+        "mv1-118": {"rarity": "common", "reason": because},
+        "zz1-001": {"rarity": "rare", "reason": because},
+    }
     targets = DesignTargets.model_validate(raw)
     found = [str(f) for f in check_catalog(bundled(), targets) if f.check == "rarity"]
     assert found == [
@@ -420,6 +438,24 @@ def test_targets_refuse_unknown_keys(tmp_path: Path) -> None:
         DesignTargets.model_validate(raw)
 
 
+def test_every_exception_and_odd_target_carries_its_reason() -> None:
+    targets = DesignTargets.load()
+    assert all(e.reason for e in targets.rarity_exceptions.values())
+    assert {"hp.basic_apex", "type_chart.weakness", "typical.benched"} <= set(targets.why)
+    assert "effect_values.switch_opponent_they_choose" in targets.why
+    for bare in ("uncommon", {"rarity": "uncommon"}, {"rarity": "uncommon", "reason": ""}):
+        raw = json.loads(TARGETS.read_text())
+        raw["rarity_exceptions"]["mv1-127"] = bare
+        with pytest.raises(ValueError, match=r"rarity_exceptions\.mv1-127"):
+            DesignTargets.model_validate(raw)
+    raw = json.loads(TARGETS.read_text())
+    raw["_why"] |= {"hp.basic_ex": "stale", "caps.own_benched": "fine", "typical.benched.x": "no"}
+    with pytest.raises(
+        ValueError, match=re.escape("_why names no setting: hp.basic_ex, typical.benched.x")
+    ):
+        DesignTargets.model_validate(raw)
+
+
 def test_originality_catches_a_copied_sentence_with_our_nouns() -> None:
     sabrina_ours = (
         "After the damage, switch out your opponent's Front creature to the Bench."
@@ -445,3 +481,58 @@ def test_originality_catches_a_copied_sentence_with_our_nouns() -> None:
     assert "mv1-001 originality: name: published name suffix ' ex'" in found
     assert "mv1-001 originality: attack 'Tailwind' name: published name 'Tailwind'" in found
     assert any("published sentence" in f and "Switch out your opponent" in f for f in found)
+
+
+def test_a_retired_name_cannot_come_back() -> None:
+    forbidden = ForbiddenList.load()
+    assert {"Bastiron", "Mimikit", "Coach Tamsin", "Twin Core Energy"} <= set(
+        forbidden.retired_names
+    )
+    tamsin = raw_card("mv1-139", name="Coach Tamsin")
+    bastiron = mossnip(attacks=[attack(1, 20) | {"name": "Bastiron Bash"}])
+    found = [str(f) for f in check_originality(replaced(tamsin, bastiron), forbidden)]
+    assert "mv1-139 originality: name: retired name 'Coach Tamsin'" in found
+    assert "mv1-001 originality: attack 'Bastiron Bash' name: retired name 'Bastiron'" in found
+    assert len(found) == 2, found
+
+
+def test_originality_catches_a_lightly_edited_copy() -> None:
+    """Numbers masked, then a close run of clauses: the v2 texts that slipped past are caught."""
+    forbidden = ForbiddenList.load()
+    isolde = raw_card(
+        "mv1-139",
+        text="Shuffle your hand into your deck. Then draw 5 cards, and your opponent draws a card.",
+    )
+    mira = raw_card(
+        "mv2-111",
+        text="Search your deck for an Item card and a Tool card, reveal them, and put them into"
+        " your hand. Then, shuffle your deck.",
+    )
+    ines = raw_card("mv2-112", text="Draw cards until you have 5 cards in your hand.")
+    found = [str(f) for f in check_originality(replaced(isolde, mira, ines), forbidden)]
+    assert (
+        "mv1-139 originality: text: published sentence"
+        " 'Shuffle your hand into your deck. Then, draw 6 cards.'" in found
+    )
+    assert any(
+        f.startswith("mv2-111 originality: text: text 'search your deck for an item card")
+        and "similar to published sentence 'Search your deck for an Item card and a Pokémon Tool"
+        in f
+        for f in found
+    ), found
+    assert (
+        "mv2-112 originality: text: published sentence"
+        " 'Draw cards until you have 6 cards in your hand.'" in found
+    )
+    assert len(found) == 3, found
+
+
+def test_only_whole_published_sentences_are_matched_loosely() -> None:
+    forbidden = ForbiddenList.load()
+    assert forbidden.similarity.applies_to("Draw cards until you have 6 cards in your hand.")
+    assert not forbidden.similarity.applies_to("Your opponent's Active Pokémon is now")
+    assert not forbidden.similarity.applies_to("Discard your hand.")
+    # A published fragment inside a longer sentence of ours, worded our way, is no finding.
+    bangle = raw_card("mv1-135")
+    assert "the creature this card is attached to" in forbidden.normal(bangle["text"])
+    assert check_originality(replaced(bangle), forbidden) == []
