@@ -67,7 +67,7 @@ def check_place_active(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | Non
     """Setup: put a basic from the hand in the empty active spot."""
     state, index = ctx.state, ctx.index
     if state.players[seat].active is not None:
-        return "you already placed an active creature"
+        return "you already placed a Front creature"
     return _setup_basic(state, index, seat, action)
 
 
@@ -76,7 +76,7 @@ def check_place_bench(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None
     state, index = ctx.state, ctx.index
     player = state.players[seat]
     if player.active is None:
-        return "place your active creature first"
+        return "place your Front creature first"
     if len(player.bench) >= state.rules.board_bench_size:
         return f"your bench is full ({state.rules.board_bench_size})"
     return _setup_basic(state, index, seat, action)
@@ -85,7 +85,7 @@ def check_place_bench(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None
 def check_finish_setup(ctx: Ctx, seat: PlayerIndex, _action: Action) -> str | None:
     """Setup: done placing; needs an active creature."""
     if ctx.state.players[seat].active is None:
-        return "place an active creature before finishing setup"
+        return "place a Front creature before finishing setup"
     return None
 
 
@@ -261,7 +261,7 @@ def check_retreat(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None:
     player = state.players[seat]
     active = player.active
     if active is None:
-        return "you have no active creature"
+        return "you have no Front creature"
     if player.retreats_this_turn >= state.rules.turn.retreats_per_turn:
         return "you already retreated this turn"
     if not any(c.instance_id == action.target for c in player.bench):
@@ -274,7 +274,7 @@ def check_retreat(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None:
     if len(set(action.choice)) != len(action.choice):
         return "the same energy is named twice"
     if any(i not in attached for i in action.choice):
-        return "the energy to discard must be attached to the active creature"
+        return "the energy to discard must be attached to the Front creature"
     sizes = [len(index.units[attached[i]]) for i in action.choice]
     if sum(sizes) < cost:
         return f"the retreat cost is {cost} energy; the energy named pays {sum(sizes)}"
@@ -288,14 +288,14 @@ def check_attack(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | None:
     state, index = ctx.state, ctx.index
     active = state.players[seat].active
     if active is None:
-        return "you have no active creature"
+        return "you have no Front creature"
     if state.turn_number == 1 and not state.rules.first_turn.can_attack:
         return "the first player cannot attack on the first turn"
     if state.turn_number == 2 and not state.rules.first_turn.second_player_can_attack:
         return "the second player cannot attack on their first turn"
     attacks = index.creature(active.definition_id).attacks
     if action.index is None or not 0 <= action.index < len(attacks):
-        return f"the active creature has no attack {action.index}"
+        return f"the Front creature has no attack {action.index}"
     reason = query.can_attack_with(active) or query.attack_blocked(ctx, seat, active)
     if reason is not None:
         return reason

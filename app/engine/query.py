@@ -185,7 +185,7 @@ def can_attack_with(creature: CardInstance) -> str | None:
     """Why the status of `creature` forbids attacking (or retreating), or None."""
     for status in _NO_ATTACK:
         if status in creature.status_conditions:
-            return f"the active creature is {status.value}"
+            return f"the Front creature is {status.value}"
     return None
 
 
@@ -195,14 +195,14 @@ def can_retreat(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> str | No
     if reason is not None:
         return reason
     if has_modifier(ctx, seat, creature, "cannot_retreat"):
-        return "an effect prevents the active creature from retreating"
+        return "an effect prevents the Front creature from retreating"
     return None
 
 
 def attack_blocked(ctx: Ctx, seat: PlayerIndex, creature: CardInstance) -> str | None:
     """Why an effect forbids `creature` to attack, or None."""
     if has_modifier(ctx, seat, creature, "cannot_attack"):
-        return "an effect prevents the active creature from attacking this turn"
+        return "an effect prevents the Front creature from attacking this turn"
     return None
 
 

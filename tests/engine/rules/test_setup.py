@@ -135,7 +135,7 @@ def test_setup_phase_places_basics_then_starts_turn_one() -> None:
     assert acting_player(state) == first
     actions = legal_actions(state, catalog())
     assert {a.kind for a in actions} == {ActionKind.PLACE_ACTIVE}
-    with pytest.raises(IllegalActionError, match="place an active creature"):
+    with pytest.raises(IllegalActionError, match="place a Front creature"):
         act(state, ActionKind.FINISH_SETUP)
     basic = actions[0].card
     act(state, ActionKind.PLACE_ACTIVE, card=basic)
