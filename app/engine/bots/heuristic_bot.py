@@ -34,6 +34,7 @@ from app.engine.actions import Action, ActionKind
 from app.engine.checks import acting_player
 from app.engine.context import Ctx
 from app.engine.index import CardIndex, Unit, index_for
+from app.engine.modifiers import sources
 from app.engine.rng import Rng
 
 COLORLESS = EnergyType.COLORLESS
@@ -96,6 +97,9 @@ class _Scorer:
         self.state = state
         self.index = index
         self.ctx = Ctx(state, index, Rng(state.rng_seed, state.version), state.last_action_at)
+        # Scoring only reads the state, so the board's modifiers are scanned once per
+        # decision instead of once per damage estimate (a quarter of a bot game's time).
+        self.ctx.held = sources(state, index)
         self.seat = seat
         self.other: PlayerIndex = 1 if seat == 0 else 0
         self.me: PlayerState = state.players[seat]
