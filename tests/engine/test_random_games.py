@@ -22,11 +22,13 @@ from tests.engine.builders import catalog
 from tests.engine.play import load_executor_if_present, play_random
 
 GAMES_PER_PRESET = 24
-ATTACK_BIAS = 0.5
-"""Odd seeds attack half the times they can (`play_random`): uniform random play picks
-an attack so rarely that under a 30-turn limit no game reaches a win condition (all 24
-end at the limit with the catalog v2 decks); even seeds stay uniform, so every kind of
-action keeps its share."""
+ATTACK_BIAS = 0.9
+"""Odd seeds attack 9 times in 10 when they can (`play_random`): uniform random play
+picks an attack so rarely that under a 30-turn limit no game reaches a win condition (all
+24 end at the limit with the catalog v2 decks). Half the time was enough until the
+starter decks were rebalanced (issue 10: 70-HP lightning basics, 100-HP Trundlehogs);
+with them no game of 24 scored under `mantimon` or `pocket`. Even seeds stay uniform,
+so every kind of action keeps its share."""
 ENDINGS = {
     EndReason.POINTS,
     EndReason.PRIZES,

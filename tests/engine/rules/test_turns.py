@@ -403,7 +403,7 @@ def test_lasting_cannot_retreat_and_cannot_attack() -> None:
 
 def test_pending_choice_allows_only_choose_from_its_player() -> None:
     state = make_state(
-        p1={"active": (ZAPKIT, {"damage": 30}), "bench": [MOSSNIP, MOSSNIP]},
+        p1={"active": (ZAPKIT, {"damage": 40}), "bench": [MOSSNIP, MOSSNIP]},
         p0={"active": (MOSSNIP, {"energy": [GRASS]})},
     )
     act(state, ActionKind.ATTACK, index=0)
