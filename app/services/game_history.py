@@ -42,6 +42,20 @@ def replay_data(state: GameState, result: GameResult) -> dict[str, Any]:
     """
     return {
         "schema_version": state.schema_version,
+        **replay_header(state),
+        "winner": result.winner,
+        "end_reason": result.end_reason.value,
+        "final_version": state.version,
+        "actions": ACTION_LOG.dump_python(state.action_log, mode="json"),
+    }
+
+
+def replay_header(state: GameState) -> dict[str, Any]:
+    """The part of `replay_data` that deals the initial state again: setup, rules, seats, seed.
+
+    Any state has one (an unfinished game too), so a replay check need not wait for a result.
+    """
+    return {
         "setup": replay_setup(state),
         "rules": state.rules.model_dump(mode="json"),
         "players": [
@@ -49,8 +63,4 @@ def replay_data(state: GameState, result: GameResult) -> dict[str, Any]:
             for p in state.players
         ],
         "rng_seed": state.rng_seed,
-        "winner": result.winner,
-        "end_reason": result.end_reason.value,
-        "final_version": state.version,
-        "actions": ACTION_LOG.dump_python(state.action_log, mode="json"),
     }

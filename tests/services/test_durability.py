@@ -33,8 +33,9 @@ from app.engine.bots import HeuristicBot, RandomBot
 from app.engine.events import Event
 from app.services.card_service import CardService
 from app.services.game_driver import GameDriver
+from app.services.game_history import replay_header
 from app.services.game_state_manager import GameStateManager, SaveOutcome
-from app.services.replays import initial_from_history, replay_from_history, replay_setup
+from app.services.replays import initial_from_history, replay_from_history
 from tests.harness.redis import redis_test_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -139,16 +140,8 @@ async def test_sigkilled_game_server_loses_no_completed_turn(
 
 def _replayed_events(state: GameState, cards: Mapping[str, CardDefinition]) -> list[Event]:
     """Replay a stored engine game from its own setup; the events of its last action."""
-    data = {
-        "setup": replay_setup(state),
-        "rules": state.rules.model_dump(mode="json"),
-        "players": [
-            {"user_id": str(p.user_id) if p.user_id else None, "npc_id": p.npc_id}
-            for p in state.players
-        ],
-        "rng_seed": state.rng_seed,
-    }
-    replayed = replay(initial_from_history(data, cards), state.action_log[:-1], cards)
+    initial = initial_from_history(replay_header(state), cards)
+    replayed = replay(initial, state.action_log[:-1], cards)
     record = state.action_log[-1]
     action = Action.from_params(record.kind, dict(record.params), record.player)
     events = apply(replayed, action, cards, at=record.at)
