@@ -1,4 +1,4 @@
-"""Seeded random-vs-random games for the engine tests, with invariant checks after every action."""
+"""Seeded random-vs-random (or bot) games for the engine tests, checked after every action."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from app.core.enums import GameType
 from app.core.game_state import CardInstance, GameState, TurnPhase
 from app.core.rules import RulesConfig
 from app.engine import ActionKind, adapt_deck, apply, legal_actions, new_game
-from app.engine.checks import why_illegal
+from app.engine.bots.base import Bot
+from app.engine.checks import acting_player, why_illegal
 from app.engine.context import Ctx
 from app.engine.index import index_for
 from app.engine.rng import Rng
@@ -112,13 +113,15 @@ def play_random(
     check: Callable[[GameState], None] | None = None,
     max_actions: int = 5000,
     attack_bias: float = 0.0,
+    bots: tuple[Bot, Bot] | None = None,
 ) -> tuple[GameState, GameState]:
     """Play one random-vs-random game; returns (initial state copy, final state).
 
     Each player picks uniformly among the legal actions, except that with
     `attack_bias` > 0, whenever an attack is legal it attacks with that
     probability: uniform play rarely attacks (one choice among many), so under a
-    turn limit it almost never reaches a win condition.
+    turn limit it almost never reaches a win condition. With `bots`, ``bots[seat]``
+    chooses for that seat instead (same checks after every action).
     """
     state = start(preset, seed)
     initial = state.model_copy(deep=True)
@@ -136,7 +139,9 @@ def play_random(
         for action in actions:
             assert why_illegal(ctx, action) is None, f"listed but illegal: {action}"
         attacks = [a for a in actions if a.kind is ActionKind.ATTACK] if attack_bias else []
-        if attacks and rng.random() < attack_bias:
+        if bots is not None:
+            apply(state, bots[acting_player(state)].choose(state, actions, cards), cards, at=NOW)
+        elif attacks and rng.random() < attack_bias:
             apply(state, rng.choice(attacks), cards, at=NOW)
         else:
             apply(state, rng.choice(actions), cards, at=NOW)

@@ -40,7 +40,7 @@ from app.engine.simulate import (
 from tests.engine.test_fuzz import catalog, starters
 
 FIRE_BASIC = "mv1-014"  # Cindercub, 60 HP: (fire) 20, (fire, colorless) 30
-WATER_BASIC = "mv1-030"  # Puddlepup, 50 HP, weak to lightning
+WATER_BASIC = "mv1-030"  # Puddlepup, 60 HP, weak to lightning
 FIRE_ENERGY = "mv1-157"
 
 
