@@ -138,13 +138,13 @@ def play_random(
         ctx = Ctx(state, index, Rng(0, 0), NOW)
         for action in actions:
             assert why_illegal(ctx, action) is None, f"listed but illegal: {action}"
-        attacks = [a for a in actions if a.kind is ActionKind.ATTACK] if attack_bias else []
         if bots is not None:
-            apply(state, bots[acting_player(state)].choose(state, actions, cards), cards, at=NOW)
-        elif attacks and rng.random() < attack_bias:
-            apply(state, rng.choice(attacks), cards, at=NOW)
+            chosen = bots[acting_player(state)].choose(state, actions, cards)
         else:
-            apply(state, rng.choice(actions), cards, at=NOW)
+            attacks = [a for a in actions if a.kind is ActionKind.ATTACK] if attack_bias else []
+            use = attacks if attacks and rng.random() < attack_bias else actions
+            chosen = rng.choice(use)
+        apply(state, chosen, cards, at=NOW)
         check_invariants(state, cards, known)
         if check is not None:
             check(state)

@@ -4,8 +4,8 @@ A few dozen games per preset with the starter decks, and a few heuristic-bot
 games; every action is checked (every card in exactly one place, damage and
 attachments consistent, every listed action accepted by the rules), every game
 must end by a win condition or the turn limit, the preset's own win condition
-must be reached by some bot game, and
-replaying the log from the initial state must give the final state exactly.
+must be reached by some bot game, and replaying the log from the initial state
+must give the final state exactly.
 When the card-effects executor is present it plays too.
 """
 
