@@ -13,7 +13,7 @@ Start-up, in order, each step logged with what it did and how long it took:
    ``mantimon db upgrade``, not a side effect of a deploy);
 3. load the card catalog, refusing to start when it has any problem;
 4. copy every active game from PostgreSQL into Redis;
-5. start the periodic flush (`app.services.periodic_flush`), which writes games
+5. start the periodic flush (`app.store.periodic_flush`), which writes games
    whose latest turn is only in Redis to PostgreSQL every
    ``GAME_FLUSH_INTERVAL_SECONDS``.
 
@@ -47,14 +47,14 @@ from app.api.deps import AppServices
 from app.api.docs import install_docs
 from app.api.errors import install_problem_details, problem_responses
 from app.api.middleware import HeadAsGet, RecordRequests
+from app.catalog.card_service import CardService
 from app.config import Settings, get_settings
 from app.db.migrate import current_revision, head_revision, upgrade
 from app.errors import MantimonError
 from app.observability.metrics import AppMetrics
 from app.runtime import open_stores
-from app.services.card_service import CardService
-from app.services.game_state_manager import GameStateManager, GameStoreUnavailableError
-from app.services.periodic_flush import flush_periodically
+from app.store.manager import GameStateManager, GameStoreUnavailableError
+from app.store.periodic_flush import flush_periodically
 
 logger = logging.getLogger(__name__)
 

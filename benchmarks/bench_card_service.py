@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from app.catalog.card_service import CardPage, CardSearchFilters, CardService  # noqa: E402
 from app.core.cards import (  # noqa: E402
     CardDefinition,
     CardType,
@@ -36,7 +37,6 @@ from app.core.cards import (  # noqa: E402
     TrainerCard,
     TrainerSubtype,
 )
-from app.services.card_service import CardPage, CardSearchFilters, CardService  # noqa: E402
 
 
 def best_of(func: Callable[[], object], repeat: int, inner: int) -> float:

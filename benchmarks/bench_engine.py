@@ -41,6 +41,8 @@ APP_ROOT_VARIABLE = "MANTIMON_BENCH_APP_ROOT"
 sys.path.insert(0, os.environ.get(APP_ROOT_VARIABLE) or str(REPO))
 sys.path.insert(1, str(REPO / "benchmarks"))
 
+from app.catalog.card_service import CardService  # noqa: E402
+from app.catalog.deck_validation import load_starter_decks  # noqa: E402
 from app.core.cards import (  # noqa: E402
     CardDefinition,
     CreatureCard,
@@ -58,8 +60,6 @@ from app.engine import legal as legal_module  # noqa: E402
 from app.engine.bots import RandomBot  # noqa: E402
 from app.engine.decks import adapt_deck  # noqa: E402
 from app.engine.simulate import deck_match, play_game  # noqa: E402
-from app.services.card_service import CardService  # noqa: E402
-from app.services.deck_validation import load_starter_decks  # noqa: E402
 
 ANCHORS = (
     ("Python Pocket simulator A (5-22 cards)", "92-99 games/s, ~4.5k decisions/s"),

@@ -52,7 +52,7 @@ from app.db.embedded_redis import EmbeddedRedis  # noqa: E402
 from app.db.models import User  # noqa: E402
 from app.db.redis import RedisClient, build_redis  # noqa: E402
 from app.db.session import build_sessionmaker, session_scope  # noqa: E402
-from app.services.game_state_manager import GameStateManager  # noqa: E402
+from app.store.manager import GameStateManager  # noqa: E402
 
 TTL = 86_400
 

@@ -29,13 +29,13 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_engine import _games, catalog_decks, engine_build  # noqa: E402
 
+from app.catalog.card_service import CardService  # noqa: E402
+from app.catalog.deck_validation import load_starter_decks  # noqa: E402
 from app.core.decks import DeckList  # noqa: E402
 from app.core.rules import RulesConfig, RulesPreset  # noqa: E402
 from app.engine import acting_player, apply, legal_actions  # noqa: E402
 from app.engine.bots import HeuristicBot, RandomBot  # noqa: E402
 from app.engine.bots.base import Bot  # noqa: E402
-from app.services.card_service import CardService  # noqa: E402
-from app.services.deck_validation import load_starter_decks  # noqa: E402
 
 BOTS: dict[str, Callable[[int], Bot]] = {"random": RandomBot, "heuristic": HeuristicBot}
 

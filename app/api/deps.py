@@ -16,11 +16,11 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.api.errors import ServiceUnavailableError
+from app.catalog.card_service import CardService
 from app.config import Settings
 from app.db.redis import RedisClient
 from app.runtime import Infrastructure
-from app.services.card_service import CardService
-from app.services.game_state_manager import GameStateManager
+from app.store.manager import GameStateManager
 
 
 @dataclass(frozen=True, slots=True)

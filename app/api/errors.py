@@ -32,10 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.middleware import client_method
+from app.catalog.card_service import CardNotFoundError, SetNotFoundError
 from app.core.rules import UnknownRulesPresetError
 from app.errors import MantimonError
-from app.services.card_service import CardNotFoundError, SetNotFoundError
-from app.services.game_state_manager import (
+from app.store.manager import (
     GameEndedError,
     GameStoreUnavailableError,
     InvalidGameIdError,

@@ -8,6 +8,9 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from app.catalog.card_service import CardSearchFilters, CardService
+from app.catalog.design import DEFAULT_TARGETS, DesignTargets, check_catalog
+from app.catalog.originality import DEFAULT_FORBIDDEN, ForbiddenList, check_originality
 from app.cli._support import command, fail, out, print_table, settings
 from app.core.cards import (
     CARD_DEFINITION_ADAPTER,
@@ -20,9 +23,6 @@ from app.core.cards import (
     Stage,
     TrainerSubtype,
 )
-from app.services.card_service import CardSearchFilters, CardService
-from app.services.catalog_design import DEFAULT_TARGETS, DesignTargets, check_catalog
-from app.services.catalog_originality import DEFAULT_FORBIDDEN, ForbiddenList, check_originality
 
 app = typer.Typer(
     help="Validate, show and search the card catalog.",

@@ -12,7 +12,7 @@ from app.cli._support import announce, command, fail, out, print_table, progress
 from app.core.game_state import GameState
 from app.db.models import ActiveGame
 from app.runtime import open_database, open_stores
-from app.services.game_state_manager import (
+from app.store.manager import (
     FlushSummary,
     GameFailure,
     GameStateManager,

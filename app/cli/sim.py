@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
+from app.catalog.deck_validation import load_starter_decks
 from app.cli._support import command, err, fail, out, progress_bar, settings
 from app.cli.sim_jobs import MatchSpec, play_matches
 from app.cli.sim_matrix import matrix_json, pairing_line, play_matrix, render_matrix
@@ -23,7 +24,6 @@ from app.core.enums import EndReason
 from app.core.rules import RulesConfig, RulesPreset
 from app.engine.bots import BotName
 from app.engine.simulate import MatchSummary, wilson_interval
-from app.services.deck_validation import load_starter_decks
 
 REPORTED_ENDINGS = (
     EndReason.POINTS,

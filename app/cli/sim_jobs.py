@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from app.catalog.card_service import CardService
 from app.core.cards import CardDefinition
 from app.core.decks import DeckList
 from app.core.game_state import PlayerIndex
 from app.core.rules import RulesConfig
 from app.engine.bots import BotName, make_bot
 from app.engine.simulate import GameOutcome, MatchSummary, deck_match, play_games
-from app.services.card_service import CardService
 
 CHUNK_GAMES = 20
 """Games a worker plays per task: small enough for a lively progress bar and an

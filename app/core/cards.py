@@ -195,7 +195,7 @@ class Resistance(_Frozen):
 class DesignNote(_Frozen):
     """A designer's justified exception to the design targets, kept with the card.
 
-    `checks` names the design checks (``app/services/catalog_design.py``) this
+    `checks` names the design checks (``app/catalog/design.py``) this
     card is exempt from; `reason` says why, for the reviewer. The checker refuses
     a note that names an unknown check or waives one the card would pass.
     """

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.catalog.card_service import CardSearchFilters, CardService
 from app.core.cards import (
     CardType,
     CreatureCard,
@@ -16,7 +17,6 @@ from app.core.cards import (
     Stage,
     TrainerSubtype,
 )
-from app.services.card_service import CardSearchFilters, CardService
 from tests.api.conftest import services_of
 from tests.api.oracle import expected_ids
 

@@ -13,17 +13,17 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.errors import InvalidRequestError, ServiceUnavailableError
-from app.config import Environment, Settings
-from app.core.rules import UnknownRulesPresetError
-from app.errors import MantimonError
-from app.main import create_app
-from app.services.card_service import (
+from app.catalog.card_service import (
     CardNotFoundError,
     CatalogLoadError,
     CatalogProblem,
     SetNotFoundError,
 )
-from app.services.game_state_manager import (
+from app.config import Environment, Settings
+from app.core.rules import UnknownRulesPresetError
+from app.errors import MantimonError
+from app.main import create_app
+from app.store.manager import (
     GameEndedError,
     GameStoreUnavailableError,
     InvalidGameIdError,

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.catalog.card_service import CardService
 from app.core.cards import CardType, EnergyType, Rarity, Stage, TrainerSubtype
-from app.services.card_service import CardService
 from tests.api.conftest import services_of
 from tests.api.oracle import expected_ids
 

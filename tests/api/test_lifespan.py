@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from app.catalog.card_service import CardService, CatalogLoadError
 from app.config import Environment, Settings
 from app.core.game_state import GameState
 from app.core.game_state_factory import build_game_state, play_action
@@ -35,11 +36,10 @@ from app.db.redis import RedisClient
 from app.errors import MantimonError
 from app.main import StartupError, create_app
 from app.runtime import StoreUnavailableError
-from app.services.card_service import CardService, CatalogLoadError
-from app.services.game_state_manager import GameStateManager, SaveOutcome
+from app.store.manager import GameStateManager, SaveOutcome
 from tests.api.conftest import client_for, make_settings, services_of, started
 from tests.harness.postgres import temporary_database
-from tests.services.conftest import create_users, delete_users_and_games
+from tests.store.conftest import create_users, delete_users_and_games
 
 CARDS_DIR = Path(__file__).resolve().parents[2] / "data" / "cards"
 TIMED = r"\(\d+\.\d\d s\)"

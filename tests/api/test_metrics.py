@@ -21,14 +21,14 @@ from app.core.game_state_factory import build_game_state, play_action
 from app.db.embedded_redis import EmbeddedRedis, free_tcp_port
 from app.main import create_app
 from app.observability.metrics import GameMetrics, instrumented
-from app.services.game_state_manager import (
+from app.store.manager import (
     DEFAULT_REDIS_PROBE_INTERVAL,
     PersistOutcome,
     SaveOutcome,
     StaleStateError,
 )
 from tests.api.conftest import client_for, make_settings, services_of, started
-from tests.services.conftest import create_users, delete_users_and_games
+from tests.store.conftest import create_users, delete_users_and_games
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 CARD = "/api/v1/cards/{card_id}"

@@ -23,7 +23,7 @@ from app.db import migrate
 from app.db.embedded_servers import STATE_FILE
 from app.db.redis import build_redis
 from app.db.session import build_sessionmaker, session_scope
-from app.services.game_state_manager import GameStateManager
+from app.store.manager import GameStateManager
 from tests.db.factories import new_user
 from tests.harness.embedded import postmaster_pids
 from tests.harness.postgres import temporary_database

@@ -30,7 +30,7 @@ from app.db.embedded_redis import free_tcp_port
 from app.db.embedded_servers import STATE_FILE
 from app.db.redis import build_redis
 from app.db.session import build_sessionmaker
-from app.services.game_state_manager import GameStateManager, SaveOutcome
+from app.store.manager import GameStateManager, SaveOutcome
 from tests.harness.embedded import postmaster_pids, redis_pids
 
 pytestmark = pytest.mark.slow

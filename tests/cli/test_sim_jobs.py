@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner, Result
 
+from app.catalog.deck_validation import load_starter_decks
 from app.cli import cli, sim_jobs
 from app.cli.sim_jobs import MatchSpec, play_matches
 from app.config import PROJECT_ROOT
 from app.core.decks import DeckList
 from app.core.rules import RulesConfig
 from app.engine.bots import BotName
-from app.services.deck_validation import load_starter_decks
 
 runner = CliRunner()
 

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from app.catalog.card_service import CardService
 from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, EnergyType
 from app.core.enums import GameType
 from app.core.game_state import (
@@ -31,7 +32,6 @@ from app.core.game_state import (
 from app.core.rules import RulesConfig, WinCondition
 from app.engine import Action, ActionKind, apply
 from app.engine.events import Event
-from app.services.card_service import CardService
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 NOW = T0 + timedelta(minutes=5)

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from app.catalog.deck_validation import load_starter_decks
 from app.core.cards import CardDefinition
 from app.core.decks import DeckList
 from app.core.enums import GameType
@@ -20,7 +21,6 @@ from app.engine.checks import acting_player, why_illegal
 from app.engine.context import Ctx
 from app.engine.index import index_for
 from app.engine.rng import Rng
-from app.services.deck_validation import load_starter_decks
 from tests.engine.builders import NOW, T0, catalog
 
 STARTERS = load_starter_decks(Path("data/decks"))

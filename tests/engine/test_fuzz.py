@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from app.catalog.card_service import CardService
+from app.catalog.deck_validation import load_starter_decks
 from app.config import PROJECT_ROOT
 from app.core.cards import CardDefinition
 from app.core.decks import DeckList
@@ -28,8 +30,6 @@ from app.core.enums import EndReason
 from app.core.rules import RulesConfig, RulesPreset
 from app.engine.bots import RandomBot
 from app.engine.simulate import GameOutcome, deck_match, play_game
-from app.services.card_service import CardService
-from app.services.deck_validation import load_starter_decks
 from tests.engine.invariants import GameChecker
 
 PRESETS = (RulesPreset.MANTIMON, RulesPreset.POCKET, RulesPreset.CLASSIC)

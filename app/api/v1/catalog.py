@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import CardsDep
 from app.api.errors import InvalidRequestError, problem_responses
+from app.catalog.card_service import CardSearchFilters, SetNotFoundError
 from app.core.cards import CardDefinition, SetInfo
-from app.services.card_service import CardSearchFilters, SetNotFoundError
 
 MAX_CARD_ID_LENGTH = 64
 """Longer path segments are refused with a 422 before any lookup (ids are ``set-NNN``)."""

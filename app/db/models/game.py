@@ -39,7 +39,7 @@ class ActiveGame(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     ``version`` is the game state's version at that boundary; writers only
     replace a row with a strictly newer version that descends from it.
     ``lineage_digest`` is the head of the state's hash chain over its action log
-    (16 bytes, see `app.services.game_lineage`): the upsert compares it with the
+    (16 bytes, see `app.store.lineage`): the upsert compares it with the
     incoming state's chain, so a state built on an older copy is refused. NULL
     means "not recorded" (rows written before it existed): the next write is
     checked on its version alone and records it.

@@ -19,6 +19,7 @@ from uuid import uuid4
 
 from pydantic import JsonValue, TypeAdapter
 
+from app.catalog.card_service import CardService
 from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, EnergyType
 from app.core.effects import Step
 from app.core.enums import GameType
@@ -39,7 +40,6 @@ from app.engine.effects import EXECUTOR
 from app.engine.hooks import EffectRun
 from app.engine.index import CardIndex, build_index
 from app.engine.rng import Rng
-from app.services.card_service import CardService
 from tests.engine.builders import engine_only_cards
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)

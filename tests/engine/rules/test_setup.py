@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from app.catalog.card_service import CardService
+from app.catalog.deck_validation import load_starter_decks, validate_deck
 from app.core.decks import DeckList
 from app.core.enums import GameType
 from app.core.game_state import GameState, TurnPhase
@@ -15,8 +17,6 @@ from app.core.rules import RulesConfig, RulesPreset
 from app.engine import ActionKind, IllegalActionError, adapt_deck, legal_actions, new_game, view_for
 from app.engine.checks import acting_player
 from app.engine.errors import EngineError
-from app.services.card_service import CardService
-from app.services.deck_validation import load_starter_decks, validate_deck
 from tests.engine.builders import ENERGY_SCOOP, FIRE, MOSSNIP, T0, act, catalog
 
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-26
 
 Reviewed by hand. ``active_games.lineage_digest`` holds the head of the stored
 state's hash chain over its action log (16 bytes, BLAKE2b-128; see
-``app/services/game_lineage.py``). The column is nullable and existing rows
+``app/store/lineage.py``). The column is nullable and existing rows
 keep NULL, which the upsert treats as "not recorded": their next persist is
 accepted on its version alone and records the digest. Computing digests here
 would tie this migration to today's Python code; NULL is always correct.

@@ -1,0 +1,312 @@
+"""The Redis side of the GameStateManager: cached copies, the dirty set, which instance.
+
+Everything the manager sends to Redis goes through `GameCache`: the checked Lua
+scripts of `app.store.statements`, which refuse to act on another
+Redis instance than the one expected (see `app.store.redis_epoch`), the
+pipelines of recovery and flush, and the dirty-set reads of the health checks.
+It also remembers the games written through to PostgreSQL while Redis was down,
+and re-caches them (or drops them) before Redis is used again, so Redis never
+serves an older state than PostgreSQL holds.
+
+It never reads PostgreSQL: deciding when a cached copy must be compared with
+PostgreSQL is `app.store.copies`' job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, TypeVar
+from uuid import UUID
+
+from pydantic import ValidationError
+from redis.commands.core import AsyncScript
+from redis.exceptions import RedisError
+
+from app.core.game_state import GameState
+from app.db.redis import RedisClient, prefixed
+from app.store.errors import (
+    GameStoreBusyError,
+    GameStoreUnavailableError,
+    logger,
+    validation_summary,
+)
+from app.store.redis_epoch import (
+    ANY_IDENTITY,
+    UNKNOWN_IDENTITY,
+    RedisEpoch,
+    RedisIdentityChanged,
+)
+from app.store.redis_health import RedisHealth
+from app.store.results import DirtyStats
+from app.store.statements import (
+    CACHE_STATE_LUA,
+    CLEAR_DIRTY_LUA,
+    IDENTITY_MISMATCH,
+    MODE_CLEAN,
+    READ_MISSING,
+    READ_STATE_LUA,
+)
+
+_IDENTITY_ATTEMPTS: Final = 3
+"""How often one operation starts over when Redis turns out to be another instance."""
+
+_T = TypeVar("_T")
+
+
+class CacheMoved(Exception):
+    """A compare-and-set on a cached copy found it changed since it was read."""
+
+
+@dataclass(frozen=True, slots=True)
+class CachedCopy:
+    """A game's copy in Redis, as one checked read found it."""
+
+    seen: str
+    """The raw version field ("" for no hash): the token of a later compare-and-set."""
+    state: GameState | None
+    problem: str | None
+    """Why the copy is unusable; None when it is usable or absent."""
+
+
+class GameCache:
+    """One manager's view of Redis: its keys, scripts, health and instance identity."""
+
+    def __init__(
+        self,
+        redis: RedisClient,
+        *,
+        key_prefix: str,
+        ttl_seconds: int,
+        health: RedisHealth,
+        epoch: RedisEpoch,
+    ) -> None:
+        self._redis = redis
+        self._prefix = key_prefix
+        self._ttl = ttl_seconds
+        self.health = health
+        self.epoch = epoch
+        self.dirty_key = prefixed(key_prefix, "games", "dirty")
+        self._cache_state = redis.register_script(CACHE_STATE_LUA)
+        self._read_state = redis.register_script(READ_STATE_LUA)
+        self._clear_dirty = redis.register_script(CLEAR_DIRTY_LUA)
+        # Games whose Redis entry went stale while Redis was down: the (version, JSON) to
+        # cache once it answers again, or None to drop the entry (the game ended meanwhile).
+        self._uncached: dict[UUID, tuple[int, str] | None] = {}
+
+    def game_key(self, game_id: UUID) -> str:
+        """The Redis key of a game's cached state: ``<prefix>game:<id>``."""
+        return prefixed(self._prefix, "game", str(game_id))
+
+    # -- Redis health -----------------------------------------------------------------
+
+    async def ready(self) -> bool:
+        """Whether to try Redis now; first re-caches what was written through meanwhile."""
+        if self.health.waiting():
+            return False
+        if self._uncached:
+            await self._repair()
+        return not self.health.waiting()
+
+    async def _repair(self) -> None:
+        for game_id, entry in list(self._uncached.items()):
+            try:
+                if entry is None:
+                    await self.drop(game_id)
+                else:
+                    await self.write(game_id, entry[0], entry[1], MODE_CLEAN)
+            except RedisError as exc:
+                self.health.failed("re-caching games written through", exc)
+                return
+            self.health.ok()
+            # Compared with PostgreSQL again on next use, whatever the cached copy was.
+            self.epoch.distrust(game_id)
+            if self._uncached.get(game_id) == entry:
+                del self._uncached[game_id]
+
+    def written_through(self, game_id: UUID, version: int, payload: str) -> None:
+        """Cache this state written through to PostgreSQL once Redis answers again."""
+        self._uncached[game_id] = (version, payload)
+
+    async def drop_soon(self, game_id: UUID) -> None:
+        """Drop the game from Redis now, or as soon as Redis answers (or has a free connection).
+
+        Never raises: the game has already left PostgreSQL's active games.
+        """
+        self._uncached[game_id] = None
+        with suppress(GameStoreBusyError):
+            await self.ready()  # re-caches what it can: here, drops this game
+
+    def dropped(self, game_id: UUID) -> None:
+        """The game's entry is gone from Redis: nothing left to re-cache for it."""
+        self._uncached.pop(game_id, None)
+
+    # -- which Redis instance ---------------------------------------------------------
+
+    def _instance_changed(self, identity: str) -> None:
+        previous = self.epoch.adopt(identity)
+        if previous is None:
+            return
+        if previous == UNKNOWN_IDENTITY:
+            logger.info(
+                "Redis instance %s: each cached game is compared with PostgreSQL on first use",
+                identity,
+            )
+            return
+        logger.warning(
+            "Redis is another instance now (%s, was %s): it restarted or failed over, so "
+            "every cached game is compared with PostgreSQL before it is used again",
+            identity,
+            previous,
+        )
+
+    async def _checked(self, script: AsyncScript, keys: list[str], args: list[Any]) -> list[Any]:
+        """Run an instance-checked script; raises RedisIdentityChanged (after adopting it)."""
+        reply: list[Any] = await script(keys=keys, args=args)
+        if reply[0] == IDENTITY_MISMATCH:
+            raw = reply[1]
+            identity = raw.decode() if isinstance(raw, bytes) else str(raw)
+            self._instance_changed(identity)
+            raise RedisIdentityChanged(identity)
+        return reply
+
+    async def on_one_instance(self, operation: Callable[[], Awaitable[_T]]) -> _T:
+        """Run `operation`, starting over while Redis turns out to be another instance.
+
+        Raises:
+            RedisError: the instance changed on every attempt (treated as Redis failing).
+        """
+        for _ in range(_IDENTITY_ATTEMPTS):
+            try:
+                return await operation()
+            except (RedisIdentityChanged, CacheMoved):
+                continue
+        raise RedisError(f"Redis changed instance or copy {_IDENTITY_ATTEMPTS} times in a row")
+
+    # -- one game -----------------------------------------------------------------------
+
+    def _cache_call(
+        self,
+        game_id: UUID,
+        version: int,
+        payload: str | bytes,
+        mode: str,
+        identity: str = ANY_IDENTITY,
+        expected: str = "",
+    ) -> dict[str, Any]:
+        return {
+            "keys": [self.game_key(game_id), self.dirty_key],
+            "args": [identity, version, payload, self._ttl, mode, str(game_id), expected],
+        }
+
+    async def write(
+        self,
+        game_id: UUID,
+        version: int,
+        payload: str | bytes,
+        mode: str,
+        identity: str = ANY_IDENTITY,
+        expected: str = "",
+    ) -> tuple[int, int]:
+        """Run the caching script; returns its status and the version Redis holds."""
+        reply = await self._checked(
+            self._cache_state,
+            **self._cache_call(game_id, version, payload, mode, identity, expected),
+        )
+        return int(reply[0]), int(reply[1])
+
+    async def read(self, game_id: UUID, identity: str) -> CachedCopy:
+        """The game's cached copy, parsed and checked to be this game's."""
+        reply = await self._checked(self._read_state, [self.game_key(game_id)], [identity])
+        if reply[0] == READ_MISSING:
+            kind = reply[1].decode()
+            return CachedCopy("", None, None if kind == "none" else f"the key holds a {kind}")
+        seen, raw = reply[1].decode(), reply[2]
+        if not raw:
+            return CachedCopy(seen, None, None)
+        try:
+            state = GameState.model_validate_json(raw)
+        except ValidationError as exc:
+            return CachedCopy(seen, None, validation_summary(exc))
+        if state.game_id != game_id:
+            return CachedCopy(seen, None, f"the key holds game {state.game_id}")
+        return CachedCopy(seen, state, None)
+
+    async def drop(self, game_id: UUID) -> None:
+        """Delete the game's cached copy and its dirty mark, in one transaction."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self.game_key(game_id))
+            pipe.zrem(self.dirty_key, str(game_id))
+            await pipe.execute()
+
+    async def clear_dirty_mark(self, game_id: UUID, version: int) -> None:
+        """Unmark the game if Redis still holds `version`; a failing Redis keeps the mark."""
+        if not await self.ready():
+            return
+        try:
+            await self._clear_dirty(
+                keys=[self.game_key(game_id), self.dirty_key],
+                args=[version, str(game_id)],
+            )
+        except RedisError as exc:
+            self.health.failed("persist_to_db", exc)
+        else:
+            self.health.ok()
+
+    # -- many games ---------------------------------------------------------------------
+
+    async def recache(self, entries: Sequence[tuple[UUID, int, str]]) -> list[Any]:
+        """Cache (game id, version, JSON) states read from PostgreSQL, in one pipeline.
+
+        Returns one reply per entry: the script's reply, or the exception Redis
+        answered for that entry.
+        """
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for game_id, version, payload in entries:
+                await self._cache_state(
+                    **self._cache_call(game_id, version, payload, MODE_CLEAN),
+                    client=pipe,
+                )
+            replies: list[Any] = await pipe.execute(raise_on_error=False)
+        return replies
+
+    async def dirty_members(self) -> list[str]:
+        """The ids of every game marked dirty, oldest change first."""
+        dirty: list[bytes] = await self._redis.zrange(self.dirty_key, 0, -1)  # type: ignore[assignment]
+        return [member.decode() for member in dirty]
+
+    async def payloads(self, members: Sequence[str]) -> list[bytes | None]:
+        """The cached JSON of each game id in `members` (None where it is gone), pipelined."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for member in members:
+                pipe.hget(prefixed(self._prefix, "game", member), "s")
+            payloads: list[bytes | None] = await pipe.execute()
+        return payloads
+
+    async def unmark_dirty(self, member: str) -> None:
+        """Remove one game id from the dirty set."""
+        await self._redis.zrem(self.dirty_key, member)
+
+    async def dirty_stats(self) -> DirtyStats:
+        """See `GameStateManager.dirty_stats`."""
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.zcard(self.dirty_key)
+                pipe.zrange(self.dirty_key, 0, 0, withscores=True)
+                pipe.time()
+                count, oldest, (seconds, micros) = await pipe.execute()
+        except RedisError as exc:
+            self.health.failed("dirty_stats", exc)
+            raise GameStoreUnavailableError(f"cannot read the dirty games: {exc}") from exc
+        self.health.ok()
+        if not oldest:
+            return DirtyStats(count=int(count), oldest_change_at=None, oldest_age_seconds=None)
+        oldest_ms = float(oldest[0][1])
+        now_ms = seconds * 1000 + micros / 1000
+        return DirtyStats(
+            count=int(count),
+            oldest_change_at=datetime.fromtimestamp(oldest_ms / 1000, UTC),
+            oldest_age_seconds=max(0.0, (now_ms - oldest_ms) / 1000),
+        )

@@ -1,0 +1,184 @@
+"""The Lua scripts and SQL statements the GameStateManager runs, and what each one checks.
+
+Every guarantee of the durability contract that must hold across processes is
+checked inside a store, atomically with the write it guards: a version check
+and a Redis instance check in Lua, a version and lineage check in the
+PostgreSQL upsert. The manager only decides which statement to run.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import text
+
+from app.store.lineage import DIGEST_SIZE
+from app.store.redis_epoch import IDENTITY_LUA
+
+MODE_DIRTY: Final = "dirty"
+"""An accepted action not in PostgreSQL yet: written if newer, and marked dirty."""
+MODE_CLEAN: Final = "clean"
+"""A state read from PostgreSQL: written if newer, and unmarked."""
+MODE_REPLACE: Final = "replace"
+"""A state read from PostgreSQL that replaces the cached copy whatever its version, but only
+if the cached ``v`` field is still the one the caller saw (compare-and-set), and unmarked."""
+
+# Every checked script starts so: ARGV[1] is the instance identity the caller expects
+# (or "*" for a write that is safe on any instance); a mismatch returns {-1, identity}.
+_CHECK_IDENTITY = (
+    IDENTITY_LUA
+    + """
+if ARGV[1] ~= '*' then
+  local identity = instance_identity()
+  if identity ~= ARGV[1] then
+    return {-1, identity}
+  end
+end
+"""
+)
+
+IDENTITY_MISMATCH: Final = -1
+CACHE_REFUSED, CACHE_WRITTEN, CACHE_IDENTICAL, CACHE_MOVED = 0, 1, 2, 3
+
+# KEYS[1] the game's hash {v: version, s: state JSON}; KEYS[2] the dirty set.
+# ARGV: identity, version, payload, ttl seconds, mode, game id, expected v (replace only;
+# "" when the caller saw no hash). Returns {1, previous or -1} when written, {2, version}
+# when the identical write was already applied (a retried command), {0, cached version}
+# when refused as not newer, {3, cached version or -1} when a replace found the cached
+# copy changed. A key of another type is corrupt: replaced.
+CACHE_STATE_LUA: Final = (
+    _CHECK_IDENTITY
+    + """
+local version = tonumber(ARGV[2])
+local kind = redis.call('TYPE', KEYS[1])['ok']
+local seen = ''
+local current = nil
+if kind == 'hash' then
+  seen = redis.call('HGET', KEYS[1], 'v') or ''
+  current = tonumber(seen)
+end
+if ARGV[5] == 'replace' then
+  if seen ~= ARGV[7] then
+    return {3, current or -1}
+  end
+elseif current ~= nil then
+  if current > version then
+    return {0, current}
+  end
+  if current == version then
+    if redis.call('HGET', KEYS[1], 's') == ARGV[3] then
+      redis.call('EXPIRE', KEYS[1], ARGV[4])
+      return {2, current}
+    end
+    return {0, current}
+  end
+end
+if kind ~= 'none' and kind ~= 'hash' then
+  redis.call('DEL', KEYS[1])
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+if ARGV[5] == 'dirty' then
+  local now = redis.call('TIME')
+  local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  redis.call('ZADD', KEYS[2], 'NX', now_ms, ARGV[6])
+else
+  redis.call('ZREM', KEYS[2], ARGV[6])
+end
+return {1, current or -1}
+"""
+)
+
+READ_MISSING, READ_FOUND = 1, 2
+
+# KEYS[1] the game's hash; ARGV[1] the expected identity. Returns {1, key type} when the
+# key holds no hash ("none" when it does not exist), else {2, raw v, raw s} ("" if absent).
+READ_STATE_LUA: Final = (
+    _CHECK_IDENTITY
+    + """
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= 'hash' then
+  return {1, kind}
+end
+local fields = redis.call('HMGET', KEYS[1], 'v', 's')
+return {2, fields[1] or '', fields[2] or ''}
+"""
+)
+
+# After version ARGV[1] of game ARGV[2] reached PostgreSQL, unmark it unless Redis
+# meanwhile holds a newer version (which is still unpersisted). Safe on any instance.
+CLEAR_DIRTY_LUA: Final = """
+local current = nil
+if redis.call('TYPE', KEYS[1])['ok'] == 'hash' then
+  current = tonumber(redis.call('HGET', KEYS[1], 'v'))
+end
+if current ~= nil and current > tonumber(ARGV[1]) then
+  return 0
+end
+return redis.call('ZREM', KEYS[2], ARGV[2])
+"""
+
+# The history guard makes a late persist of an ended game a no-op instead of a
+# resurrection. The lineage guard refuses a newer state that does not contain the stored
+# one: :lineage is the incoming state's whole chain, so its digest at the stored version
+# must equal the stored head (a NULL head, from before lineages were kept, is not checked).
+UPSERT_SQL = text(
+    f"""
+    INSERT INTO active_games AS a (
+        id, game_type, player1_id, player2_id, npc_id, rules_config, game_state,
+        turn_number, version, started_at, last_action_at, turn_deadline, lineage_digest
+    )
+    SELECT CAST(:id AS uuid), CAST(:game_type AS varchar), CAST(:player1_id AS uuid),
+           CAST(:player2_id AS uuid), CAST(:npc_id AS varchar), CAST(:rules_config AS jsonb),
+           CAST(:game_state AS jsonb), CAST(:turn_number AS integer), CAST(:version AS integer),
+           CAST(:started_at AS timestamptz), CAST(:last_action_at AS timestamptz),
+           CAST(:turn_deadline AS timestamptz), CAST(:lineage_digest AS bytea)
+    WHERE NOT EXISTS (SELECT 1 FROM game_history AS h WHERE h.id = CAST(:id AS uuid))
+    ON CONFLICT (id) DO UPDATE SET
+        player1_id = excluded.player1_id,
+        player2_id = excluded.player2_id,
+        npc_id = excluded.npc_id,
+        rules_config = excluded.rules_config,
+        game_state = excluded.game_state,
+        turn_number = excluded.turn_number,
+        version = excluded.version,
+        last_action_at = excluded.last_action_at,
+        turn_deadline = excluded.turn_deadline,
+        lineage_digest = excluded.lineage_digest,
+        updated_at = now()
+    WHERE a.version < excluded.version
+      AND (a.lineage_digest IS NULL
+           OR a.lineage_digest = substring(CAST(:lineage AS bytea)
+                                           FROM a.version * {DIGEST_SIZE} + 1
+                                           FOR {DIGEST_SIZE}))
+    RETURNING a.version
+    """,  # noqa: S608 - only the DIGEST_SIZE constant is formatted in
+)
+
+# What PostgreSQL holds for a game: its row's version and head digest (NULL when there
+# is no row), and whether the game has ended.
+STORED_SQL = text(
+    """
+    SELECT a.version, a.lineage_digest,
+           EXISTS (SELECT 1 FROM game_history AS h WHERE h.id = g.id) AS ended
+    FROM (SELECT CAST(:id AS uuid) AS id) AS g
+    LEFT JOIN active_games AS a ON a.id = g.id
+    """,
+)
+
+READ_STATE_SQL = text(
+    "SELECT version, game_state::text AS state FROM active_games WHERE id = CAST(:id AS uuid)",
+)
+
+# Streamed by recovery. The JSONB comparisons catch a row whose state disagrees with
+# its columns without parsing 10-40 KB of JSON per game in Python.
+RECOVERY_SQL = text(
+    """
+    SELECT a.id::text AS id, a.version,
+           (a.game_state -> 'version' = to_jsonb(a.version)
+            AND a.game_state -> 'game_id' = to_jsonb(a.id::text)) AS consistent,
+           a.game_state::text AS state
+    FROM active_games AS a
+    WHERE NOT EXISTS (SELECT 1 FROM game_history AS h WHERE h.id = a.id)
+    """,
+)
