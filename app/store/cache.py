@@ -33,6 +33,7 @@ from app.store.errors import (
     logger,
     validation_summary,
 )
+from app.store.log import LogEntry, Replayer, decode_snapshot, entries_in
 from app.store.redis_epoch import (
     ANY_IDENTITY,
     UNKNOWN_IDENTITY,
@@ -42,6 +43,7 @@ from app.store.redis_epoch import (
 from app.store.redis_health import RedisHealth
 from app.store.results import DirtyStats
 from app.store.statements import (
+    APPEND_LUA,
     CACHE_STATE_LUA,
     CLEAR_DIRTY_LUA,
     IDENTITY_MISMATCH,
@@ -69,6 +71,10 @@ class CachedCopy:
     state: GameState | None
     problem: str | None
     """Why the copy is unusable; None when it is usable or absent."""
+    snapshot_version: int | None = None
+    """The version of the snapshot the state was replayed from (None without a state)."""
+    entries: tuple[LogEntry, ...] = ()
+    """The log entries replayed on the snapshot, oldest first."""
 
 
 class GameCache:
@@ -82,14 +88,17 @@ class GameCache:
         ttl_seconds: int,
         health: RedisHealth,
         epoch: RedisEpoch,
+        replayer: Replayer,
     ) -> None:
         self._redis = redis
+        self._replayer = replayer
         self._prefix = key_prefix
         self._ttl = ttl_seconds
         self.health = health
         self.epoch = epoch
         self.dirty_key = prefixed(key_prefix, "games", "dirty")
         self._cache_state = redis.register_script(CACHE_STATE_LUA)
+        self._append = redis.register_script(APPEND_LUA)
         self._read_state = redis.register_script(READ_STATE_LUA)
         self._clear_dirty = redis.register_script(CLEAR_DIRTY_LUA)
         # Games whose Redis entry went stale while Redis was down: the (version, JSON) to
@@ -195,10 +204,11 @@ class GameCache:
         mode: str,
         identity: str = ANY_IDENTITY,
         expected: str = "",
+        head: str = "",
     ) -> dict[str, Any]:
         return {
             "keys": [self.game_key(game_id), self.dirty_key],
-            "args": [identity, version, payload, self._ttl, mode, str(game_id), expected],
+            "args": [identity, version, payload, self._ttl, mode, str(game_id), expected, head],
         }
 
     async def write(
@@ -209,17 +219,42 @@ class GameCache:
         mode: str,
         identity: str = ANY_IDENTITY,
         expected: str = "",
+        head: str = "",
     ) -> tuple[int, int]:
-        """Run the caching script; returns its status and the version Redis holds."""
+        """Write a snapshot (dropping the log); returns its status and the version Redis holds."""
         reply = await self._checked(
             self._cache_state,
-            **self._cache_call(game_id, version, payload, mode, identity, expected),
+            **self._cache_call(game_id, version, payload, mode, identity, expected, head),
+        )
+        return int(reply[0]), int(reply[1])
+
+    async def append(
+        self,
+        game_id: UUID,
+        version: int,
+        entry: str,
+        identity: str,
+        *,
+        previous_head: str,
+        head: str,
+    ) -> tuple[int, int]:
+        """Append one action's log entry; returns the status and the version Redis holds.
+
+        ``APPEND_NEEDS_SNAPSHOT`` means nothing was written: write the whole state instead.
+        """
+        reply = await self._checked(
+            self._append,
+            keys=[self.game_key(game_id), self.dirty_key],
+            args=[identity, version, entry, self._ttl, str(game_id), previous_head, head],
         )
         return int(reply[0]), int(reply[1])
 
     async def read(self, game_id: UUID, identity: str) -> CachedCopy:
-        """The game's cached copy, parsed and checked to be this game's."""
+        """The game's cached copy: its snapshot with its log replayed, checked to be this game's."""
         reply = await self._checked(self._read_state, [self.game_key(game_id)], [identity])
+        return self._parse(game_id, reply)
+
+    def _parse(self, game_id: UUID, reply: list[Any]) -> CachedCopy:
         if reply[0] == READ_MISSING:
             kind = reply[1].decode()
             return CachedCopy("", None, None if kind == "none" else f"the key holds a {kind}")
@@ -227,12 +262,37 @@ class GameCache:
         if not raw:
             return CachedCopy(seen, None, None)
         try:
-            state = GameState.model_validate_json(raw)
-        except ValidationError as exc:
-            return CachedCopy(seen, None, validation_summary(exc))
+            state = GameState.model_validate_json(decode_snapshot(raw))
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            reason = validation_summary(exc) if isinstance(exc, ValidationError) else str(exc)
+            return CachedCopy(seen, None, reason)
         if state.game_id != game_id:
             return CachedCopy(seen, None, f"the key holds game {state.game_id}")
-        return CachedCopy(seen, state, None)
+        base = state.version
+        fields = {
+            name.decode(): value for name, value in zip(reply[3::2], reply[4::2], strict=True)
+        }
+        raw_entries = entries_in(fields)
+        try:
+            head = int(seen)
+        except ValueError:
+            return CachedCopy(seen, None, f"its version field is {seen!r}")
+        wanted = range(base + 1, head + 1)
+        missing = [version for version in wanted if version not in raw_entries]
+        if missing:
+            return CachedCopy(
+                seen,
+                None,
+                f"its log lacks versions {missing[0]}..{missing[-1]} after the snapshot at "
+                f"version {base} (head {head})",
+            )
+        try:
+            entries = tuple(LogEntry.decode(raw_entries[version]) for version in wanted)
+            if entries:
+                state = self._replayer.replay(state, entries)
+        except ValueError as exc:
+            return CachedCopy(seen, None, str(exc))
+        return CachedCopy(seen, state, None, base, entries)
 
     async def drop(self, game_id: UUID) -> None:
         """Delete the game's cached copy and its dirty mark, in one transaction."""
@@ -277,13 +337,17 @@ class GameCache:
         dirty: list[bytes] = await self._redis.zrange(self.dirty_key, 0, -1)  # type: ignore[assignment]
         return [member.decode() for member in dirty]
 
-    async def payloads(self, members: Sequence[str]) -> list[bytes | None]:
-        """The cached JSON of each game id in `members` (None where it is gone), pipelined."""
+    async def copies(self, members: Sequence[UUID]) -> list[CachedCopy]:
+        """The cached copy of each game in `members`, replayed, read in one pipeline."""
         async with self._redis.pipeline(transaction=False) as pipe:
-            for member in members:
-                pipe.hget(prefixed(self._prefix, "game", member), "s")
-            payloads: list[bytes | None] = await pipe.execute()
-        return payloads
+            for game_id in members:
+                await self._read_state(
+                    keys=[self.game_key(game_id)], args=[ANY_IDENTITY], client=pipe
+                )
+            replies: list[list[Any]] = await pipe.execute()
+        return [
+            self._parse(game_id, reply) for game_id, reply in zip(members, replies, strict=True)
+        ]
 
     async def unmark_dirty(self, member: str) -> None:
         """Remove one game id from the dirty set."""

@@ -16,12 +16,14 @@ The public methods are documented on `GameStateManager`, which delegates to them
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from uuid import UUID
 
 from redis.exceptions import RedisError
 
 from app.core.game_state import GameResult, GameState
+from app.engine.events import Event, is_turn_boundary
 from app.store.cache import CachedCopy, CacheMoved, GameCache
 from app.store.errors import (
     CorruptGameStateError,
@@ -32,11 +34,13 @@ from app.store.errors import (
     logger,
 )
 from app.store.history import history_row
-from app.store.lineage import descends_from, lineage_chain
+from app.store.lineage import descends_from, digest_at, head_digest, lineage_chain
+from app.store.log import encode_snapshot, entry_for
 from app.store.redis_epoch import ANY_IDENTITY
 from app.store.results import PersistOutcome, SaveOutcome
 from app.store.rows import GameRows
 from app.store.statements import (
+    APPEND_NEEDS_SNAPSHOT,
     CACHE_MOVED,
     CACHE_REFUSED,
     MODE_CLEAN,
@@ -62,13 +66,13 @@ class GameCopies:
 
     # -- saves --------------------------------------------------------------------------
 
-    async def save(self, state: GameState) -> SaveOutcome:
+    async def save(self, state: GameState, events: Sequence[Event] | None = None) -> SaveOutcome:
         """See `GameStateManager.save_to_cache`."""
         payload = state.model_dump_json()
         if await self._cache.ready():
             try:
                 status, cached = await self._cache.on_one_instance(
-                    lambda: self._save_checked(state, payload)
+                    lambda: self._save_checked(state, payload, events)
                 )
             except RedisError as exc:
                 self._cache.health.failed("save_to_cache", exc)
@@ -88,13 +92,36 @@ class GameCopies:
         self._cache.written_through(state.game_id, state.version, payload)
         return SaveOutcome.WRITTEN_THROUGH
 
-    async def _save_checked(self, state: GameState, payload: str) -> tuple[int, int]:
+    async def _save_checked(
+        self, state: GameState, payload: str, events: Sequence[Event] | None
+    ) -> tuple[int, int]:
         identity, trusted = self._epoch.snapshot(state.game_id)
         if not trusted:
             await self._check_new_save(state, identity)
-        status, cached = await self._cache.write(
-            state.game_id, state.version, payload, MODE_DIRTY, identity
-        )
+        chain = self._rows.chain(state)
+        head = head_digest(chain).hex()
+        status = APPEND_NEEDS_SNAPSHOT
+        if events is not None and state.version >= 1 and not is_turn_boundary(events):
+            previous = digest_at(chain, state.version - 1)
+            status, cached = await self._cache.append(
+                state.game_id,
+                state.version,
+                entry_for(state, events, payload).encode(),
+                identity,
+                previous_head=previous.hex() if previous is not None else "",
+                head=head,
+            )
+        if status == APPEND_NEEDS_SNAPSHOT:
+            # A turn boundary, a caller without the action's events, or a cached head
+            # this action was not played on: the whole state, as the new snapshot.
+            status, cached = await self._cache.write(
+                state.game_id,
+                state.version,
+                encode_snapshot(payload),
+                MODE_DIRTY,
+                identity,
+                head=head,
+            )
         if status != CACHE_REFUSED:
             # The cached copy is now this caller's state, written on this instance.
             self._epoch.trust(state.game_id, identity)
@@ -203,12 +230,12 @@ class GameCopies:
             raise CacheMoved
         if cached.state is not None:
             logger.warning(
-                "game %s: Redis held version %d, %s PostgreSQL's version %s; "
+                "game %s: Redis held version %d, %s PostgreSQL's version %d; "
                 "replaced it with PostgreSQL's",
                 game_id,
                 cached.state.version,
                 "older than" if cached.state.version < state.version else "diverged from",
-                stored_version,
+                state.version if stored_version is None else stored_version,
             )
         return state
 

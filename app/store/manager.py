@@ -80,15 +80,18 @@ sent to PostgreSQL for one game, `batches` recovery and the flush,
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Final, TypeVar
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.core.cards import CardDefinition
 from app.core.game_state import GameResult, GameState
 from app.db.redis import RedisClient
+from app.engine.events import Event
 from app.observability.metrics import GameMetrics, instrumented
 from app.store.batches import GameBatches
 from app.store.cache import GameCache
@@ -107,6 +110,7 @@ from app.store.errors import (
     parse_uuid,
 )
 from app.store.history import replay_data as _replay_data
+from app.store.log import Replayer
 from app.store.redis_epoch import RedisEpoch
 from app.store.redis_health import RedisHealth
 from app.store.results import (
@@ -184,6 +188,8 @@ class GameStateManager:
         cache_ttl_seconds: int = 86_400,
         redis_probe_interval: float = DEFAULT_REDIS_PROBE_INTERVAL,
         metrics: GameMetrics | None = None,
+        cards: Mapping[str, CardDefinition] | None = None,
+        cards_dir: Path | None = None,
     ) -> None:
         if cache_ttl_seconds < 1:
             raise ValueError(f"cache_ttl_seconds must be at least 1, got {cache_ttl_seconds}")
@@ -195,7 +201,12 @@ class GameStateManager:
         health = RedisHealth(redis_probe_interval, self.metrics)
         epoch = RedisEpoch()
         self._cache = GameCache(
-            redis, key_prefix=key_prefix, ttl_seconds=cache_ttl_seconds, health=health, epoch=epoch
+            redis,
+            key_prefix=key_prefix,
+            ttl_seconds=cache_ttl_seconds,
+            health=health,
+            epoch=epoch,
+            replayer=Replayer(cards, cards_dir),
         )
         self._rows = GameRows(sessionmaker, health=health, epoch=epoch)
         self._copies = GameCopies(self._cache, self._rows)
@@ -211,14 +222,21 @@ class GameStateManager:
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         metrics: GameMetrics | None = None,
+        cards: Mapping[str, CardDefinition] | None = None,
     ) -> GameStateManager:
-        """A manager with the key prefix and cache TTL of `settings`, reporting to `metrics`."""
+        """A manager with the key prefix, cache TTL and card catalog of `settings`.
+
+        `cards` (the catalog already loaded) spares loading ``settings.cards_dir``
+        again on the first replay of a game's log.
+        """
         return cls(
             redis,
             sessionmaker,
             key_prefix=settings.redis_key_prefix,
             cache_ttl_seconds=settings.game_cache_ttl_seconds,
             metrics=metrics,
+            cards=cards,
+            cards_dir=settings.cards_dir,
         )
 
     def game_key(self, game_id: UUID) -> str:
@@ -241,8 +259,17 @@ class GameStateManager:
     # -- the fast path ------------------------------------------------------------------
 
     @instrumented("save")
-    async def save_to_cache(self, state: GameState) -> SaveOutcome:
+    async def save_to_cache(
+        self, state: GameState, events: Sequence[Event] | None = None
+    ) -> SaveOutcome:
         """Cache `state` after an accepted action; Redis only, unless Redis is down.
+
+        Pass the `events` `apply` returned for the state's last action: the action
+        and its events are then appended to the game's log in Redis (a few hundred
+        bytes; one serialization of the state for its digest, one Lua script). At a
+        turn boundary, without `events`, or when Redis's head is not the version
+        before this one on the same lineage, the whole state is written instead, as
+        the game's new snapshot (zlib-compressed, a tenth of its JSON).
 
         Atomic and version-checked in Redis: the game is marked dirty and its TTL
         refreshed. Saving the identical state twice (a retry) is accepted. If Redis
@@ -262,11 +289,16 @@ class GameStateManager:
             GameStoreUnavailableError: neither Redis nor PostgreSQL is reachable.
             GamePersistRefusedError: written through, and PostgreSQL refused the row.
         """
-        return await self._copies.save(state)
+        return await self._copies.save(state, events)
 
     @instrumented("load")
     async def load_state(self, game_id: UUID | str) -> GameState | None:
         """The latest state of a game: from Redis, else from PostgreSQL (then re-cached).
+
+        Costs one Lua script reading the snapshot and the log since it, and the
+        engine replaying that log (the actions of the turn in progress, a few
+        milliseconds at most); the replayed state must hash to the digest its last
+        entry recorded, else the copy is treated as unusable (below).
 
         Never older than PostgreSQL's state once this manager has seen the Redis
         instance it reads change: the first read of a game on an instance compares

@@ -72,6 +72,10 @@ class GameRows:
         self._epoch = epoch
         self._lineage = LineageCache()
 
+    def chain(self, state: GameState) -> bytes:
+        """`state`'s lineage chain, extended from the last one computed for its game."""
+        return self._lineage.chain(state)
+
     def forget_lineage(self, game_id: UUID) -> None:
         """Drop the game's remembered action-log chain (it has left the active games)."""
         self._lineage.forget(game_id)

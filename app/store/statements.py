@@ -40,12 +40,15 @@ end
 IDENTITY_MISMATCH: Final = -1
 CACHE_REFUSED, CACHE_WRITTEN, CACHE_IDENTICAL, CACHE_MOVED = 0, 1, 2, 3
 
-# KEYS[1] the game's hash {v: version, s: state JSON}; KEYS[2] the dirty set.
-# ARGV: identity, version, payload, ttl seconds, mode, game id, expected v (replace only;
-# "" when the caller saw no hash). Returns {1, previous or -1} when written, {2, version}
-# when the identical write was already applied (a retried command), {0, cached version}
-# when refused as not newer, {3, cached version or -1} when a replace found the cached
-# copy changed. A key of another type is corrupt: replaced.
+# KEYS[1] the game's hash {v: version, s: snapshot, h: lineage head, e<N>: log entries};
+# KEYS[2] the dirty set. Writes a snapshot: the whole state at `version`, dropping every
+# log entry. ARGV: identity, version, payload, ttl seconds, mode, game id, expected v
+# (replace only; "" when the caller saw no hash), lineage head at `version` ("" when the
+# caller does not know it: then the next action is written as a snapshot too).
+# Returns {1, previous or -1} when written, {2, version} when the identical write was
+# already applied (a retried command), {0, cached version} when refused as not newer,
+# {3, cached version or -1} when a replace found the cached copy changed. A key of
+# another type is corrupt: replaced.
 CACHE_STATE_LUA: Final = (
     _CHECK_IDENTITY
     + """
@@ -73,10 +76,13 @@ elseif current ~= nil then
     return {0, current}
   end
 end
-if kind ~= 'none' and kind ~= 'hash' then
+if kind ~= 'none' then
   redis.call('DEL', KEYS[1])
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
+if ARGV[8] ~= nil and ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[1], 'h', ARGV[8])
+end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 if ARGV[5] == 'dirty' then
   local now = redis.call('TIME')
@@ -89,10 +95,55 @@ return {1, current or -1}
 """
 )
 
+APPEND_NEEDS_SNAPSHOT: Final = 4
+
+# Appends the log entry of one action: KEYS[1] the game's hash, KEYS[2] the dirty set.
+# ARGV: identity, version, entry, ttl seconds, game id, lineage head at version - 1 (what
+# the entry was played on), lineage head at version. Appended ({1, previous}) only when
+# the hash holds a snapshot and its head is version - 1 on that very lineage; {2, version}
+# when this entry is already there (a retried command); {0, cached} when Redis holds this
+# version (other content) or a newer one; {4, cached or -1} when the head is older, on
+# another lineage or unknown: the caller then writes the whole state (CACHE_STATE_LUA).
+APPEND_LUA: Final = (
+    _CHECK_IDENTITY
+    + """
+local version = tonumber(ARGV[2])
+local field = 'e' .. ARGV[2]
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then
+  return {4, -1}
+end
+local fields = redis.call('HMGET', KEYS[1], 'v', 'h', field)
+local current = tonumber(fields[1])
+if current == nil then
+  return {4, -1}
+end
+if current == version then
+  if fields[3] == ARGV[3] then
+    redis.call('EXPIRE', KEYS[1], ARGV[4])
+    return {2, current}
+  end
+  return {0, current}
+end
+if current > version then
+  return {0, current}
+end
+if current ~= version - 1 or fields[2] ~= ARGV[6] or redis.call('HEXISTS', KEYS[1], 's') == 0 then
+  return {4, current}
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'h', ARGV[7], field, ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZADD', KEYS[2], 'NX', now_ms, ARGV[5])
+return {1, current}
+"""
+)
+
 READ_MISSING, READ_FOUND = 1, 2
 
 # KEYS[1] the game's hash; ARGV[1] the expected identity. Returns {1, key type} when the
-# key holds no hash ("none" when it does not exist), else {2, raw v, raw s} ("" if absent).
+# key holds no hash ("none" when it does not exist), else {2, raw v, raw s, name, entry,
+# name, entry...}: "" for an absent v or s, then every log entry field with its value.
 READ_STATE_LUA: Final = (
     _CHECK_IDENTITY
     + """
@@ -101,7 +152,21 @@ if kind ~= 'hash' then
   return {1, kind}
 end
 local fields = redis.call('HMGET', KEYS[1], 'v', 's')
-return {2, fields[1] or '', fields[2] or ''}
+local reply = {2, fields[1] or '', fields[2] or ''}
+local names = {}
+for _, name in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(name, 1, 1) == 'e' then
+    table.insert(names, name)
+  end
+end
+if #names > 0 then
+  local values = redis.call('HMGET', KEYS[1], unpack(names))
+  for i, name in ipairs(names) do
+    table.insert(reply, name)
+    table.insert(reply, values[i] or '')
+  end
+end
+return reply
 """
 )
 
