@@ -35,9 +35,9 @@ from app.store.errors import (
 )
 from app.store.history import history_row
 from app.store.lineage import descends_from, digest_at, head_digest, lineage_chain
-from app.store.log import encode_snapshot, entry_for
+from app.store.log import encode_snapshot, entry_for, events_for_seat
 from app.store.redis_epoch import ANY_IDENTITY
-from app.store.results import PersistOutcome, SaveOutcome
+from app.store.results import EventsSince, PersistOutcome, SaveOutcome
 from app.store.rows import GameRows
 from app.store.statements import (
     APPEND_NEEDS_SNAPSHOT,
@@ -47,6 +47,22 @@ from app.store.statements import (
     MODE_DIRTY,
     MODE_REPLACE,
 )
+
+
+def _events_after(copy: CachedCopy, version: int, seat: int | None) -> EventsSince:
+    """The events of `copy`'s log after `version`, for `seat`; resync before its snapshot."""
+    assert copy.state is not None
+    head = copy.state.version
+    base = head if copy.snapshot_version is None else copy.snapshot_version
+    if not base <= version <= head:
+        return EventsSince(version=head, events=[], resync=True)
+    events = [
+        (entry.record.version, event)
+        for entry in copy.entries
+        if entry.record.version > version
+        for event in events_for_seat(entry.events, seat)
+    ]
+    return EventsSince(version=head, events=events)
 
 
 def _contains(state: GameState, version: int, lineage: bytes | None) -> bool:
@@ -238,6 +254,36 @@ class GameCopies:
                 state.version if stored_version is None else stored_version,
             )
         return state
+
+    # -- the event stream ---------------------------------------------------------------
+
+    async def events_since(
+        self, game_id: UUID, version: int, seat: int | None
+    ) -> EventsSince | None:
+        """See `GameStateManager.events_since`."""
+        if await self._cache.ready():
+            try:
+                copy = await self._cache.on_one_instance(lambda: self._events_checked(game_id))
+            except RedisError as exc:
+                self._cache.health.failed("events_since", exc)
+            else:
+                self._cache.health.ok()
+                if copy is not None and copy.state is not None:
+                    return _events_after(copy, version, seat)
+        # Redis is down or holds no usable log: PostgreSQL has snapshots only.
+        row = await self._rows.stored(game_id)
+        if row.version is None:
+            return None
+        return EventsSince(version=row.version, events=[], resync=row.version != version)
+
+    async def _events_checked(self, game_id: UUID) -> CachedCopy | None:
+        identity, trusted = self._epoch.snapshot(game_id)
+        if not trusted:
+            # Compared with PostgreSQL (and replaced if it must be) before it is read.
+            if await self._load_checked(game_id, recache=True) is None:
+                return None
+            identity, _ = self._epoch.snapshot(game_id)
+        return await self._cache.read(game_id, identity)
 
     # -- persists -----------------------------------------------------------------------
 

@@ -115,6 +115,7 @@ from app.store.redis_epoch import RedisEpoch
 from app.store.redis_health import RedisHealth
 from app.store.results import (
     DirtyStats,
+    EventsSince,
     FlushSummary,
     GameFailure,
     PersistOutcome,
@@ -130,6 +131,7 @@ __all__ = [
     "CorruptGameStateError",
     "DirtyStats",
     "DivergedStateError",
+    "EventsSince",
     "FlushSummary",
     "GameEndedError",
     "GameFailure",
@@ -314,6 +316,25 @@ class GameStateManager:
                 cached copy must be compared with PostgreSQL and PostgreSQL is unreachable.
         """
         return await self._copies.load(parse_uuid(game_id), recache=True)
+
+    async def events_since(
+        self, game_id: UUID | str, version: int, seat: int | None
+    ) -> EventsSince | None:
+        """The events a client at `version` missed, as `seat` may see them (None: a spectator).
+
+        Read from the game's log in Redis: one Lua script and a replay of the log,
+        as `load_state` (the log is checked the same way, and a game whose copy must
+        be compared with PostgreSQL first is). A `version` older than the game's
+        last snapshot (the last turn boundary), or newer than its head, gets
+        ``resync=True`` and no events: the client fetches the whole view. While
+        Redis is unreachable only PostgreSQL's turn-boundary state is known, so any
+        other version gets a resync. Returns None for a game neither store has.
+
+        Raises:
+            InvalidGameIdError: `game_id` is not a UUID.
+            GameStoreUnavailableError: as for `load_state`.
+        """
+        return await self._copies.events_since(parse_uuid(game_id), version, seat)
 
     # -- turn boundaries ----------------------------------------------------------------
 
