@@ -6,6 +6,7 @@ import json
 import logging
 import uuid
 import zlib
+from typing import cast
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,7 +26,10 @@ BOTS = (HeuristicBot(1), HeuristicBot(2))
 async def fields(
     redis_client: RedisClient, manager: GameStateManager, state: GameState
 ) -> dict[str, bytes]:
-    raw: dict[bytes, bytes] = await redis_client.hgetall(manager.game_key(state.game_id))  # type: ignore[misc]
+    raw = cast(
+        "dict[bytes, bytes]",
+        await redis_client.hgetall(manager.game_key(state.game_id)),
+    )
     return {name.decode(): value for name, value in raw.items()}
 
 
