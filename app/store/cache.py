@@ -46,6 +46,7 @@ from app.store.statements import (
     APPEND_LUA,
     CACHE_STATE_LUA,
     CLEAR_DIRTY_LUA,
+    ENDED_LUA,
     IDENTITY_MISMATCH,
     MODE_CLEAN,
     READ_MISSING,
@@ -97,8 +98,12 @@ class GameCache:
         self.health = health
         self.epoch = epoch
         self.dirty_key = prefixed(key_prefix, "games", "dirty")
+        self.write_mark_key = prefixed(key_prefix, "store", "postgres-writes")
+        """The highest PostgreSQL write counter a persist reached (`app.store.restore`)."""
+        self.ended_key = prefixed(key_prefix, "games", "ended")
         self._cache_state = redis.register_script(CACHE_STATE_LUA)
         self._append = redis.register_script(APPEND_LUA)
+        self._ended = redis.register_script(ENDED_LUA)
         self._read_state = redis.register_script(READ_STATE_LUA)
         self._clear_dirty = redis.register_script(CLEAR_DIRTY_LUA)
         # Games whose Redis entry went stale while Redis was down: the (version, JSON) to
@@ -301,19 +306,67 @@ class GameCache:
             pipe.zrem(self.dirty_key, str(game_id))
             await pipe.execute()
 
-    async def clear_dirty_mark(self, game_id: UUID, version: int) -> None:
+    async def clear_dirty_mark(self, game_id: UUID, version: int, high_water: int = 0) -> None:
         """Unmark the game if Redis still holds `version`; a failing Redis keeps the mark."""
         if not await self.ready():
             return
         try:
             await self._clear_dirty(
-                keys=[self.game_key(game_id), self.dirty_key],
-                args=[version, str(game_id)],
+                keys=[self.game_key(game_id), self.dirty_key, self.write_mark_key],
+                args=[version, str(game_id), high_water],
             )
         except RedisError as exc:
             self.health.failed("persist_to_db", exc)
         else:
             self.health.ok()
+
+    def ended_game_key(self, game_id: UUID | str) -> str:
+        """Where the end of a game is kept after it left the active games."""
+        return prefixed(self._prefix, "ended", str(game_id))
+
+    async def remember_end(self, game_id: UUID, record: bytes, high_water: int) -> None:
+        """Keep `record` (the final state and result) and raise the write mark; never raises."""
+        try:
+            await self._ended(
+                keys=[self.write_mark_key, self.ended_key, self.ended_game_key(game_id)],
+                args=[high_water, str(game_id), record, self._ttl],
+            )
+        except RedisError as exc:
+            logger.warning("game %s: its end is not kept in Redis (%s)", game_id, exc)
+
+    async def forget_end(self, game_id: UUID) -> None:
+        """Drop the kept end of a game (it is in the history again)."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self.ended_key, str(game_id))
+            pipe.delete(self.ended_game_key(game_id))
+            await pipe.execute()
+
+    async def write_mark(self) -> int | None:
+        """The write mark, None when Redis has none (a new Redis, or nothing persisted yet)."""
+        raw = await self._redis.get(self.write_mark_key)
+        return None if raw is None else int(raw)
+
+    async def game_ids(self) -> list[UUID]:
+        """Every game with a copy in Redis under this prefix (SCAN, so Redis is never blocked)."""
+        found: list[UUID] = []
+        pattern = self.game_key(UUID(int=0)).replace(str(UUID(int=0)), "*")
+        async for key in self._redis.scan_iter(match=pattern, count=500):
+            with suppress(ValueError):
+                found.append(UUID(key.decode().rsplit(":", 1)[-1]))
+        return found
+
+    async def ended_records(self) -> list[tuple[UUID, bytes]]:
+        """The kept ends of games (those whose record has not expired)."""
+        members: list[bytes] = await self._redis.zrange(self.ended_key, 0, -1)  # type: ignore[assignment]
+        ids = [UUID(member.decode()) for member in members]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for game_id in ids:
+                pipe.get(self.ended_game_key(game_id))
+            records: list[bytes | None] = await pipe.execute()
+        expired = [str(i) for i, record in zip(ids, records, strict=True) if record is None]
+        if expired:
+            await self._redis.zrem(self.ended_key, *expired)
+        return [(i, r) for i, r in zip(ids, records, strict=True) if r is not None]
 
     # -- many games ---------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from app.store.history import history_row
 from app.store.lineage import descends_from, digest_at, head_digest, lineage_chain
 from app.store.log import encode_snapshot, entry_for, events_for_seat
 from app.store.redis_epoch import ANY_IDENTITY
+from app.store.restore import ended_record
 from app.store.results import EventsSince, PersistOutcome, SaveOutcome
 from app.store.rows import GameRows
 from app.store.statements import (
@@ -300,7 +301,7 @@ class GameCopies:
             return
         # The state is in PostgreSQL: a busy Redis leaves the dirty mark for flush_dirty.
         with suppress(GameStoreBusyError):
-            await self._cache.clear_dirty_mark(game_id, version)
+            await self._cache.clear_dirty_mark(game_id, version, self._rows.high_water)
 
     async def refresh_after_flush(self, flushed: GameState) -> None:
         """Replace the cached copy just flushed by PostgreSQL's state, unless it changed since."""
@@ -346,5 +347,6 @@ class GameCopies:
         if state is None:
             return False
         inserted = await self._rows.end(game_id, history_row(game_id, state, result))
+        await self._cache.remember_end(game_id, ended_record(state, result), self._rows.high_water)
         await self._forget(game_id)
         return inserted

@@ -81,6 +81,7 @@ sent to PostgreSQL for one game, `batches` recovery and the flush,
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Final, TypeVar
 from uuid import UUID
@@ -113,6 +114,7 @@ from app.store.history import replay_data as _replay_data
 from app.store.log import Replayer
 from app.store.redis_epoch import RedisEpoch
 from app.store.redis_health import RedisHealth
+from app.store.restore import PostgresRestore, PostgresRewind
 from app.store.results import (
     DirtyStats,
     EventsSince,
@@ -143,6 +145,7 @@ __all__ = [
     "InvalidGameIdError",
     "PersistOutcome",
     "PlayerGame",
+    "PostgresRewind",
     "ProgressCallback",
     "RecoverySummary",
     "SaveOutcome",
@@ -215,6 +218,7 @@ class GameStateManager:
         self._batches = GameBatches(
             sessionmaker, self._cache, self._rows, self._copies, self.metrics
         )
+        self._restore = PostgresRestore(sessionmaker, self._cache, self._rows, self.metrics)
 
     @classmethod
     def from_settings(
@@ -421,6 +425,8 @@ class GameStateManager:
             ValueError: `batch_size` is below 1.
             GameStoreUnavailableError: PostgreSQL or Redis is unreachable.
         """
+        with suppress(GameStoreUnavailableError):  # recovery itself reports the outage
+            await self._restore.check()
         return await self._batches.recover(
             batch_size=batch_size, validate=validate, progress=progress
         )
@@ -447,7 +453,26 @@ class GameStateManager:
             GameStoreUnavailableError: Redis or PostgreSQL is unreachable; games not
                 yet persisted stay marked dirty.
         """
+        with suppress(GameStoreUnavailableError):  # the flush itself reports the outage
+            await self._restore.check()
         return await self._batches.flush(batch_size=batch_size, progress=progress)
+
+    async def check_postgres(self) -> PostgresRewind | None:
+        """Whether PostgreSQL came back older than the writes Redis saw; if so, repair it.
+
+        Start-up recovery and every flush run it first. Costs one Redis GET and one
+        PostgreSQL query; after a restore, a write-back of every game Redis holds
+        (see `app.store.restore`). Returns the finding, None when PostgreSQL is current.
+
+        Raises:
+            GameStoreUnavailableError: PostgreSQL or Redis is unreachable.
+        """
+        return await self._restore.check()
+
+    @property
+    def postgres_rewind(self) -> PostgresRewind | None:
+        """The last time this manager found PostgreSQL older, for `/ready`; None if never."""
+        return self._restore.last
 
     async def dirty_stats(self) -> DirtyStats:
         """How many games have unpersisted changes, and since when (Redis clock).

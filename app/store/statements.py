@@ -171,8 +171,12 @@ return reply
 )
 
 # After version ARGV[1] of game ARGV[2] reached PostgreSQL, unmark it unless Redis
-# meanwhile holds a newer version (which is still unpersisted). Safe on any instance.
+# meanwhile holds a newer version (which is still unpersisted), and raise PostgreSQL's
+# write mark (KEYS[3]) to ARGV[3] (see app.store.restore). Safe on any instance.
 CLEAR_DIRTY_LUA: Final = """
+if tonumber(ARGV[3]) > (tonumber(redis.call('GET', KEYS[3])) or 0) then
+  redis.call('SET', KEYS[3], ARGV[3])
+end
 local current = nil
 if redis.call('TYPE', KEYS[1])['ok'] == 'hash' then
   current = tonumber(redis.call('HGET', KEYS[1], 'v'))
@@ -216,7 +220,7 @@ UPSERT_SQL = text(
            OR a.lineage_digest = substring(CAST(:lineage AS bytea)
                                            FROM a.version * {DIGEST_SIZE} + 1
                                            FOR {DIGEST_SIZE}))
-    RETURNING a.version
+    RETURNING a.version, nextval('store_write_seq') AS write_seq
     """,  # noqa: S608 - only the DIGEST_SIZE constant is formatted in
 )
 
@@ -247,3 +251,24 @@ RECOVERY_SQL = text(
     WHERE NOT EXISTS (SELECT 1 FROM game_history AS h WHERE h.id = a.id)
     """,
 )
+
+# The game store's write counter (migration 005): nextval by every write, read by the
+# restore check. pg_dump / pg_restore bring back the value at the time of the dump.
+NEXT_WRITE_SQL = text("SELECT nextval('store_write_seq')")
+LAST_WRITE_SQL = text("SELECT last_value FROM store_write_seq")
+RAISE_WRITES_SQL = text(
+    "SELECT setval('store_write_seq', GREATEST(:mark, (SELECT last_value FROM store_write_seq)))"
+)
+
+# Raises PostgreSQL's write mark KEYS[1] to ARGV[1]; records the end of game ARGV[2] in
+# KEYS[2] (the ended games, scored by time) and its final state and result in KEYS[3]
+# for ARGV[4] seconds, so a PostgreSQL restored from before the end can be told again.
+ENDED_LUA: Final = """
+if tonumber(ARGV[1]) > (tonumber(redis.call('GET', KEYS[1])) or 0) then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+local now = redis.call('TIME')
+redis.call('ZADD', KEYS[2], tonumber(now[1]), ARGV[2])
+redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4])
+return 1
+"""
