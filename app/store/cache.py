@@ -51,6 +51,7 @@ from app.store.statements import (
     MODE_CLEAN,
     READ_MISSING,
     READ_STATE_LUA,
+    identity_token,
 )
 
 _IDENTITY_ATTEMPTS: Final = 3
@@ -178,7 +179,7 @@ class GameCache:
 
     async def _checked(self, script: AsyncScript, keys: list[str], args: list[Any]) -> list[Any]:
         """Run an instance-checked script; raises RedisIdentityChanged (after adopting it)."""
-        reply: list[Any] = await script(keys=keys, args=args)
+        reply: list[Any] = await script(keys=keys, args=[identity_token(args[0]), *args[1:]])
         if reply[0] == IDENTITY_MISMATCH:
             raw = reply[1]
             identity = raw.decode() if isinstance(raw, bytes) else str(raw)
@@ -209,7 +210,7 @@ class GameCache:
         mode: str,
         identity: str = ANY_IDENTITY,
         expected: str = "",
-        head: str = "",
+        head: bytes = b"",
     ) -> dict[str, Any]:
         return {
             "keys": [self.game_key(game_id), self.dirty_key],
@@ -224,7 +225,7 @@ class GameCache:
         mode: str,
         identity: str = ANY_IDENTITY,
         expected: str = "",
-        head: str = "",
+        head: bytes = b"",
     ) -> tuple[int, int]:
         """Write a snapshot (dropping the log); returns its status and the version Redis holds."""
         reply = await self._checked(
@@ -240,8 +241,8 @@ class GameCache:
         entry: str,
         identity: str,
         *,
-        previous_head: str,
-        head: str,
+        previous_head: bytes,
+        head: bytes,
     ) -> tuple[int, int]:
         """Append one action's log entry; returns the status and the version Redis holds.
 
@@ -250,7 +251,7 @@ class GameCache:
         reply = await self._checked(
             self._append,
             keys=[self.game_key(game_id), self.dirty_key],
-            args=[identity, version, entry, self._ttl, str(game_id), previous_head, head],
+            args=[identity, version, entry, self._ttl, "", previous_head, head],
         )
         return int(reply[0]), int(reply[1])
 

@@ -116,7 +116,7 @@ class GameCopies:
         if not trusted:
             await self._check_new_save(state, identity)
         chain = self._rows.chain(state)
-        head = head_digest(chain).hex()
+        head = head_digest(chain)
         status = APPEND_NEEDS_SNAPSHOT
         if events is not None and state.version >= 1 and not is_turn_boundary(events):
             previous = digest_at(chain, state.version - 1)
@@ -125,7 +125,7 @@ class GameCopies:
                 state.version,
                 entry_for(state, events, payload).encode(),
                 identity,
-                previous_head=previous.hex() if previous is not None else "",
+                previous_head=previous if previous is not None else b"",
                 head=head,
             )
         if status == APPEND_NEEDS_SNAPSHOT:

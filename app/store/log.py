@@ -49,7 +49,7 @@ _RECORD: Final = TypeAdapter(ActionRecord)
 def state_digest(payload: str | bytes) -> str:
     """The digest a log entry records for the state it produced (of its JSON, hex)."""
     data = payload.encode() if isinstance(payload, str) else payload
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 def encode_snapshot(payload: str) -> bytes:
@@ -80,13 +80,19 @@ class LogEntry:
     digest: str
 
     def encode(self) -> str:
-        """The entry as stored (compact JSON)."""
+        """The entry as stored: a compact JSON array (no field names: bytes per action)."""
+        record = self.record
         return json.dumps(
-            {
-                "a": _RECORD.dump_python(self.record, mode="json"),
-                "e": [[e.kind, e.player, dict(e.data)] for e in self.events],
-                "d": self.digest,
-            },
+            [
+                record.version,
+                record.turn,
+                record.player,
+                record.kind,
+                record.params,
+                record.at.isoformat(),
+                [[e.kind, e.player, dict(e.data)] for e in self.events],
+                self.digest,
+            ],
             separators=(",", ":"),
         )
 
@@ -94,10 +100,18 @@ class LogEntry:
     def decode(cls, raw: bytes | str) -> LogEntry:
         """Raises ValueError on anything but an entry this module wrote."""
         try:
-            data = json.loads(raw)
-            record = _RECORD.validate_python(data["a"])
-            events = tuple(Event(str(k), p, dict(d)) for k, p, d in data["e"])
-            return cls(record, events, str(data["d"]))
+            version, turn, player, kind, params, at, events, digest = json.loads(raw)
+            record = _RECORD.validate_python(
+                {
+                    "version": version,
+                    "turn": turn,
+                    "player": player,
+                    "kind": kind,
+                    "params": params,
+                    "at": at,
+                }
+            )
+            return cls(record, tuple(Event(str(k), p, dict(d)) for k, p, d in events), str(digest))
         except (KeyError, TypeError, ValueError, ValidationError) as exc:
             raise ValueError(f"a log entry does not parse ({exc})") from None
 

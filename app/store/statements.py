@@ -8,12 +8,13 @@ PostgreSQL upsert. The manager only decides which statement to run.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Final
 
 from sqlalchemy import text
 
 from app.store.lineage import DIGEST_SIZE
-from app.store.redis_epoch import IDENTITY_LUA
+from app.store.redis_epoch import ANY_IDENTITY, IDENTITY_LUA
 
 MODE_DIRTY: Final = "dirty"
 """An accepted action not in PostgreSQL yet: written if newer, and marked dirty."""
@@ -23,14 +24,15 @@ MODE_REPLACE: Final = "replace"
 """A state read from PostgreSQL that replaces the cached copy whatever its version, but only
 if the cached ``v`` field is still the one the caller saw (compare-and-set), and unmarked."""
 
-# Every checked script starts so: ARGV[1] is the instance identity the caller expects
-# (or "*" for a write that is safe on any instance); a mismatch returns {-1, identity}.
+# Every checked script starts so: ARGV[1] is the instance identity the caller expects,
+# as the first 16 hex digits of its SHA-1 (`identity_token`: 16 bytes a call instead of
+# 81), or "*" for a write that is safe on any instance; a mismatch returns {-1, identity}.
 _CHECK_IDENTITY = (
     IDENTITY_LUA
     + """
 if ARGV[1] ~= '*' then
   local identity = instance_identity()
-  if identity ~= ARGV[1] then
+  if string.sub(redis.sha1hex(identity), 1, 16) ~= ARGV[1] then
     return {-1, identity}
   end
 end
@@ -38,6 +40,15 @@ end
 )
 
 IDENTITY_MISMATCH: Final = -1
+
+
+def identity_token(identity: str) -> str:
+    """What a checked script is passed for `identity` (see `_CHECK_IDENTITY`)."""
+    if identity == ANY_IDENTITY:
+        return identity
+    return hashlib.sha1(identity.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
 CACHE_REFUSED, CACHE_WRITTEN, CACHE_IDENTICAL, CACHE_MOVED = 0, 1, 2, 3
 
 # KEYS[1] the game's hash {v: version, s: snapshot, h: lineage head, e<N>: log entries};
@@ -97,9 +108,10 @@ return {1, current or -1}
 
 APPEND_NEEDS_SNAPSHOT: Final = 4
 
-# Appends the log entry of one action: KEYS[1] the game's hash, KEYS[2] the dirty set.
-# ARGV: identity, version, entry, ttl seconds, game id, lineage head at version - 1 (what
-# the entry was played on), lineage head at version. Appended ({1, previous}) only when
+# Appends the log entry of one action: KEYS[1] the game's hash (its last segment is the
+# game id), KEYS[2] the dirty set. ARGV: identity, version, entry, ttl seconds, (unused),
+# lineage head at version - 1 (what the entry was played on), lineage head at version
+# (raw 16-byte digests: every byte sent per action counts). Appended ({1, previous}) only when
 # the hash holds a snapshot and its head is version - 1 on that very lineage; {2, version}
 # when this entry is already there (a retried command); {0, cached} when Redis holds this
 # version (other content) or a newer one; {4, cached or -1} when the head is older, on
@@ -134,7 +146,7 @@ redis.call('HSET', KEYS[1], 'v', ARGV[2], 'h', ARGV[7], field, ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-redis.call('ZADD', KEYS[2], 'NX', now_ms, ARGV[5])
+redis.call('ZADD', KEYS[2], 'NX', now_ms, string.match(KEYS[1], '([^:]+)$'))
 return {1, current}
 """
 )
