@@ -335,6 +335,10 @@ class GameCache:
         except RedisError as exc:
             logger.warning("game %s: its end is not kept in Redis (%s)", game_id, exc)
 
+    async def has_ended(self, game_id: UUID) -> bool:
+        """Whether Redis kept the end of this game (it ended less than a cache TTL ago)."""
+        return bool(await self._redis.exists(self.ended_game_key(game_id)))
+
     async def forget_end(self, game_id: UUID) -> None:
         """Drop the kept end of a game (it is in the history again)."""
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -216,7 +216,14 @@ class GameCopies:
     async def _load_missing(
         self, game_id: UUID, identity: str, *, recache: bool
     ) -> GameState | None:
-        """A cache miss: PostgreSQL's copy is the latest there is."""
+        """A cache miss: PostgreSQL's copy is the latest there is, unless the game ended.
+
+        Redis keeps the end of a game for the cache TTL: a PostgreSQL restored from before
+        that end still has the game active, and must not serve it until the restore check
+        has moved it back to the history.
+        """
+        if await self._cache.has_ended(game_id):
+            return None
         row = await self._rows.read(game_id)
         if row is None:
             return None

@@ -43,6 +43,14 @@ even if Redis is then too busy to clear the dirty mark: `flush_dirty` clears it.
 
 How the guarantees are kept
 ---------------------------
+* In Redis a game is a snapshot at its last turn boundary plus a log of the
+  actions since (`app.store.log`); an action is appended in the same script that
+  checks its version, the instance and the lineage head it was played on, and a
+  load replays the log and refuses (serving PostgreSQL's state instead) one that
+  does not rebuild the state its last entry recorded the digest of.
+* PostgreSQL coming back older than the writes Redis saw (a restore from an older
+  backup) is noticed through a write counter (`app.store.restore`) and repaired
+  from Redis by start-up recovery and every flush.
 * Every write is version-checked in the store itself: a Lua script in Redis,
   ``INSERT ... ON CONFLICT DO UPDATE ... WHERE active_games.version <
   excluded.version`` in PostgreSQL. An older state never replaces a newer one,
@@ -72,8 +80,10 @@ Where the code lives
 `GameStateManager` is the one public entry point and only delegates; every
 name callers import is re-exported here. Behind it: `copies` decides which
 store serves and takes each game (and when a cached copy must be compared with
-PostgreSQL), `cache` runs everything sent to Redis, `rows` everything
-sent to PostgreSQL for one game, `batches` recovery and the flush,
+PostgreSQL), `cache` runs everything sent to Redis, `log` the snapshot and
+action log a game is kept as there (and its replay), `rows` everything
+sent to PostgreSQL for one game, `batches` recovery and the flush, `restore`
+the check for a PostgreSQL restored from an older backup and the write-back,
 `redis_health` tracks a Redis outage, `history` builds the history row, and
 `errors` / `results` hold what callers catch and receive.
 """
@@ -164,12 +174,14 @@ _T = TypeVar("_T")
 class GameStateManager:
     """Loads and saves game states; Redis is the primary copy, PostgreSQL the durable one.
 
-    The manager owns its units of work: each `save_to_cache` is one Redis script
-    (after, on a game's first use on a Redis instance, one PostgreSQL query and one
-    Redis read), each `persist_to_db` one PostgreSQL statement in its own transaction
-    followed by one Redis script, each `end_game` one PostgreSQL transaction followed by one
-    Redis transaction. It takes its collaborators in the constructor, so two
-    managers (two processes, in tests) can share servers but not pools.
+    The manager owns its units of work: each `save_to_cache` is one Redis script that
+    appends the action to the game's log (a whole-state snapshot at a turn boundary;
+    after, on a game's first use on a Redis instance, one PostgreSQL query and one
+    Redis read), each `load_state` one Redis script and a replay of the actions since
+    the snapshot, each `persist_to_db` one PostgreSQL statement in its own transaction
+    followed by one Redis script, each `end_game` one PostgreSQL transaction followed by
+    two Redis calls (the end kept, the game dropped). It takes its collaborators in the
+    constructor, so two managers (two processes, in tests) can share servers but not pools.
 
     When Redis fails, the manager logs it once, serves from PostgreSQL and tries
     Redis again at most every `redis_probe_interval` seconds; when Redis answers

@@ -145,6 +145,8 @@ async def test_a_postgres_restored_from_an_older_dump_is_noticed_and_loses_nothi
             assert in_history == 0
             assert (await counts(restored, begun_after.game_id))[0] is None
             fresh = GameStateManager(redis_client, restored, key_prefix=redis_key_prefix)
+            # Even before the check runs, the ended game is not served from the old row.
+            assert await fresh.load_state(ended.game_id) is None
             with caplog.at_level(logging.WARNING, logger="app.store.manager"):
                 await fresh.flush_dirty()
             rewind = fresh.postgres_rewind
