@@ -33,7 +33,7 @@ from app.store.errors import (
     logger,
     validation_summary,
 )
-from app.store.log import LogEntry, Replayer, decode_snapshot, entries_in
+from app.store.log import LogEntry, Replayer, decode_snapshot, entries_in, with_log
 from app.store.redis_epoch import (
     ANY_IDENTITY,
     UNKNOWN_IDENTITY,
@@ -51,6 +51,7 @@ from app.store.statements import (
     MODE_CLEAN,
     READ_MISSING,
     READ_STATE_LUA,
+    SNAPSHOT_LUA,
     identity_token,
 )
 
@@ -104,6 +105,7 @@ class GameCache:
         self.ended_key = prefixed(key_prefix, "games", "ended")
         self._cache_state = redis.register_script(CACHE_STATE_LUA)
         self._append = redis.register_script(APPEND_LUA)
+        self._snapshot = redis.register_script(SNAPSHOT_LUA)
         self._ended = redis.register_script(ENDED_LUA)
         self._read_state = redis.register_script(READ_STATE_LUA)
         self._clear_dirty = redis.register_script(CLEAR_DIRTY_LUA)
@@ -211,10 +213,22 @@ class GameCache:
         identity: str = ANY_IDENTITY,
         expected: str = "",
         head: bytes = b"",
+        records: bytes | None = None,
     ) -> dict[str, Any]:
+        kept = [b"", ""] if records is None else [records, version]
         return {
             "keys": [self.game_key(game_id), self.dirty_key],
-            "args": [identity, version, payload, self._ttl, mode, str(game_id), expected, head],
+            "args": [
+                identity,
+                version,
+                payload,
+                self._ttl,
+                mode,
+                str(game_id),
+                expected,
+                head,
+                *kept,
+            ],
         }
 
     async def write(
@@ -226,11 +240,39 @@ class GameCache:
         identity: str = ANY_IDENTITY,
         expected: str = "",
         head: bytes = b"",
+        records: bytes | None = None,
     ) -> tuple[int, int]:
-        """Write a snapshot (dropping the log); returns its status and the version Redis holds."""
+        """Write a snapshot (dropping the log); returns its status and the version Redis holds.
+
+        `payload` is a whole state, or with `records` (every action record of the game)
+        a state without its log.
+        """
         reply = await self._checked(
             self._cache_state,
-            **self._cache_call(game_id, version, payload, mode, identity, expected, head),
+            **self._cache_call(game_id, version, payload, mode, identity, expected, head, records),
+        )
+        return int(reply[0]), int(reply[1])
+
+    async def snapshot(
+        self,
+        game_id: UUID,
+        version: int,
+        snapshot: bytes,
+        identity: str,
+        *,
+        records: bytes,
+        count: int,
+        previous_head: bytes,
+        head: bytes,
+    ) -> tuple[int, int]:
+        """At a turn boundary: the new snapshot, and the `count` records since the last one.
+
+        ``APPEND_NEEDS_SNAPSHOT`` means nothing was written: write the whole state instead.
+        """
+        reply = await self._checked(
+            self._snapshot,
+            keys=[self.game_key(game_id), self.dirty_key],
+            args=[identity, version, snapshot, self._ttl, records, count, previous_head, head],
         )
         return int(reply[0]), int(reply[1])
 
@@ -267,8 +309,12 @@ class GameCache:
         seen, raw = reply[1].decode(), reply[2]
         if not raw:
             return CachedCopy(seen, None, None)
+        records, kept_to = reply[3], reply[4]
         try:
-            state = GameState.model_validate_json(decode_snapshot(raw))
+            payload = decode_snapshot(raw)
+            state = GameState.model_validate_json(
+                with_log(payload, records) if kept_to else payload
+            )
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             reason = validation_summary(exc) if isinstance(exc, ValidationError) else str(exc)
             return CachedCopy(seen, None, reason)
@@ -276,7 +322,7 @@ class GameCache:
             return CachedCopy(seen, None, f"the key holds game {state.game_id}")
         base = state.version
         fields = {
-            name.decode(): value for name, value in zip(reply[3::2], reply[4::2], strict=True)
+            name.decode(): value for name, value in zip(reply[5::2], reply[6::2], strict=True)
         }
         raw_entries = entries_in(fields)
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import suppress
+from typing import Final
 from uuid import UUID
 
 from redis.exceptions import RedisError
@@ -35,7 +36,13 @@ from app.store.errors import (
 )
 from app.store.history import history_row
 from app.store.lineage import descends_from, digest_at, head_digest, lineage_chain
-from app.store.log import encode_snapshot, entry_for, events_for_seat
+from app.store.log import (
+    encode_snapshot,
+    entry_for,
+    events_for_seat,
+    records_json,
+    without_log,
+)
 from app.store.redis_epoch import ANY_IDENTITY
 from app.store.restore import ended_record
 from app.store.results import EventsSince, PersistOutcome, SaveOutcome
@@ -48,6 +55,9 @@ from app.store.statements import (
     MODE_DIRTY,
     MODE_REPLACE,
 )
+
+_MAX_SNAPSHOTS: Final = 100_000
+"""Games whose last snapshot version a process remembers; past it, forgotten (costs bytes)."""
 
 
 def _events_after(copy: CachedCopy, version: int, seat: int | None) -> EventsSince:
@@ -80,6 +90,14 @@ class GameCopies:
         self._cache = cache
         self._rows = rows
         self._epoch = cache.epoch
+        # The version of the last snapshot this process wrote per game: a turn boundary
+        # then sends only the records since it (the script checks they line up).
+        self._snapshots: dict[UUID, int] = {}
+
+    def _remember_snapshot(self, game_id: UUID, version: int) -> None:
+        if game_id not in self._snapshots and len(self._snapshots) >= _MAX_SNAPSHOTS:
+            self._snapshots.clear()
+        self._snapshots[game_id] = version
 
     # -- saves --------------------------------------------------------------------------
 
@@ -117,28 +135,49 @@ class GameCopies:
             await self._check_new_save(state, identity)
         chain = self._rows.chain(state)
         head = head_digest(chain)
+        previous = digest_at(chain, state.version - 1) if state.version >= 1 else None
         status = APPEND_NEEDS_SNAPSHOT
-        if events is not None and state.version >= 1 and not is_turn_boundary(events):
-            previous = digest_at(chain, state.version - 1)
+        snapshot: bytes | None = None
+        boundary = events is not None and is_turn_boundary(events)
+        if events is not None and previous is not None and not boundary:
             status, cached = await self._cache.append(
                 state.game_id,
                 state.version,
                 entry_for(state, events, payload).encode(),
                 identity,
-                previous_head=previous if previous is not None else b"",
+                previous_head=previous,
                 head=head,
             )
+        elif boundary and previous is not None:
+            since = self._snapshots.get(state.game_id)
+            if since is not None and since < state.version:
+                snapshot = encode_snapshot(without_log(state))
+                status, cached = await self._cache.snapshot(
+                    state.game_id,
+                    state.version,
+                    snapshot,
+                    identity,
+                    records=records_json(state.action_log[since:]),
+                    count=state.version - since,
+                    previous_head=previous,
+                    head=head,
+                )
         if status == APPEND_NEEDS_SNAPSHOT:
-            # A turn boundary, a caller without the action's events, or a cached head
-            # this action was not played on: the whole state, as the new snapshot.
+            # A caller without the action's events, or Redis's head or records not the
+            # ones this state was played on: the whole state, as the new snapshot (its
+            # records apart, so the next turn boundary only adds that turn's).
+            boundary = True
             status, cached = await self._cache.write(
                 state.game_id,
                 state.version,
-                encode_snapshot(payload),
+                snapshot or encode_snapshot(without_log(state)),
                 MODE_DIRTY,
                 identity,
                 head=head,
+                records=records_json(state.action_log),
             )
+        if boundary and status != CACHE_REFUSED:
+            self._remember_snapshot(state.game_id, state.version)
         if status != CACHE_REFUSED:
             # The cached copy is now this caller's state, written on this instance.
             self._epoch.trust(state.game_id, identity)

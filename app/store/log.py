@@ -44,6 +44,7 @@ ENTRY_PREFIX: Final = "e"
 """Hash field of the log entry of version N: ``e<N>``."""
 
 _RECORD: Final = TypeAdapter(ActionRecord)
+_STATE: Final = TypeAdapter(GameState)
 
 
 def state_digest(payload: str | bytes) -> str:
@@ -52,9 +53,24 @@ def state_digest(payload: str | bytes) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
-def encode_snapshot(payload: str) -> bytes:
+def encode_snapshot(payload: str | bytes) -> bytes:
     """A state's JSON as stored in a snapshot: zlib, about a tenth of the bytes."""
-    return zlib.compress(payload.encode(), 6)
+    return zlib.compress(payload.encode() if isinstance(payload, str) else payload, 6)
+
+
+def without_log(state: GameState) -> bytes:
+    """`state`'s JSON without its action log: what a snapshot keeps (its size stays flat)."""
+    return _STATE.dump_json(state, exclude={"action_log"})
+
+
+def records_json(records: Sequence[ActionRecord]) -> bytes:
+    """Action records as the kept records hold them: JSON objects joined by commas."""
+    return b",".join(_RECORD.dump_json(record) for record in records)
+
+
+def with_log(snapshot: bytes, records: bytes) -> bytes:
+    """A whole state's JSON from a snapshot without its log and the kept records."""
+    return snapshot[:-1] + b',"action_log":[' + records + b"]}"
 
 
 def decode_snapshot(raw: bytes) -> bytes:

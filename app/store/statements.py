@@ -55,7 +55,9 @@ CACHE_REFUSED, CACHE_WRITTEN, CACHE_IDENTICAL, CACHE_MOVED = 0, 1, 2, 3
 # KEYS[2] the dirty set. Writes a snapshot: the whole state at `version`, dropping every
 # log entry. ARGV: identity, version, payload, ttl seconds, mode, game id, expected v
 # (replace only; "" when the caller saw no hash), lineage head at `version` ("" when the
-# caller does not know it: then the next action is written as a snapshot too).
+# caller does not know it: then the next action is written as a snapshot too), and for a
+# snapshot kept apart from its action log: the log's records (ARGV[9], JSON objects joined
+# by commas) and the version they end at (ARGV[10]; "" when the payload is a whole state).
 # Returns {1, previous or -1} when written, {2, version} when the identical write was
 # already applied (a retried command), {0, cached version} when refused as not newer,
 # {3, cached version or -1} when a replace found the cached copy changed. A key of
@@ -80,7 +82,8 @@ elseif current ~= nil then
     return {0, current}
   end
   if current == version then
-    if redis.call('HGET', KEYS[1], 's') == ARGV[3] then
+    if redis.call('HGET', KEYS[1], 's') == ARGV[3]
+        and (ARGV[10] == nil or ARGV[10] == '' or redis.call('HGET', KEYS[1], 'l') == ARGV[9]) then
       redis.call('EXPIRE', KEYS[1], ARGV[4])
       return {2, current}
     end
@@ -93,6 +96,9 @@ end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
 if ARGV[8] ~= nil and ARGV[8] ~= '' then
   redis.call('HSET', KEYS[1], 'h', ARGV[8])
+end
+if ARGV[10] ~= nil and ARGV[10] ~= '' then
+  redis.call('HSET', KEYS[1], 'b', ARGV[10], 'l', ARGV[9])
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 if ARGV[5] == 'dirty' then
@@ -151,11 +157,59 @@ return {1, current}
 """
 )
 
+# A turn boundary: the snapshot of `version` (its state without the action log) replaces
+# the log, and the records of the actions since the last snapshot are added to the kept
+# records (`l`, which then covers versions 1..version). KEYS as APPEND_LUA. ARGV: identity,
+# version, snapshot, ttl seconds, the new records (JSON objects joined by commas), how many
+# they are, lineage head at version - 1, lineage head at version. Replies as APPEND_LUA:
+# {4, ...} (write the whole state) unless the head is version - 1 on that lineage and the
+# kept records end exactly where the new ones begin.
+SNAPSHOT_LUA: Final = (
+    _CHECK_IDENTITY
+    + """
+local version = tonumber(ARGV[2])
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then
+  return {4, -1}
+end
+local fields = redis.call('HMGET', KEYS[1], 'v', 'h', 'b', 'l', 's')
+local current = tonumber(fields[1])
+if current == nil then
+  return {4, -1}
+end
+if current == version then
+  if fields[5] == ARGV[3] then
+    redis.call('EXPIRE', KEYS[1], ARGV[4])
+    return {2, current}
+  end
+  return {0, current}
+end
+if current > version then
+  return {0, current}
+end
+if current ~= version - 1 or fields[2] ~= ARGV[7] or not fields[4]
+    or tonumber(fields[3]) ~= version - tonumber(ARGV[6]) then
+  return {4, current}
+end
+local records = ARGV[5]
+if fields[4] ~= '' then
+  records = fields[4] .. ',' .. ARGV[5]
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3], 'h', ARGV[8], 'b', ARGV[2], 'l', records)
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZADD', KEYS[2], 'NX', now_ms, string.match(KEYS[1], '([^:]+)$'))
+return {1, current}
+"""
+)
+
 READ_MISSING, READ_FOUND = 1, 2
 
 # KEYS[1] the game's hash; ARGV[1] the expected identity. Returns {1, key type} when the
-# key holds no hash ("none" when it does not exist), else {2, raw v, raw s, name, entry,
-# name, entry...}: "" for an absent v or s, then every log entry field with its value.
+# key holds no hash ("none" when it does not exist), else {2, raw v, raw s, kept records,
+# the version they end at, name, entry, name, entry...}: "" for an absent field, then
+# every log entry field with its value.
 READ_STATE_LUA: Final = (
     _CHECK_IDENTITY
     + """
@@ -163,8 +217,8 @@ local kind = redis.call('TYPE', KEYS[1])['ok']
 if kind ~= 'hash' then
   return {1, kind}
 end
-local fields = redis.call('HMGET', KEYS[1], 'v', 's')
-local reply = {2, fields[1] or '', fields[2] or ''}
+local fields = redis.call('HMGET', KEYS[1], 'v', 's', 'l', 'b')
+local reply = {2, fields[1] or '', fields[2] or '', fields[3] or '', fields[4] or ''}
 local names = {}
 for _, name in ipairs(redis.call('HKEYS', KEYS[1])) do
   if string.sub(name, 1, 1) == 'e' then
