@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.game_state import GameState
 from app.db.redis import RedisClient
+from app.engine import replay
 from app.engine.bots import HeuristicBot
 from app.store.driver import GameDriver
 from app.store.log import events_for_seat, with_log
@@ -182,3 +183,27 @@ def test_events_are_filtered_in_one_place() -> None:
 
     events = [Event("drew", 0, {"card": "p0-001"}), Event("turn_ended")]
     assert len(events_for_seat(events, 1)) <= len(events)
+
+
+async def test_a_flush_that_refreshes_an_older_copy_names_postgresqls_version(
+    manager: GameStateManager,
+    redis_client: RedisClient,
+    players: list[uuid.UUID],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    state, _, persisted = await mid_turn(manager, redis_client, players)
+    initial = engine_game((players[0], players[1]), "mantimon", seed=11, decks=("fire", "water"))
+    older = replay(
+        initial.model_copy(update={"game_id": state.game_id}),
+        state.action_log[: persisted - 1],
+        catalog(),
+    )
+    key = manager.game_key(state.game_id)
+    await redis_client.delete(key)
+    await redis_client.hset(key, mapping={"v": older.version, "s": older.model_dump_json()})
+    await redis_client.zadd(manager.dirty_key, {str(state.game_id): 1})
+    with caplog.at_level(logging.WARNING, logger="app.store.manager"):
+        summary = await manager.flush_dirty()
+    assert summary.refreshed == 1
+    assert f"older than PostgreSQL's version {persisted};" in caplog.text
+    assert "None" not in caplog.text
