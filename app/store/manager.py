@@ -391,8 +391,9 @@ class GameStateManager:
 
         The history row (winner, end reason, turn count, duration, and the action
         log as replay data) is inserted and the ``active_games`` row deleted in one
-        PostgreSQL transaction, then the Redis entry is dropped. The history row's
-        id is the game id, so a second call (or a retry after a crash between the
+        PostgreSQL transaction; then Redis keeps the end (the final state and result,
+        compressed, for the cache TTL: see `check_postgres`) and drops the game's entry.
+        The history row's id is the game id, so a second call (or a retry after a crash between the
         two steps) writes nothing more and returns False, as it does for an
         unknown game.
 
