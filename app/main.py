@@ -136,7 +136,7 @@ async def _start(settings: Settings, metrics: AppMetrics, stack: AsyncExitStack)
         cards = await asyncio.to_thread(CardService.load, settings.cards_dir)
         step.detail = f"{len(cards)} cards in {len(cards.sets)} sets from {settings.cards_dir}"
     games = GameStateManager.from_settings(
-        settings, stores.redis, stores.sessionmaker, metrics=metrics.games
+        settings, stores.redis, stores.sessionmaker, metrics=metrics.games, cards=cards.by_id
     )
     with _timed("start-up", "game recovery") as step:
         recovery = await games.recover_active_games()
