@@ -43,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.service import Accounts
+from app.accounts.signin import SignInFlows
 from app.api import health, metrics, v1
 from app.api.deps import AppServices
 from app.api.docs import install_docs
@@ -151,10 +152,10 @@ async def _start(settings: Settings, metrics: AppMetrics, stack: AsyncExitStack)
         settings.environment.value,
     )
     accounts = Accounts(settings, stores.sessionmaker, stores.redis)
-    stack.push_async_callback(accounts.aclose)
     return AppServices(
         settings=settings,
         accounts=accounts,
+        signin=SignInFlows(accounts),
         infrastructure=stores.infrastructure,
         engine=stores.engine,
         sessionmaker=stores.sessionmaker,

@@ -131,9 +131,6 @@ class Accounts:
         async with self.sessionmaker() as db:
             return await sessions.owner_of(db, refresh_token)
 
-    async def aclose(self) -> None:
-        """Close the clients this object opened (the providers' HTTP clients)."""
-
     async def authenticate(self, token: str) -> tuple[User, AccessClaims]:
         """The user an access token speaks for, if its session is live and the user exists.
 
