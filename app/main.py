@@ -42,6 +42,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accounts import redact
 from app.accounts.service import Accounts
 from app.accounts.signin import SignInFlows
 from app.api import health, metrics, v1
@@ -266,6 +267,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings or get_settings()
+    redact.install()
     app.state.services = None
     app.state.metrics = AppMetrics.create()
     # The last added is the outermost: HEAD becomes GET before requests are recorded.
