@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import users
@@ -198,7 +199,17 @@ class SignInFlows:
             return await self.accounts.sign_in(db, user, user_agent=user_agent)
 
     async def _user_for(self, profile: ProviderProfile) -> uuid.UUID:
-        """The user this provider account signs in to, created (full account) the first time."""
+        """The user this provider account signs in to, created (full account) the first time.
+
+        Two first sign-ins of one provider account at once create one user: the
+        loser of the unique (provider, subject) race finds the winner's.
+        """
+        try:
+            return await self._find_or_create(profile)
+        except IntegrityError:
+            return await self._find_or_create(profile)
+
+    async def _find_or_create(self, profile: ProviderProfile) -> uuid.UUID:
         async with session_scope(self.accounts.sessionmaker) as db:
             identity = await _identity(db, profile.provider, profile.subject)
             if identity is not None:

@@ -7,6 +7,7 @@ Discord a real OAuth 2.0 server in Discord's shape; the player's browser
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -388,3 +389,16 @@ def test_deployed_environments_never_serve_dev_sign_in(
             jwt_signing_keys=signing_keys_json(),
             dev_sign_in=True,
         )
+
+
+async def test_two_first_sign_ins_of_one_account_at_once_make_one_user(
+    client: httpx.AsyncClient, browser: httpx.AsyncClient, oidc_url: str
+) -> None:
+    sub = unique("ivan")
+    callbacks = [
+        await google_consent(browser, oidc_url, await start(client, "google"), sub)
+        for _ in range(2)
+    ]
+    responses = await asyncio.gather(*(client.get(callback) for callback in callbacks))
+    assert [r.status_code for r in responses] == [200, 200]
+    assert len({r.json()["user"]["id"] for r in responses}) == 1

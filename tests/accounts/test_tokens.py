@@ -294,3 +294,17 @@ async def test_a_token_signed_by_another_service_is_a_401(client: httpx.AsyncCli
     assert foreign not in response.text
     basic = await client.get("/api/v1/me", headers={"Authorization": "Basic abc"})
     assert basic.status_code == 401
+
+
+async def test_two_refreshes_with_one_token_at_once_end_the_session(
+    client: httpx.AsyncClient,
+) -> None:
+    tokens = await guest_tokens(client)
+    first, second = await asyncio.gather(
+        refresh(client, str(tokens["refresh_token"])),
+        refresh(client, str(tokens["refresh_token"])),
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 401]
+    winner = first if first.status_code == 200 else second
+    # the loser presented a used token: theft cannot be told from a race, so the family ends
+    assert (await refresh(client, winner.json()["refresh_token"])).status_code == 401
