@@ -402,3 +402,24 @@ async def test_two_first_sign_ins_of_one_account_at_once_make_one_user(
     responses = await asyncio.gather(*(client.get(callback) for callback in callbacks))
     assert [r.status_code for r in responses] == [200, 200]
     assert len({r.json()["user"]["id"] for r in responses}) == 1
+
+
+async def test_a_provider_answering_nonsense_is_a_502_problem(
+    accounts_settings: Settings, browser: httpx.AsyncClient, discord_url: str
+) -> None:
+    settings = accounts_settings.model_copy(
+        update={
+            # a real server, but not an OpenID configuration: a 401 problem of Discord's shape
+            "google_discovery_url": f"{discord_url}/api/users/@me",
+            "discord_user_url": f"{discord_url}/api/users/nobody",
+            "redis_key_prefix": accounts_settings.redis_key_prefix + "nonsense:",
+        }
+    )
+    async with started(settings) as app, client_for(app) as client:
+        google = await client.get("/api/v1/auth/google/authorize")
+        assert google.status_code == 502
+        assert problem_type(google) == "provider-unavailable"
+        callback = await discord_consent(browser, await start(client, "discord"), "43")
+        discord = await client.get(callback)
+        assert discord.status_code == 502
+        assert problem_type(discord) == "provider-unavailable"
