@@ -15,6 +15,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.accounts.service import Accounts
+from app.accounts.signin import SignInFlows
 from app.api.errors import ServiceUnavailableError
 from app.catalog.card_service import CardService
 from app.config import Settings
@@ -39,6 +41,8 @@ class AppServices:
     cards: CardService
     games: GameStateManager
     schema_head: str | None
+    accounts: Accounts
+    signin: SignInFlows
 
 
 def get_app_settings(request: Request) -> Settings:

@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.accounts import errors as accounts
 from app.api.middleware import client_method
 from app.catalog.card_service import CardNotFoundError, SetNotFoundError
 from app.core.rules import UnknownRulesPresetError
@@ -102,6 +103,58 @@ class _Mapping:
 
 # Most specific first: the first class an error is an instance of decides its response.
 _DOMAIN_ERRORS: Final[tuple[tuple[type[MantimonError], _Mapping], ...]] = (
+    (
+        accounts.NotAuthenticatedError,
+        _Mapping(HTTPStatus.UNAUTHORIZED, "not-authenticated", "Not authenticated"),
+    ),
+    (
+        accounts.InvalidRefreshTokenError,
+        _Mapping(HTTPStatus.UNAUTHORIZED, "invalid-refresh-token", "Invalid refresh token"),
+    ),
+    (accounts.SignInError, _Mapping(HTTPStatus.BAD_REQUEST, "sign-in-failed", "Sign-in failed")),
+    (
+        accounts.ProviderUnavailableError,
+        _Mapping(HTTPStatus.BAD_GATEWAY, "provider-unavailable", "Sign-in provider unavailable"),
+    ),
+    (
+        accounts.ProviderNotConfiguredError,
+        _Mapping(
+            HTTPStatus.NOT_FOUND, "provider-not-configured", "Sign-in provider not configured"
+        ),
+    ),
+    (
+        accounts.RedirectNotAllowedError,
+        _Mapping(HTTPStatus.BAD_REQUEST, "redirect-not-allowed", "Redirect not allowed"),
+    ),
+    (
+        accounts.IdentityConflictError,
+        _Mapping(HTTPStatus.CONFLICT, "identity-in-use", "Provider account already linked"),
+    ),
+    (
+        accounts.LastSignInMethodError,
+        _Mapping(HTTPStatus.CONFLICT, "last-sign-in-method", "Last sign-in method"),
+    ),
+    (
+        accounts.DisplayNameTakenError,
+        _Mapping(HTTPStatus.CONFLICT, "display-name-taken", "Display name taken"),
+    ),
+    (
+        accounts.DisplayNameError,
+        _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "display-name-invalid", "Invalid display name"),
+    ),
+    (
+        accounts.RateLimitedError,
+        _Mapping(HTTPStatus.TOO_MANY_REQUESTS, "rate-limited", "Too many attempts"),
+    ),
+    (accounts.NotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "not-found", "Not found")),
+    (
+        accounts.DevSignInDisabledError,
+        _Mapping(HTTPStatus.NOT_FOUND, "dev-sign-in-disabled", "Development sign-in disabled"),
+    ),
+    (
+        accounts.AccountsUnavailableError,
+        _Mapping(HTTPStatus.SERVICE_UNAVAILABLE, "service-unavailable", "Service unavailable"),
+    ),
     (CardNotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "card-not-found", "Card not found")),
     (SetNotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "set-not-found", "Set not found")),
     (
@@ -188,6 +241,14 @@ def _extra_members(exc: MantimonError) -> dict[str, Any]:
     return {}
 
 
+def _headers(exc: MantimonError) -> dict[str, str] | None:
+    if isinstance(exc, accounts.RateLimitedError):
+        return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, accounts.NotAuthenticatedError):
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    return None
+
+
 def _server_error(request: Request, exc: BaseException, mapping: _Mapping) -> ProblemResponse:
     error_id = uuid.uuid4().hex
     logger.error(
@@ -222,6 +283,7 @@ async def _domain_error(request: Request, exc: Exception) -> ProblemResponse:
         title=mapping.title,
         slug=mapping.slug,
         detail=str(exc),
+        headers=_headers(exc),
         **_extra_members(exc),
     )
 

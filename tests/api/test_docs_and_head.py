@@ -50,7 +50,12 @@ async def test_redoc_is_not_offered(api: httpx.AsyncClient) -> None:
 
 
 def _example_paths(schema: dict[str, Any]) -> list[str]:
-    examples = {"{set_id}": "mv1", "{card_id}": "mv1-001", "{name}": "pocket"}
+    examples = {
+        "{set_id}": "mv1",
+        "{card_id}": "mv1-001",
+        "{name}": "pocket",
+        "{provider}": "google",
+    }
     paths = []
     for path, item in schema["paths"].items():
         if "get" in item:
