@@ -112,9 +112,7 @@ async def run(games: int, seed: int) -> None:
         users = [
             User(
                 email=f"b{n}@example.com",
-                display_name="B",
-                oauth_provider="google",
-                oauth_id=str(n),
+                display_name=f"Bench log {n} {uuid.uuid4().hex[:8]}",
             )
             for n in range(2)
         ]
