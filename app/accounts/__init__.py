@@ -1,0 +1,1 @@
+"""Player accounts: sign-in, sessions, users, collections and decks."""
