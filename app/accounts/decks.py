@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -47,12 +48,12 @@ class DeckNotFoundError(MantimonError, LookupError):
 class DeckVersionMismatchError(MantimonError):
     """The change was based on an older version of the deck; ``current_version`` is the latest."""
 
-    def __init__(self, deck_id: uuid.UUID, expected: int, current_version: int) -> None:
+    def __init__(self, deck_id: uuid.UUID, current_version: int) -> None:
         self.deck_id = deck_id
         self.current_version = current_version
         super().__init__(
-            f"deck {deck_id} is at version {current_version}, not {expected}: it was changed "
-            "since you read it; read it again and reapply your change"
+            f"deck {deck_id} is at version {current_version}, not the version your change was "
+            "based on: it was changed since you read it; read it again and reapply your change"
         )
 
 
@@ -270,23 +271,24 @@ async def update_deck(
     session: AsyncSession,
     user_id: uuid.UUID,
     deck_id: uuid.UUID,
-    expected_version: int | None,
+    expected_versions: AbstractSet[int] | None,
     content: DeckContent,
     cards: CardService,
 ) -> SavedDeck:
-    """Apply the fields `content` sets, if the deck is still at `expected_version`.
+    """Apply the fields `content` sets, if the deck is still at one of `expected_versions`.
 
-    `expected_version` None applies the change whatever the version (a client's
-    ``If-Match: *``). The deck's row is locked while its version is compared and
-    bumped, so of two updates based on the same version exactly one applies.
+    `expected_versions` None applies the change whatever the version (a client's
+    ``If-Match: *``); an empty set matches no version. The deck's row is locked
+    while its version is compared and bumped, so of two updates based on the same
+    version exactly one applies.
 
     Raises:
         DeckNotFoundError: no such deck among the user's.
         DeckVersionMismatchError: the deck is at another version.
     """
     deck = await _own_deck(session, user_id, deck_id, lock=True)
-    if expected_version is not None and deck.version != expected_version:
-        raise DeckVersionMismatchError(deck_id, expected_version, deck.version)
+    if expected_versions is not None and deck.version not in expected_versions:
+        raise DeckVersionMismatchError(deck_id, deck.version)
     if content.name is not None:
         deck.name = content.name
     if content.cards is not None:
@@ -307,17 +309,20 @@ async def update_deck(
 
 
 async def delete_deck(
-    session: AsyncSession, user_id: uuid.UUID, deck_id: uuid.UUID, expected_version: int | None
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    deck_id: uuid.UUID,
+    expected_versions: AbstractSet[int] | None,
 ) -> None:
-    """Delete one of the user's decks, if it is still at `expected_version` (None: any).
+    """Delete one of the user's decks, if it is still at one of `expected_versions` (None: any).
 
     Raises:
         DeckNotFoundError: no such deck among the user's.
         DeckVersionMismatchError: the deck is at another version.
     """
     deck = await _own_deck(session, user_id, deck_id, lock=True)
-    if expected_version is not None and deck.version != expected_version:
-        raise DeckVersionMismatchError(deck_id, expected_version, deck.version)
+    if expected_versions is not None and deck.version not in expected_versions:
+        raise DeckVersionMismatchError(deck_id, deck.version)
     await session.delete(deck)
     await session.flush()
 

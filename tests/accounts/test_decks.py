@@ -142,21 +142,21 @@ async def test_an_update_based_on_an_old_version_is_refused_with_the_current_one
     water = starters["water"]
 
     updated = await update_deck(
-        db_session, user.id, deck_id, 1, starter_content(water, name=None), cards
+        db_session, user.id, deck_id, {1}, starter_content(water, name=None), cards
     )
     assert updated.deck.version == 2
     assert updated.deck.name == "Draft"
     assert updated.check.is_valid
 
     with pytest.raises(DeckVersionMismatchError) as stale:
-        await update_deck(db_session, user.id, deck_id, 1, DeckContent(name="Lost"), cards)
+        await update_deck(db_session, user.id, deck_id, {1, 3}, DeckContent(name="Lost"), cards)
     assert stale.value.current_version == 2
     forced = await update_deck(db_session, user.id, deck_id, None, DeckContent(name="Mine"), cards)
     assert (forced.deck.version, forced.deck.name) == (3, "Mine")
 
     with pytest.raises(DeckVersionMismatchError):
-        await delete_deck(db_session, user.id, deck_id, 2)
-    await delete_deck(db_session, user.id, deck_id, 3)
+        await delete_deck(db_session, user.id, deck_id, set())
+    await delete_deck(db_session, user.id, deck_id, {2, 3})
     with pytest.raises(DeckNotFoundError):
         await get_deck(db_session, user.id, deck_id, cards)
 
@@ -189,7 +189,7 @@ async def test_of_concurrent_updates_from_one_version_exactly_one_applies(
         async with sessionmaker() as session:
             try:
                 await update_deck(
-                    session, committed_user, deck_id, 1, DeckContent(name=name), cards
+                    session, committed_user, deck_id, {1}, DeckContent(name=name), cards
                 )
             except DeckVersionMismatchError:
                 return "refused"
