@@ -236,7 +236,7 @@ async def create_deck(
             select(User).where(User.id == user_id).with_for_update(key_share=True)
         )
     ).scalar_one()
-    limit = slots.premium if _is_premium(user) else slots.free
+    limit = slots.premium if is_premium(user) else slots.free
     if limit is not None:
         count = (
             await session.execute(select(func.count()).where(Deck.user_id == user_id))
@@ -261,7 +261,8 @@ async def create_deck(
     return SavedDeck(deck, check)
 
 
-def _is_premium(user: User) -> bool:
+def is_premium(user: User) -> bool:
+    """Whether the account has premium now (a lapsed ``premium_until`` counts as free)."""
     return user.is_premium and (
         user.premium_until is None or user.premium_until > datetime.now(UTC)
     )

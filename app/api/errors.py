@@ -31,6 +31,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.accounts.collections import (
+    NotEnoughCardsError,
+    StarterAlreadyChosenError,
+    UnknownStarterError,
+)
+from app.accounts.deck_codes import DeckCodeError, DeckNotEncodableError
+from app.accounts.decks import DeckNotFoundError, DeckSlotsFullError, DeckVersionMismatchError
 from app.api.middleware import client_method
 from app.catalog.card_service import CardNotFoundError, SetNotFoundError
 from app.core.rules import UnknownRulesPresetError
@@ -64,7 +71,12 @@ class Problem(BaseModel):
 
     Extra members depend on ``type``: ``errors`` (validation), ``card_ids`` and
     ``suggestions`` (unknown card ids), ``set_id`` (unknown set), ``preset``
-    (unknown rules preset), ``error_id`` (server errors, to quote when reporting them).
+    (unknown rules preset), ``current_version`` (a deck changed since it was read;
+    the ``ETag`` header carries it too), ``slots`` (deck slots full), ``chosen``
+    (starter already chosen), ``known`` (unknown starter), ``code_problem`` (an
+    unreadable deck code: empty, too_long, invalid_character, truncated,
+    checksum_mismatch, unsupported_version, malformed), ``error_id`` (server errors,
+    to quote when reporting them).
     """
 
     model_config = ConfigDict(extra="allow")
@@ -80,6 +92,10 @@ class Problem(BaseModel):
 
 class ServiceUnavailableError(MantimonError):
     """The service cannot answer now (starting, stopping, or a store is unreachable)."""
+
+
+class PreconditionRequiredError(MantimonError):
+    """A change to a versioned resource came without ``If-Match`` naming what it is based on."""
 
 
 class InvalidRequestError(MantimonError):
@@ -117,6 +133,33 @@ _DOMAIN_ERRORS: Final[tuple[tuple[type[MantimonError], _Mapping], ...]] = (
         _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid-game-id", "Invalid game id"),
     ),
     (StaleStateError, _Mapping(HTTPStatus.CONFLICT, "stale-state", "Stale game state")),
+    (DeckNotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "deck-not-found", "Deck not found")),
+    (
+        DeckVersionMismatchError,
+        _Mapping(HTTPStatus.PRECONDITION_FAILED, "deck-version-mismatch", "Deck was changed"),
+    ),
+    (
+        PreconditionRequiredError,
+        _Mapping(HTTPStatus.PRECONDITION_REQUIRED, "precondition-required", "If-Match required"),
+    ),
+    (DeckSlotsFullError, _Mapping(HTTPStatus.CONFLICT, "deck-slots-full", "Deck slots full")),
+    (
+        StarterAlreadyChosenError,
+        _Mapping(HTTPStatus.CONFLICT, "starter-already-chosen", "Starter already chosen"),
+    ),
+    (
+        UnknownStarterError,
+        _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "unknown-starter", "Unknown starter deck"),
+    ),
+    (NotEnoughCardsError, _Mapping(HTTPStatus.CONFLICT, "not-enough-cards", "Not enough cards")),
+    (
+        DeckCodeError,
+        _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid-deck-code", "Invalid deck code"),
+    ),
+    (
+        DeckNotEncodableError,
+        _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "deck-not-encodable", "Deck has no code"),
+    ),
     (GameEndedError, _Mapping(HTTPStatus.CONFLICT, "game-ended", "Game has ended")),
     (
         GameStoreUnavailableError,
@@ -185,7 +228,28 @@ def _extra_members(exc: MantimonError) -> dict[str, Any]:
         return {"preset": exc.name}
     if isinstance(exc, InvalidRequestError):
         return {"errors": [exc.issue.model_dump(mode="json")]}
+    if isinstance(exc, DeckVersionMismatchError):
+        return {"current_version": exc.current_version}
+    if isinstance(exc, DeckSlotsFullError):
+        return {"slots": exc.slots}
+    if isinstance(exc, StarterAlreadyChosenError):
+        return {"chosen": exc.chosen}
+    if isinstance(exc, UnknownStarterError):
+        return {"known": exc.known}
+    if isinstance(exc, DeckCodeError):
+        return {"code_problem": exc.problem.value}
     return {}
+
+
+def entity_tag(version: int) -> str:
+    """The ``ETag`` of a resource at `version`: a strong tag, the version in quotes."""
+    return f'"{version}"'
+
+
+def _headers(exc: MantimonError) -> dict[str, str] | None:
+    if isinstance(exc, DeckVersionMismatchError):
+        return {"ETag": entity_tag(exc.current_version)}
+    return None
 
 
 def _server_error(request: Request, exc: BaseException, mapping: _Mapping) -> ProblemResponse:
@@ -222,6 +286,7 @@ async def _domain_error(request: Request, exc: Exception) -> ProblemResponse:
         title=mapping.title,
         slug=mapping.slug,
         detail=str(exc),
+        headers=_headers(exc),
         **_extra_members(exc),
     )
 
