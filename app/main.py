@@ -42,6 +42,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accounts.service import Accounts
 from app.api import health, metrics, v1
 from app.api.deps import AppServices
 from app.api.docs import install_docs
@@ -149,8 +150,11 @@ async def _start(settings: Settings, metrics: AppMetrics, stack: AsyncExitStack)
         time.perf_counter() - began,
         settings.environment.value,
     )
+    accounts = Accounts(settings, stores.sessionmaker, stores.redis)
+    stack.push_async_callback(accounts.aclose)
     return AppServices(
         settings=settings,
+        accounts=accounts,
         infrastructure=stores.infrastructure,
         engine=stores.engine,
         sessionmaker=stores.sessionmaker,
@@ -272,4 +276,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(v1.router)
+    app.include_router(v1.auth.well_known)
     return app

@@ -1,27 +1,65 @@
-"""Placeholder for the sign-in branch's dependency (i17-auth), replaced when it is merged.
+"""FastAPI dependencies for routes that need the signed-in user.
 
-`CurrentUser` resolves the signed-in user from the request; until sign-in lands
-it refuses every request, and tests override `get_current_user`.
+``user: CurrentUser`` in a route's signature gives the `User` a valid
+``Authorization: Bearer <access token>`` speaks for; anything else (no header,
+another scheme, a bad or expired token, an ended session, a deleted user)
+answers 401 with a problem document and ``WWW-Authenticate: Bearer``. The user
+is loaded fresh for each request (detached: load relationships explicitly).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.accounts.errors import AccountsUnavailableError, NotAuthenticatedError
+from app.accounts.service import Accounts
+from app.accounts.tokens import AccessClaims
 from app.db.models import User
 
+_bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/*.")
 
-async def get_current_user() -> User:
-    """The signed-in user; always a 401 until the sign-in branch is merged.
+
+def get_accounts(request: Request) -> Accounts:
+    """The running app's `Accounts` (the lifespan builds it).
 
     Raises:
-        HTTPException: always (a placeholder at the edge, not a service).
+        AccountsUnavailableError: the app is starting or stopping (a 503).
     """
-    raise HTTPException(
-        401, "sign-in is not available in this build", {"WWW-Authenticate": "Bearer"}
-    )
+    accounts = getattr(getattr(request.app.state, "services", None), "accounts", None)
+    if not isinstance(accounts, Accounts):
+        raise AccountsUnavailableError("the service is not running: it is starting or stopping")
+    return accounts
 
 
-CurrentUser = Annotated[User, Depends(get_current_user)]
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]
+
+
+async def current_session(
+    request: Request,
+    accounts: AccountsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> tuple[User, AccessClaims]:
+    """The signed-in user and what their access token says (its session among others).
+
+    Raises:
+        NotAuthenticatedError: see the module docstring (a 401).
+    """
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticatedError("sign in first: send Authorization: Bearer <access token>")
+    user, claims = await accounts.authenticate(credentials.credentials)
+    request.state.user_id = user.id
+    return user, claims
+
+
+async def current_user(
+    signed_in: Annotated[tuple[User, AccessClaims], Depends(current_session)],
+) -> User:
+    """The signed-in user (a 401 problem document otherwise)."""
+    return signed_in[0]
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+CurrentSession = Annotated[tuple[User, AccessClaims], Depends(current_session)]

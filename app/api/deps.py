@@ -19,6 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.accounts.service import Accounts
 from app.api.errors import ServiceUnavailableError
 from app.catalog.card_service import CardService
 from app.catalog.deck_validation import load_starter_decks
@@ -45,6 +46,7 @@ class AppServices:
     cards: CardService
     games: GameStateManager
     schema_head: str | None
+    accounts: Accounts
 
 
 def get_app_settings(request: Request) -> Settings:

@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.accounts import errors as accounts
 from app.accounts.collections import (
     NotEnoughCardsError,
     StarterAlreadyChosenError,
@@ -118,6 +119,58 @@ class _Mapping:
 
 # Most specific first: the first class an error is an instance of decides its response.
 _DOMAIN_ERRORS: Final[tuple[tuple[type[MantimonError], _Mapping], ...]] = (
+    (
+        accounts.NotAuthenticatedError,
+        _Mapping(HTTPStatus.UNAUTHORIZED, "not-authenticated", "Not authenticated"),
+    ),
+    (
+        accounts.InvalidRefreshTokenError,
+        _Mapping(HTTPStatus.UNAUTHORIZED, "invalid-refresh-token", "Invalid refresh token"),
+    ),
+    (accounts.SignInError, _Mapping(HTTPStatus.BAD_REQUEST, "sign-in-failed", "Sign-in failed")),
+    (
+        accounts.ProviderUnavailableError,
+        _Mapping(HTTPStatus.BAD_GATEWAY, "provider-unavailable", "Sign-in provider unavailable"),
+    ),
+    (
+        accounts.ProviderNotConfiguredError,
+        _Mapping(
+            HTTPStatus.NOT_FOUND, "provider-not-configured", "Sign-in provider not configured"
+        ),
+    ),
+    (
+        accounts.RedirectNotAllowedError,
+        _Mapping(HTTPStatus.BAD_REQUEST, "redirect-not-allowed", "Redirect not allowed"),
+    ),
+    (
+        accounts.IdentityConflictError,
+        _Mapping(HTTPStatus.CONFLICT, "identity-in-use", "Provider account already linked"),
+    ),
+    (
+        accounts.LastSignInMethodError,
+        _Mapping(HTTPStatus.CONFLICT, "last-sign-in-method", "Last sign-in method"),
+    ),
+    (
+        accounts.DisplayNameTakenError,
+        _Mapping(HTTPStatus.CONFLICT, "display-name-taken", "Display name taken"),
+    ),
+    (
+        accounts.DisplayNameError,
+        _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "display-name-invalid", "Invalid display name"),
+    ),
+    (
+        accounts.RateLimitedError,
+        _Mapping(HTTPStatus.TOO_MANY_REQUESTS, "rate-limited", "Too many attempts"),
+    ),
+    (accounts.NotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "not-found", "Not found")),
+    (
+        accounts.DevSignInDisabledError,
+        _Mapping(HTTPStatus.NOT_FOUND, "dev-sign-in-disabled", "Development sign-in disabled"),
+    ),
+    (
+        accounts.AccountsUnavailableError,
+        _Mapping(HTTPStatus.SERVICE_UNAVAILABLE, "service-unavailable", "Service unavailable"),
+    ),
     (CardNotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "card-not-found", "Card not found")),
     (SetNotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "set-not-found", "Set not found")),
     (
@@ -249,6 +302,10 @@ def entity_tag(version: int) -> str:
 def _headers(exc: MantimonError) -> dict[str, str] | None:
     if isinstance(exc, DeckVersionMismatchError):
         return {"ETag": entity_tag(exc.current_version)}
+    if isinstance(exc, accounts.RateLimitedError):
+        return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, accounts.NotAuthenticatedError):
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
     return None
 
 
@@ -337,11 +394,19 @@ async def _unhandled_error(request: Request, exc: Exception) -> ProblemResponse:
     return _server_error(request, exc, _INTERNAL)
 
 
+_BODY_NOT_JSON: Final = {
+    "description": "The body is not valid JSON.",
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
 def install_problem_details(app: FastAPI) -> None:
     """Route every error `app` can raise through the handlers above, and document them.
 
     The OpenAPI schema then lists the `Problem` body of every documented error
-    response under ``application/problem+json``, the media type it is served with.
+    response under ``application/problem+json``, the media type it is served with,
+    and every operation taking a body documents the 400 of a body that is not JSON
+    (FastAPI's own answer, before any route runs).
     """
     app.add_exception_handler(MantimonError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -353,6 +418,8 @@ def install_problem_details(app: FastAPI) -> None:
         schema = generate()
         for path in schema.get("paths", {}).values():
             for operation in path.values():
+                if "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault("400", _BODY_NOT_JSON)
                 for response in operation.get("responses", {}).values():
                     content = response.get("content", {})
                     if PROBLEM_MEDIA_TYPE in content and "application/json" in content:

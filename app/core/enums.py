@@ -50,7 +50,12 @@ class CardSource(StrEnum):
 
 
 class OAuthProvider(StrEnum):
-    """Identity providers a user can sign in with."""
+    """Identity providers a user can sign in with.
+
+    ``dev`` is the development sign-in (a name, no password): only the dev
+    environment creates or accepts it.
+    """
 
     GOOGLE = "google"
     DISCORD = "discord"
+    DEV = "dev"

@@ -1,27 +1,57 @@
-"""Fixtures for the accounts services: the bundled catalog and starter decks, users that commit."""
+"""An app for the accounts tests, on this run's PostgreSQL and Redis; the catalog and starters.
+
+Rate limits are high here (tests sign in often from one address); the
+rate-limit tests start an app of their own with a low limit.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
 from functools import cache
-from typing import Annotated, Any, get_args
+from typing import Any
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI, Request
-from sqlalchemy import delete
+from fastapi import FastAPI
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.accounts.deps import CurrentUser
-from app.api.deps import AppServices, get_services
 from app.catalog.card_service import CardService
 from app.catalog.deck_validation import load_starter_decks
 from app.config import PROJECT_ROOT
 from app.core.decks import StarterDeck
 from app.db.models import User
+from tests.accounts.helpers import bearer, guest_tokens
 from tests.api.conftest import client_for, make_settings, services_of, started
 from tests.db.factories import new_user
+
+
+@pytest.fixture(scope="session")
+async def accounts_app(database_url: str, redis_url: str) -> AsyncIterator[FastAPI]:
+    settings = make_settings(database_url, redis_url, auth_rate_limit=100_000)
+    async with started(settings) as app:
+        yield app
+
+
+@pytest.fixture
+async def client(accounts_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(accounts_app) as http:
+        yield http
+
+
+async def signed_in(app: FastAPI, client: httpx.AsyncClient, **columns: Any) -> dict[str, str]:
+    """A new guest's headers (real sign-in); `columns` are then set on the user (is_premium)."""
+    tokens = await guest_tokens(client)
+    user = tokens["user"]
+    assert isinstance(user, dict)
+    if columns:
+        async with services_of(app).sessionmaker() as session:
+            await session.execute(
+                update(User).where(User.id == uuid.UUID(user["id"])).values(**columns)
+            )
+            await session.commit()
+    return bearer(str(tokens["access_token"]))
 
 
 @cache
@@ -53,44 +83,3 @@ async def committed_user(
     async with sessionmaker() as session:
         await session.execute(delete(User).where(User.id == user_id))
         await session.commit()
-
-
-# ------------------------------------------------------------------ over HTTP
-
-
-@pytest.fixture(scope="session")
-async def accounts_app(database_url: str, redis_url: str) -> AsyncIterator[FastAPI]:
-    """The app started by its real lifespan, for the accounts routes."""
-    async with started(make_settings(database_url, redis_url)) as app:
-        app.dependency_overrides[_current_user_dependency()] = _user_from_test_header
-        yield app
-
-
-@pytest.fixture(scope="session")
-async def client(accounts_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(accounts_app) as http:
-        yield http
-
-
-def _current_user_dependency() -> Any:
-    _, depends = get_args(CurrentUser)
-    return depends.dependency
-
-
-async def _user_from_test_header(
-    request: Request, services: Annotated[AppServices, Depends(get_services)]
-) -> User:
-    """Stands in for sign-in until it is merged: the user whose id the test header names."""
-    async with services.sessionmaker() as session:
-        user = await session.get(User, uuid.UUID(request.headers["X-Test-User"]))
-    assert user is not None
-    return user
-
-
-async def user_headers(app: FastAPI, **overrides: Any) -> dict[str, str]:
-    """Headers authenticating a new user of `app`."""
-    async with services_of(app).sessionmaker() as session:
-        user = new_user(**overrides)
-        session.add(user)
-        await session.commit()
-    return {"X-Test-User": str(user.id)}

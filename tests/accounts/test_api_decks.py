@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.core.decks import StarterDeck
-from tests.accounts.conftest import user_headers
+from tests.accounts.conftest import signed_in
 
 PROBLEM = "application/problem+json"
 
@@ -17,7 +17,7 @@ PROBLEM = "application/problem+json"
 async def test_choosing_a_starter_grants_it_once_and_saves_its_deck(
     accounts_app: FastAPI, client: httpx.AsyncClient, starters: dict[str, StarterDeck]
 ) -> None:
-    me = await user_headers(accounts_app)
+    me = await signed_in(accounts_app, client)
     offer = await client.get("/api/v1/me/starter", headers=me)
     assert offer.status_code == 200
     assert offer.json()["chosen"] is None
@@ -50,7 +50,7 @@ async def test_choosing_a_starter_grants_it_once_and_saves_its_deck(
 async def test_concurrent_starter_requests_grant_once(
     accounts_app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    me = await user_headers(accounts_app)
+    me = await signed_in(accounts_app, client)
     responses = await asyncio.gather(
         *(
             client.post("/api/v1/me/starter", json={"starter_type": t}, headers=me)
@@ -65,7 +65,7 @@ async def test_concurrent_starter_requests_grant_once(
 async def test_collection_listing_filters_pages_and_completion(
     accounts_app: FastAPI, client: httpx.AsyncClient, starters: dict[str, StarterDeck]
 ) -> None:
-    me = await user_headers(accounts_app)
+    me = await signed_in(accounts_app, client)
     assert (await client.get("/api/v1/me/collection", headers=me)).json()["total"] == 0
     await client.post("/api/v1/me/starter", json={"starter_type": "psychic"}, headers=me)
     psychic = starters["psychic"]
@@ -98,7 +98,7 @@ async def test_collection_listing_filters_pages_and_completion(
 async def test_deck_crud_with_versions(
     accounts_app: FastAPI, client: httpx.AsyncClient, starters: dict[str, StarterDeck]
 ) -> None:
-    me = await user_headers(accounts_app)
+    me = await signed_in(accounts_app, client)
     fire = starters["fire"]
     created = await client.post(
         "/api/v1/me/decks", json={"name": "Half", "cards": {"mv1-014": 4}}, headers=me
@@ -148,7 +148,7 @@ async def test_deck_crud_with_versions(
 
 
 async def test_deck_slots_are_enforced(accounts_app: FastAPI, client: httpx.AsyncClient) -> None:
-    me = await user_headers(accounts_app)
+    me = await signed_in(accounts_app, client)
     for _ in range(5):
         assert (await client.post("/api/v1/me/decks", json={}, headers=me)).status_code == 201
     full = await client.post("/api/v1/me/decks", json={}, headers=me)
@@ -157,7 +157,7 @@ async def test_deck_slots_are_enforced(accounts_app: FastAPI, client: httpx.Asyn
     listed = (await client.get("/api/v1/me/decks", headers=me)).json()
     assert (listed["total"], listed["slots"]) == (5, 5)
 
-    premium = await user_headers(accounts_app, is_premium=True)
+    premium = await signed_in(accounts_app, client, is_premium=True)
     for _ in range(6):
         assert (await client.post("/api/v1/me/decks", json={}, headers=premium)).status_code == 201
     assert (await client.get("/api/v1/me/decks", headers=premium)).json()["slots"] is None
@@ -166,8 +166,8 @@ async def test_deck_slots_are_enforced(accounts_app: FastAPI, client: httpx.Asyn
 async def test_another_players_deck_is_a_404_for_every_verb(
     accounts_app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    owner = await user_headers(accounts_app)
-    intruder = await user_headers(accounts_app)
+    owner = await signed_in(accounts_app, client)
+    intruder = await signed_in(accounts_app, client)
     deck = (await client.post("/api/v1/me/decks", json={"name": "Mine"}, headers=owner)).json()
     url = f"/api/v1/me/decks/{deck['id']}"
     nowhere = f"/api/v1/me/decks/{uuid.uuid4()}"
@@ -189,7 +189,7 @@ async def test_another_players_deck_is_a_404_for_every_verb(
 async def test_deck_codes_export_import_and_explain_broken_codes(
     accounts_app: FastAPI, client: httpx.AsyncClient, starters: dict[str, StarterDeck]
 ) -> None:
-    me = await user_headers(accounts_app)
+    me = await signed_in(accounts_app, client)
     water = starters["water"]
     body = {"name": "W", "cards": water.cards, "energy_cards": water.energy_cards}
     deck = (await client.post("/api/v1/me/decks", json=body, headers=me)).json()

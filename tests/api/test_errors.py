@@ -172,6 +172,20 @@ async def test_routes_needing_services_answer_503_before_start_up() -> None:
     assert presets.status_code == 200
 
 
+ACCOUNTS_OPERATIONS = {
+    ("/.well-known/jwks.json", "get"),
+    ("/api/v1/auth/guest", "post"),
+    ("/api/v1/auth/refresh", "post"),
+    ("/api/v1/auth/logout", "post"),
+    ("/api/v1/auth/logout-everywhere", "post"),
+    ("/api/v1/me", "get"),
+    ("/api/v1/me", "patch"),
+    ("/api/v1/me", "delete"),
+    ("/api/v1/me/sessions", "get"),
+    ("/api/v1/me/sessions/{session_id}", "delete"),
+}
+
+
 async def test_openapi_documents_every_route_and_the_problem_shape(api: httpx.AsyncClient) -> None:
     response = await api.get("/openapi.json")
     assert response.status_code == 200
@@ -191,6 +205,7 @@ async def test_openapi_documents_every_route_and_the_problem_shape(api: httpx.As
         ("/api/v1/cards/{card_id}", "get"),
         ("/api/v1/rules/presets", "get"),
         ("/api/v1/rules/presets/{name}", "get"),
+        *ACCOUNTS_OPERATIONS,
         ("/api/v1/me/collection", "get"),
         ("/api/v1/me/collection/completion", "get"),
         ("/api/v1/me/collection/ledger", "get"),

@@ -264,7 +264,6 @@ async def get_starter(
     status_code=HTTPStatus.CREATED,
     responses=problem_responses(
         described={
-            HTTPStatus.BAD_REQUEST: "The body is not valid JSON.",
             HTTPStatus.CONFLICT: "A starter was already chosen (``chosen`` names it).",
             HTTPStatus.UNPROCESSABLE_ENTITY: "Not a starter type (``known`` lists them).",
         }

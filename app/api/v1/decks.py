@@ -34,7 +34,7 @@ router = APIRouter(
 codes_router = APIRouter(
     prefix="/decks/code",
     tags=["decks"],
-    responses=problem_responses(HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.BAD_REQUEST),
+    responses=problem_responses(HTTPStatus.UNPROCESSABLE_ENTITY),
 )
 
 
@@ -206,7 +206,6 @@ def _slots(settings: SettingsDep) -> decks.DeckSlots:
 _VERSIONED = problem_responses(
     HTTPStatus.NOT_FOUND,
     described={
-        HTTPStatus.BAD_REQUEST: "The body is not valid JSON.",
         HTTPStatus.PRECONDITION_FAILED: (
             "The deck changed since the If-Match version; ``current_version`` and the ETag "
             "header give the current one."
@@ -237,7 +236,6 @@ async def list_decks(
     status_code=HTTPStatus.CREATED,
     responses=problem_responses(
         described={
-            HTTPStatus.BAD_REQUEST: "The body is not valid JSON.",
             HTTPStatus.CONFLICT: "Every deck slot is used (``slots`` says how many there are).",
             HTTPStatus.UNPROCESSABLE_ENTITY: "The body is malformed, or its deck code unreadable.",
         }

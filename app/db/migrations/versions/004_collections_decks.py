@@ -1,7 +1,7 @@
 """Collections and decks for players: an audit ledger, the starter choice, deck versions and modes.
 
 Revision ID: 004
-Revises: 002
+Revises: 003
 Create Date: 2026-12-06
 
 Reviewed by hand. ``collection_ledger`` records every change of a card quantity
@@ -10,7 +10,6 @@ at most one row per user, so choosing a starter deck twice, even from two
 requests at once, grants its cards once. ``decks`` gains ``version`` (optimistic
 locking: existing decks start at 1), ``rules_preset`` and ``mode`` (existing
 decks are ``mantimon`` free-play decks, which is how they were validated).
-Until the sign-in migration (003) is merged this revises 002.
 """
 
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "004"
-down_revision: str | None = "002"
+down_revision: str | None = "003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
