@@ -7,7 +7,8 @@ chose a starter deck, with the checks that make up "no 5xx and no schema
 violation". The operations that end the session (logout, logout everywhere,
 revoking a session, deleting the account) run last, in a run of their own, so they do not turn the
 rest of the run into 401s. `SCHEMATHESIS_MAX_EXAMPLES` deepens a run (the
-default keeps the suite fast); each command line is printed so a run can be repeated.
+default keeps the suite fast), `SCHEMATHESIS_CHECKS=all` adds schemathesis's other
+checks; each command line is printed so a run can be repeated.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def schemathesis_command(
         "run",
         f"{base}/openapi.json",
         "--checks",
-        CHECKS,
+        os.environ.get("SCHEMATHESIS_CHECKS", CHECKS),
         "--phases",
         "examples,coverage,fuzzing,stateful",
         "--max-examples",
@@ -112,12 +113,20 @@ def schemathesis_command(
     return command
 
 
+def _redact(part: str, headers: dict[str, str]) -> str:
+    """The command as printed: header values (the access token) replaced by a placeholder."""
+    for name, value in headers.items():
+        part = part.replace(value, f"<{name.lower()} of a new guest>")
+    return part
+
+
 def run_schemathesis(
     live_server: tuple[str, dict[str, str]], report: Path, *, session_ending: bool
 ) -> None:
     base, headers = live_server
     command = schemathesis_command(base, headers, report, session_ending=session_ending)
-    print("schemathesis:", shlex.join(command))  # noqa: T201 - to repeat the run
+    shown = [_redact(part, headers) for part in command]
+    print("schemathesis:", shlex.join(shown))  # noqa: T201 - to repeat the run
     result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
     output = result.stdout + result.stderr
     print(output[-3000:])  # noqa: T201 - the summary, with the figures
