@@ -127,7 +127,9 @@ def run_schemathesis(
     command = schemathesis_command(base, headers, report, session_ending=session_ending)
     shown = [_redact(part, headers) for part in command]
     print("schemathesis:", shlex.join(shown))  # noqa: T201 - to repeat the run
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    result = subprocess.run(  # in report's folder: schemathesis leaves a .schemathesis/ cache
+        command, capture_output=True, text=True, timeout=900, check=False, cwd=report.parent
+    )
     output = result.stdout + result.stderr
     print(output[-3000:])  # noqa: T201 - the summary, with the figures
     assert "No API operations found" not in output
