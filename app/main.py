@@ -42,7 +42,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accounts import redact
 from app.accounts.service import Accounts
+from app.accounts.signin import SignInFlows
 from app.api import health, metrics, v1
 from app.api.deps import AppServices
 from app.api.docs import install_docs
@@ -151,10 +153,10 @@ async def _start(settings: Settings, metrics: AppMetrics, stack: AsyncExitStack)
         settings.environment.value,
     )
     accounts = Accounts(settings, stores.sessionmaker, stores.redis)
-    stack.push_async_callback(accounts.aclose)
     return AppServices(
         settings=settings,
         accounts=accounts,
+        signin=SignInFlows(accounts),
         infrastructure=stores.infrastructure,
         engine=stores.engine,
         sessionmaker=stores.sessionmaker,
@@ -265,6 +267,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings or get_settings()
+    redact.install()
     app.state.services = None
     app.state.metrics = AppMetrics.create()
     # The last added is the outermost: HEAD becomes GET before requests are recorded.

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.accounts.errors import AccountsUnavailableError, NotAuthenticatedError
 from app.accounts.service import Accounts
+from app.accounts.signin import SignInFlows
 from app.accounts.tokens import AccessClaims
 from app.db.models import User
 
@@ -35,6 +36,21 @@ def get_accounts(request: Request) -> Accounts:
 
 
 AccountsDep = Annotated[Accounts, Depends(get_accounts)]
+
+
+def get_signin(request: Request) -> SignInFlows:
+    """The running app's provider sign-in flows.
+
+    Raises:
+        AccountsUnavailableError: the app is starting or stopping (a 503).
+    """
+    flows = getattr(getattr(request.app.state, "services", None), "signin", None)
+    if not isinstance(flows, SignInFlows):
+        raise AccountsUnavailableError("the service is not running: it is starting or stopping")
+    return flows
+
+
+SignInDep = Annotated[SignInFlows, Depends(get_signin)]
 
 
 async def current_session(

@@ -79,3 +79,33 @@ class MePatch(BaseModel):
     display_name: str | None = Field(
         default=None, max_length=200, description="3-24 characters after trimming and NFKC."
     )
+
+
+class TicketRequest(BaseModel):
+    """The one-time ticket a provider sign-in redirected back with."""
+
+    ticket: str = Field(min_length=1, max_length=256)
+
+
+class DevSignInRequest(BaseModel):
+    """The name of a development account (created the first time)."""
+
+    display_name: str = Field(max_length=200)
+
+
+class LinkRequest(BaseModel):
+    """Where to send the browser after the provider linked the account."""
+
+    redirect_to: str | None = Field(default=None, max_length=2048)
+
+
+class AuthorizationUrl(BaseModel):
+    """The provider URL to send the browser to."""
+
+    authorization_url: str
+
+
+class Linked(BaseModel):
+    """A provider linked by a callback without a redirect."""
+
+    linked: OAuthProvider

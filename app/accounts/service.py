@@ -39,6 +39,33 @@ class TokenPair:
     session_id: uuid.UUID
 
 
+async def sign_in_user(
+    db: AsyncSession, user: User, *, settings: Settings, keys: KeyRing, user_agent: str | None
+) -> TokenPair:
+    """Start a session for `user` in `db` (the caller commits) and sign its first tokens.
+
+    Needs PostgreSQL only, so commands (``mantimon users create-dev``) use it too.
+    """
+    refresh = await sessions.start_session(
+        db, user, user_agent=user_agent, ttl=timedelta(days=settings.refresh_token_ttl_days)
+    )
+    await users.touch(db, user.id, login=True)
+    access = issue_access_token(
+        keys,
+        user_id=user.id,
+        session_id=refresh.family_id,
+        is_guest=user.is_guest,
+        ttl_seconds=settings.access_token_ttl_seconds,
+    )
+    return TokenPair(
+        access_token=access,
+        refresh_token=refresh.token,
+        expires_in=settings.access_token_ttl_seconds,
+        user=user,
+        session_id=refresh.family_id,
+    )
+
+
 class Accounts:
     """Sign-in, tokens and sessions over one database, one Redis and one key ring."""
 
@@ -76,16 +103,8 @@ class Accounts:
 
     async def sign_in(self, db: AsyncSession, user: User, *, user_agent: str | None) -> TokenPair:
         """Start a session for `user` inside the caller's unit of work."""
-        refresh = await sessions.start_session(
-            db, user, user_agent=user_agent, ttl=self._refresh_ttl
-        )
-        await users.touch(db, user.id, login=True)
-        return TokenPair(
-            access_token=self._access_token(user, refresh.family_id),
-            refresh_token=refresh.token,
-            expires_in=self.settings.access_token_ttl_seconds,
-            user=user,
-            session_id=refresh.family_id,
+        return await sign_in_user(
+            db, user, settings=self.settings, keys=self.keys, user_agent=user_agent
         )
 
     async def create_guest(self, *, user_agent: str | None) -> TokenPair:
@@ -130,9 +149,6 @@ class Accounts:
         """The user a refresh token belongs to, if any (to rate-limit per account)."""
         async with self.sessionmaker() as db:
             return await sessions.owner_of(db, refresh_token)
-
-    async def aclose(self) -> None:
-        """Close the clients this object opened (the providers' HTTP clients)."""
 
     async def authenticate(self, token: str) -> tuple[User, AccessClaims]:
         """The user an access token speaks for, if its session is live and the user exists.

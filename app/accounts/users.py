@@ -13,9 +13,9 @@ from __future__ import annotations
 import secrets
 import unicodedata
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -161,3 +161,18 @@ async def delete_user(db: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
     ended = sorted(set(families))
     await db.execute(delete(User).where(User.id == user_id))
     return ended
+
+
+async def delete_idle_guests(db: AsyncSession, *, idle_for: timedelta) -> int:
+    """Delete guests not seen for `idle_for`; return how many.
+
+    Their collections, decks and sessions go with them; games they played stay,
+    with the player set to NULL (anonymised), like any deleted account.
+    """
+    cutoff = datetime.now(UTC) - idle_for
+    result = await db.execute(
+        delete(User)
+        .where(User.is_guest.is_(True), func.coalesce(User.last_seen_at, User.created_at) < cutoff)
+        .returning(User.id)
+    )
+    return len(result.all())

@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.accounts.service import Accounts
+from app.accounts.signin import SignInFlows
 from app.api.errors import ServiceUnavailableError
 from app.catalog.card_service import CardService
 from app.catalog.deck_validation import load_starter_decks
@@ -47,6 +48,7 @@ class AppServices:
     games: GameStateManager
     schema_head: str | None
     accounts: Accounts
+    signin: SignInFlows
 
 
 def get_app_settings(request: Request) -> Settings:

@@ -55,6 +55,7 @@ def _example_paths(schema: dict[str, Any]) -> list[str]:
         "{card_id}": "mv1-001",
         "{name}": "pocket",
         "{deck_id}": "00000000-0000-4000-8000-000000000000",
+        "{provider}": "google",
     }
     paths = []
     for path, item in schema["paths"].items():

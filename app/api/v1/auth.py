@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
 
-from app.accounts.deps import AccountsDep, CurrentSession
-from app.accounts.schemas import RefreshRequest, TokenResponse, UserOut
+from app.accounts.deps import AccountsDep, CurrentSession, SignInDep
+from app.accounts.schemas import (
+    DevSignInRequest,
+    Linked,
+    RefreshRequest,
+    TicketRequest,
+    TokenResponse,
+    UserOut,
+)
 from app.accounts.service import TokenPair
 from app.api.errors import problem_responses
 
@@ -93,6 +102,117 @@ async def logout_everywhere(signed_in: CurrentSession, accounts: AccountsDep) ->
     """End every session of the signed-in user, this one included."""
     await accounts.logout_everywhere(signed_in[0].id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@router.get(
+    "/{provider}/authorize",
+    summary="Sign in with a provider",
+    status_code=HTTPStatus.FOUND,
+    response_class=RedirectResponse,
+    responses=problem_responses(
+        HTTPStatus.BAD_REQUEST,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        HTTPStatus.TOO_MANY_REQUESTS,
+        HTTPStatus.BAD_GATEWAY,
+    ),
+)
+async def authorize(
+    provider: Annotated[str, Path(max_length=32, description="``google`` or ``discord``.")],
+    request: Request,
+    accounts: AccountsDep,
+    flows: SignInDep,
+    redirect_to: Annotated[
+        str | None,
+        Query(max_length=2048, description="An allow-listed URL to return to after sign-in."),
+    ] = None,
+) -> RedirectResponse:
+    """Send the browser to the provider (authorization code with PKCE, state and nonce)."""
+    await accounts.limiter.hit("ip:" + client_address(request))
+    url = await flows.start(provider, redirect_to)
+    return RedirectResponse(url, status_code=HTTPStatus.FOUND)
+
+
+@router.get(
+    "/{provider}/callback",
+    summary="Where the provider sends the browser back",
+    response_model=TokenResponse | Linked,
+    responses={
+        HTTPStatus.FOUND.value: {"description": "To the redirect, with #ticket= or #linked="},
+        **problem_responses(
+            HTTPStatus.BAD_REQUEST,
+            HTTPStatus.NOT_FOUND,
+            HTTPStatus.CONFLICT,
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            HTTPStatus.TOO_MANY_REQUESTS,
+            HTTPStatus.BAD_GATEWAY,
+        ),
+    },
+)
+async def callback(
+    provider: Annotated[str, Path(max_length=32)],
+    request: Request,
+    accounts: AccountsDep,
+    flows: SignInDep,
+    state: Annotated[str | None, Query(max_length=512)] = None,
+    code: Annotated[str | None, Query(max_length=2048)] = None,
+    error: Annotated[str | None, Query(max_length=256)] = None,
+) -> Response:
+    """Finish the sign-in or the linking; a missing, forged or replayed ``state`` is refused.
+
+    With a redirect the browser goes there with a one-time ``ticket`` in the
+    fragment (exchange it at ``/api/v1/auth/ticket``); without, the tokens are the body.
+    """
+    await accounts.limiter.hit("ip:" + client_address(request))
+    outcome = await flows.finish(
+        provider, state=state, code=code, error=error, user_agent=user_agent(request)
+    )
+    if outcome.redirect_to is not None:
+        fragment = (
+            urlencode({"linked": outcome.linked.value})
+            if outcome.linked is not None
+            else urlencode({"ticket": outcome.ticket or ""})
+        )
+        return RedirectResponse(f"{outcome.redirect_to}#{fragment}", status_code=HTTPStatus.FOUND)
+    if outcome.linked is not None:
+        return JSONResponse(Linked(linked=outcome.linked).model_dump(mode="json"))
+    assert outcome.tokens is not None
+    return JSONResponse(token_response(outcome.tokens).model_dump(mode="json"))
+
+
+@router.post(
+    "/ticket",
+    summary="Exchange a sign-in ticket for tokens",
+    responses=problem_responses(
+        HTTPStatus.BAD_REQUEST, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.TOO_MANY_REQUESTS
+    ),
+)
+async def redeem_ticket(
+    body: TicketRequest, request: Request, accounts: AccountsDep, flows: SignInDep
+) -> TokenResponse:
+    """The tokens of a provider sign-in that ended in a redirect; a ticket works once."""
+    await accounts.limiter.hit("ip:" + client_address(request))
+    pair = await flows.redeem_ticket(body.ticket, user_agent=user_agent(request))
+    return token_response(pair)
+
+
+@router.post(
+    "/dev",
+    summary="Development sign-in (dev only)",
+    responses=problem_responses(
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        HTTPStatus.TOO_MANY_REQUESTS,
+    ),
+)
+async def dev_sign_in(
+    body: DevSignInRequest, request: Request, accounts: AccountsDep, flows: SignInDep
+) -> TokenResponse:
+    """Sign in as the named development account, created the first time; a 404 outside dev."""
+    await accounts.limiter.hit("ip:" + client_address(request))
+    pair = await flows.dev_sign_in(body.display_name, user_agent=user_agent(request))
+    return token_response(pair)
 
 
 @well_known.get("/.well-known/jwks.json", summary="Public keys of access tokens")

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import uuid
 from http import HTTPStatus
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from sqlalchemy import select
 
 from app.accounts import sessions, users
-from app.accounts.deps import AccountsDep, CurrentSession, CurrentUser
+from app.accounts.deps import AccountsDep, CurrentSession, CurrentUser, SignInDep
 from app.accounts.errors import NotFoundError
-from app.accounts.schemas import LinkedAccount, MeOut, MePatch, SessionList, SessionOut, UserOut
+from app.accounts.schemas import (
+    AuthorizationUrl,
+    LinkedAccount,
+    LinkRequest,
+    MeOut,
+    MePatch,
+    SessionList,
+    SessionOut,
+    UserOut,
+)
 from app.api.errors import problem_responses
 from app.db.models import Identity, User
 from app.db.session import session_scope
@@ -107,4 +117,48 @@ async def revoke_session(
 ) -> Response:
     """End one session; its tokens stop working within seconds. Another player's id is a 404."""
     await accounts.logout(user.id, session_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@router.post(
+    "/identities/{provider}",
+    summary="Start linking a provider",
+    responses=problem_responses(
+        HTTPStatus.BAD_REQUEST,
+        HTTPStatus.UNAUTHORIZED,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        HTTPStatus.BAD_GATEWAY,
+    ),
+)
+async def link_identity(
+    provider: Annotated[str, Path(max_length=32, description="``google`` or ``discord``.")],
+    body: LinkRequest,
+    user: CurrentUser,
+    flows: SignInDep,
+) -> AuthorizationUrl:
+    """The provider URL that, once the player signs in there, links it to this account.
+
+    A guest linking a provider becomes a full account and keeps everything.
+    """
+    url = await flows.start(provider, body.redirect_to, link_user=user.id)
+    return AuthorizationUrl(authorization_url=url)
+
+
+@router.delete(
+    "/identities/{provider}",
+    summary="Unlink a provider",
+    status_code=HTTPStatus.NO_CONTENT,
+    responses=problem_responses(
+        HTTPStatus.UNAUTHORIZED,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+    ),
+)
+async def unlink_identity(
+    provider: Annotated[str, Path(max_length=32)], user: CurrentUser, flows: SignInDep
+) -> Response:
+    """Remove a sign-in method; the last one is refused (409)."""
+    await flows.unlink(user.id, provider)
     return Response(status_code=HTTPStatus.NO_CONTENT)
