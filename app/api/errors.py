@@ -19,6 +19,7 @@ A client may rely on:
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -385,9 +386,28 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
         detail = f"no resource at {request.url.path}"
     elif status == HTTPStatus.METHOD_NOT_ALLOWED:
         detail = f"{client_method(request.scope)} is not allowed on {request.url.path}"
+        allowed = _allowed_methods(request)
+        if allowed:
+            return problem_response(
+                request, status, detail=detail, headers={**(exc.headers or {}), "Allow": allowed}
+            )
     else:
         detail = str(exc.detail)
     return problem_response(request, status, detail=detail, headers=exc.headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every documented method at this path; Starlette's 405 names only one route's methods.
+
+    Read from the OpenAPI paths (templates become one-segment wildcards), so the
+    ``Allow`` header lists what the schema promises; empty for an undocumented path.
+    """
+    path = request.url.path
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            methods |= {method.upper() for method in item}
+    return ", ".join(sorted(methods))
 
 
 async def _unhandled_error(request: Request, exc: Exception) -> ProblemResponse:

@@ -226,3 +226,10 @@ async def test_deck_codes_export_import_and_explain_broken_codes(
         "/api/v1/me/decks", json={"code": exported["code"], "cards": {}}, headers=me
     )
     assert both.status_code == 422
+
+
+async def test_a_405_lists_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    response = await client.request("OPTIONS", f"/api/v1/me/decks/{uuid.uuid4()}")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, PATCH, PUT"
+    assert (await client.request("OPTIONS", "/api/v1/me/decks")).headers["allow"] == "GET, POST"
