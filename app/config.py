@@ -156,6 +156,11 @@ class Settings(BaseSettings):
     game_flush_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
     """How often the service writes games whose latest turn is only in Redis to PostgreSQL."""
 
+    free_deck_slots: int = Field(default=5, ge=0, le=10_000)
+    """How many decks a free account may hold (its starter deck included)."""
+    premium_deck_slots: int | None = Field(default=None, ge=0, le=10_000)
+    """How many decks a premium account may hold; unset (the default) means no limit."""
+
     cards_dir: Path = PROJECT_ROOT / "data" / "cards"
     decks_dir: Path = PROJECT_ROOT / "data" / "decks"
     data_dir: Path = Path(".mantimon")

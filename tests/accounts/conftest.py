@@ -2,24 +2,35 @@
 
 Google is `oidc-provider-mock` (a real OpenID Connect provider) and Discord a
 real OAuth 2.0 server in Discord's shape (`tests.accounts.discord_server`),
-each a process on a free loopback port for the whole run. Rate limits are
+each a process on a free loopback port for the whole run. The collections and
+decks tests use the bundled catalog and starter decks, and sign in as guests. Rate limits are
 high here (tests sign in often from one address); the rate-limit tests start
 an app of their own with a low limit.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from functools import cache
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import Settings
+from app.catalog.card_service import CardService
+from app.catalog.deck_validation import load_starter_decks
+from app.config import PROJECT_ROOT, Settings
+from app.core.decks import StarterDeck
+from app.db.models import User
 from tests.accounts import discord_server
+from tests.accounts.helpers import bearer, guest_tokens
 from tests.accounts.providers import discord_command, free_port, oidc_command, running
-from tests.api.conftest import client_for, make_settings, started
+from tests.api.conftest import client_for, make_settings, services_of, started
+from tests.db.factories import new_user
 
 GOOGLE_CLIENT_ID = "mantimon-test"
 REDIRECT_BASE = "http://testserver/app/"
@@ -87,3 +98,48 @@ async def browser() -> AsyncIterator[httpx.AsyncClient]:
     """The player's browser talking to the providers over real HTTP (no redirects followed)."""
     async with httpx.AsyncClient(timeout=10) as http:
         yield http
+
+
+async def signed_in(app: FastAPI, client: httpx.AsyncClient, **columns: Any) -> dict[str, str]:
+    """A new guest's headers (real sign-in); `columns` are then set on the user (is_premium)."""
+    tokens = await guest_tokens(client)
+    user = tokens["user"]
+    assert isinstance(user, dict)
+    if columns:
+        async with services_of(app).sessionmaker() as session:
+            await session.execute(
+                update(User).where(User.id == uuid.UUID(user["id"])).values(**columns)
+            )
+            await session.commit()
+    return bearer(str(tokens["access_token"]))
+
+
+@cache
+def bundled_cards() -> CardService:
+    return CardService.load(PROJECT_ROOT / "data" / "cards")
+
+
+@pytest.fixture(scope="session")
+def cards() -> CardService:
+    return bundled_cards()
+
+
+@pytest.fixture(scope="session")
+def starters() -> dict[str, StarterDeck]:
+    return load_starter_decks(PROJECT_ROOT / "data" / "decks")
+
+
+@pytest.fixture
+async def committed_user(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[uuid.UUID]:
+    """A user committed for real (for tests with concurrent transactions), deleted after."""
+    async with sessionmaker() as session:
+        user = new_user()
+        session.add(user)
+        await session.commit()
+        user_id = user.id
+    yield user_id
+    async with sessionmaker() as session:
+        await session.execute(delete(User).where(User.id == user_id))
+        await session.commit()

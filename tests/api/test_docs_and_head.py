@@ -54,6 +54,7 @@ def _example_paths(schema: dict[str, Any]) -> list[str]:
         "{set_id}": "mv1",
         "{card_id}": "mv1-001",
         "{name}": "pocket",
+        "{deck_id}": "00000000-0000-4000-8000-000000000000",
         "{provider}": "google",
     }
     paths = []

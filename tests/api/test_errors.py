@@ -212,6 +212,20 @@ async def test_openapi_documents_every_route_and_the_problem_shape(api: httpx.As
         ("/api/v1/rules/presets", "get"),
         ("/api/v1/rules/presets/{name}", "get"),
         *ACCOUNTS_OPERATIONS,
+        ("/api/v1/me/collection", "get"),
+        ("/api/v1/me/collection/completion", "get"),
+        ("/api/v1/me/collection/ledger", "get"),
+        ("/api/v1/me/starter", "get"),
+        ("/api/v1/me/starter", "post"),
+        ("/api/v1/me/decks", "get"),
+        ("/api/v1/me/decks", "post"),
+        ("/api/v1/me/decks/{deck_id}", "get"),
+        ("/api/v1/me/decks/{deck_id}", "put"),
+        ("/api/v1/me/decks/{deck_id}", "patch"),
+        ("/api/v1/me/decks/{deck_id}", "delete"),
+        ("/api/v1/me/decks/{deck_id}/code", "get"),
+        ("/api/v1/decks/code/decode", "post"),
+        ("/api/v1/decks/code/encode", "post"),
     }
     assert operations[("/api/v1/cards/{card_id}", "get")]["operationId"] == "get_card"
     problem_ref = {"$ref": "#/components/schemas/Problem"}

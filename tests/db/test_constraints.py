@@ -15,13 +15,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.enums import CardSource
 from app.db.models import (
     ActiveGame,
     CampaignProgress,
     Collection,
+    CollectionLedgerEntry,
     Deck,
     GameHistory,
     Identity,
+    StarterChoice,
     User,
 )
 from tests.db.factories import (
@@ -140,6 +143,61 @@ def _orphan_deck(session: AsyncSession, user: User) -> Awaitable[None]:
     return _add(session, new_deck(user, user_id=uuid.uuid4()))
 
 
+def _ledger_row(user_id: uuid.UUID, **overrides: Any) -> CollectionLedgerEntry:
+    values: dict[str, Any] = {
+        "user_id": user_id,
+        "card_definition_id": "a1-001",
+        "delta": 1,
+        "quantity_after": 1,
+        "source": CardSource.BOOSTER,
+    }
+    return CollectionLedgerEntry(**(values | overrides))
+
+
+def _ledger_zero_delta(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, _ledger_row(user.id, delta=0))
+
+
+def _ledger_negative_quantity(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, _ledger_row(user.id, delta=-1, quantity_after=-1))
+
+
+def _ledger_bad_source(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _raw(
+        session,
+        "INSERT INTO collection_ledger (user_id, card_definition_id, delta, quantity_after, "
+        "source) VALUES (:uid, 'a1-001', 1, 1, 'stolen')",
+        uid=user.id,
+    )
+
+
+def _orphan_ledger(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, _ledger_row(uuid.uuid4()))
+
+
+def _second_starter(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(
+        session,
+        StarterChoice(user_id=user.id, starter_type="fire"),
+        StarterChoice(user_id=user.id, starter_type="water"),
+    )
+
+
+def _orphan_starter(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, StarterChoice(user_id=uuid.uuid4(), starter_type="fire"))
+
+
+def _deck_raw(column: str, value: str) -> Violation:
+    def violate(session: AsyncSession, user: User) -> Awaitable[None]:
+        return _raw(
+            session,
+            f"INSERT INTO decks (user_id, name, {column}) VALUES (:uid, 'D', {value})",
+            uid=user.id,
+        )
+
+    return violate
+
+
 def _second_campaign(session: AsyncSession, user: User) -> Awaitable[None]:
     return _add(session, new_campaign(user), new_campaign(user))
 
@@ -256,6 +314,15 @@ CASES: list[tuple[str, str, Violation]] = [
     ("ck_decks_energy_cards_is_object", CHECK, _deck_energy_scalar),
     ("ck_decks_validation_errors_is_array", CHECK, _deck_errors_object),
     ("fk_decks_user_id_users", FOREIGN_KEY, _orphan_deck),
+    ("ck_decks_version_positive", CHECK, _deck_raw("version", "0")),
+    ("ck_decks_rules_preset", CHECK, _deck_raw("rules_preset", "'poker'")),
+    ("ck_decks_deck_mode", CHECK, _deck_raw("mode", "'ranked'")),
+    ("ck_collection_ledger_delta_non_zero", CHECK, _ledger_zero_delta),
+    ("ck_collection_ledger_quantity_after_non_negative", CHECK, _ledger_negative_quantity),
+    ("ck_collection_ledger_card_source", CHECK, _ledger_bad_source),
+    ("fk_collection_ledger_user_id_users", FOREIGN_KEY, _orphan_ledger),
+    ("pk_starter_choices", UNIQUE, _second_starter),
+    ("fk_starter_choices_user_id_users", FOREIGN_KEY, _orphan_starter),
     ("uq_campaign_progress_user_id", UNIQUE, _second_campaign),
     *(
         (f"ck_campaign_progress_{column}_non_negative", CHECK, _negative_counter(column))
@@ -324,12 +391,15 @@ async def test_deleting_a_user_cascades_to_owned_rows(db_session: AsyncSession) 
     user = await add_user(db_session)
     collection, deck, campaign = new_collection(user), new_deck(user), new_campaign(user)
     identity = new_identity(user)
-    await _add(db_session, collection, deck, campaign, identity)
-    ids = {
+    entry, starter = _ledger_row(user.id), StarterChoice(user_id=user.id, starter_type="fire")
+    await _add(db_session, collection, deck, campaign, identity, entry, starter)
+    ids: dict[type[Any], Any] = {
         Collection: collection.id,
         Deck: deck.id,
         CampaignProgress: campaign.id,
         Identity: identity.id,
+        CollectionLedgerEntry: entry.id,
+        StarterChoice: user.id,
     }
 
     await db_session.delete(user)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import auth, catalog, me, rules
+from app.api.v1 import auth, catalog, collection, decks, me, rules
 
 API_V1_PREFIX = "/api/v1"
 
@@ -11,3 +11,6 @@ router.include_router(catalog.router)
 router.include_router(rules.router)
 router.include_router(auth.router)
 router.include_router(me.router)
+router.include_router(collection.router)
+router.include_router(decks.router)
+router.include_router(decks.codes_router)

@@ -3,7 +3,7 @@
 from app.db.base import Base
 from app.db.models.auth_session import AuthSession
 from app.db.models.campaign import CampaignProgress
-from app.db.models.collection import Collection
+from app.db.models.collection import Collection, CollectionLedgerEntry, StarterChoice
 from app.db.models.deck import Deck
 from app.db.models.game import ActiveGame, GameHistory
 from app.db.models.identity import Identity
@@ -15,8 +15,10 @@ __all__ = [
     "Base",
     "CampaignProgress",
     "Collection",
+    "CollectionLedgerEntry",
     "Deck",
     "GameHistory",
     "Identity",
+    "StarterChoice",
     "User",
 ]
