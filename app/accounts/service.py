@@ -165,14 +165,20 @@ class Accounts:
             raise NotAuthenticatedError("the account of this access token no longer exists")
         return user, claims
 
-    async def logout(self, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    async def logout(
+        self, user_id: uuid.UUID, session_id: uuid.UUID, *, missing_ok: bool = False
+    ) -> None:
         """End one session of the user.
 
+        A sign-out of the caller's own session passes `missing_ok`: an access token outlives
+        its session by up to the revocation cache's time, and a client retrying its logout
+        must not get an error for a success. Revoking a session by id does not.
+
         Raises:
-            NotFoundError: not a session of this user.
+            NotFoundError: not a live session of this user (unless `missing_ok`).
         """
         async with session_scope(self.sessionmaker) as db:
-            await sessions.revoke_family(db, user_id, session_id)
+            await sessions.revoke_family(db, user_id, session_id, missing_ok=missing_ok)
         self.guard.forget(session_id)
 
     async def logout_everywhere(self, user_id: uuid.UUID) -> int:

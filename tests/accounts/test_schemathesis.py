@@ -142,13 +142,6 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     run_schemathesis(live_server, tmp_path / "junit.xml", session_ending=False)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "i17-auth: POST /api/v1/auth/logout on a session already ended answers 404 "
-        "'no such session', which the operation does not document (found by this run)"
-    ),
-    strict=False,
-)
 def test_schemathesis_on_the_operations_that_end_the_session(
     live_server: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:

@@ -86,9 +86,12 @@ async def refresh(body: RefreshRequest, request: Request, accounts: AccountsDep)
     responses=problem_responses(HTTPStatus.UNAUTHORIZED),
 )
 async def logout(signed_in: CurrentSession, accounts: AccountsDep) -> Response:
-    """End the session of the access token presented; its refresh token stops working."""
+    """End the session of the access token presented; its refresh token stops working.
+
+    Idempotent: a session that has already ended answers 204 as well.
+    """
     user, claims = signed_in
-    await accounts.logout(user.id, claims.session_id)
+    await accounts.logout(user.id, claims.session_id, missing_ok=True)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
