@@ -12,7 +12,7 @@ lookups derived from it are computed once per mapping object.
 """
 
 import app.engine.effects  # noqa: F401 - registers the card-effects executor
-from app.engine.actions import Action, ActionKind
+from app.engine.actions import Action, ActionFieldError, ActionKind, parse_action
 from app.engine.apply import apply
 from app.engine.checks import acting_player
 from app.engine.decks import adapt_deck
@@ -25,6 +25,7 @@ from app.engine.view import view_for
 
 __all__ = [
     "Action",
+    "ActionFieldError",
     "ActionKind",
     "EngineError",
     "Event",
@@ -36,6 +37,7 @@ __all__ = [
     "is_turn_boundary",
     "legal_actions",
     "new_game",
+    "parse_action",
     "replay",
     "view_for",
 ]

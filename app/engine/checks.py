@@ -184,6 +184,8 @@ def check_play_trainer(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | Non
         if target.attached_tool is not None:
             return "that creature already holds a tool"
         return None
+    if action.target is not None:
+        return f"only a tool is played on a creature; {trainer.name} takes no target"
     if subtype is TrainerSubtype.STADIUM:
         if player.stadiums_played_this_turn >= state.rules.trainers.stadiums_per_turn:
             return "you already played a stadium this turn"
