@@ -17,7 +17,7 @@ from app.engine.apply import apply
 from app.engine.checks import acting_player
 from app.engine.decks import adapt_deck
 from app.engine.errors import EngineError, IllegalActionError
-from app.engine.events import Event, is_turn_boundary
+from app.engine.events import Event, events_for, is_turn_boundary
 from app.engine.legal import legal_actions
 from app.engine.replay import replay
 from app.engine.setup import Identity, new_game
@@ -34,6 +34,7 @@ __all__ = [
     "acting_player",
     "adapt_deck",
     "apply",
+    "events_for",
     "is_turn_boundary",
     "legal_actions",
     "new_game",
