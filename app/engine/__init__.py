@@ -18,6 +18,7 @@ from app.engine.checks import acting_player
 from app.engine.decks import adapt_deck
 from app.engine.errors import EngineError, IllegalActionError
 from app.engine.events import Event, events_for, is_turn_boundary
+from app.engine.integrity import CorruptStateError, check_state
 from app.engine.legal import legal_actions
 from app.engine.replay import replay
 from app.engine.setup import Identity, new_game
@@ -27,6 +28,7 @@ __all__ = [
     "Action",
     "ActionFieldError",
     "ActionKind",
+    "CorruptStateError",
     "EngineError",
     "Event",
     "Identity",
@@ -34,6 +36,7 @@ __all__ = [
     "acting_player",
     "adapt_deck",
     "apply",
+    "check_state",
     "events_for",
     "is_turn_boundary",
     "legal_actions",

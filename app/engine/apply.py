@@ -25,6 +25,7 @@ from app.engine.context import Ctx
 from app.engine.errors import EngineError, IllegalActionError
 from app.engine.events import Event
 from app.engine.index import index_for
+from app.engine.integrity import ensure_checked, mark_checked
 from app.engine.legal import was_offered
 from app.engine.play import PERFORM, canonical_retreat
 from app.engine.rng import Rng
@@ -44,10 +45,14 @@ def apply(
         IllegalActionError: the action is malformed (`ActionFieldError`, naming the
             field) or the rules do not allow it now; the message says why and the
             state is unchanged.
+        CorruptStateError: (an `EngineError`) the state is not one the engine can
+            play on (`app.engine.integrity`, checked once per state object that did
+            not come out of the engine); nothing changes.
         EngineError: the engine could not carry the action out (any other exception
             raised on the way is wrapped in one); the state is unchanged.
     """
     action = parse_action(action)
+    ensure_checked(state, cards)
     ctx = Ctx(state, index_for(cards), Rng(state.rng_seed, state.version), at)
     if not was_offered(state, action):
         reason = why_illegal(ctx, action)
@@ -62,6 +67,7 @@ def apply(
     except Exception as error:  # a corrupt state the load check missed, or a bug
         snapshot.restore(state, saved)
         raise EngineError(f"{action} failed on this state: {error!r}") from error
+    mark_checked(state)
     return ctx.events
 
 

@@ -33,6 +33,7 @@ from app.engine.checks import (
 )
 from app.engine.context import Ctx
 from app.engine.index import index_for
+from app.engine.integrity import ensure_checked
 from app.engine.modifiers import matches, sources
 from app.engine.rng import Rng
 
@@ -238,8 +239,16 @@ def was_offered(state: GameState, action: Action) -> bool:
 
 
 def legal_actions(state: GameState, cards: Mapping[str, CardDefinition]) -> list[Action]:
-    """Every action `acting_player(state)` may take now; empty once the game has ended."""
+    """Every action `acting_player(state)` may take now; empty once the game has ended.
+
+    Never empty before the end: a state with nothing to do is refused.
+
+    Raises:
+        CorruptStateError: the state is not one the engine can play on (see
+            `app.engine.integrity`).
+    """
     global _offered  # see `was_offered`
+    ensure_checked(state, cards)
     if state.phase is TurnPhase.ENDED:
         return []
     if state.pending_choice is not None:

@@ -42,6 +42,7 @@ from app.core.game_state import (
 from app.core.rules import EnergySource, MulliganMode, RulesConfig, WinCondition
 from app.engine.errors import EngineError
 from app.engine.index import CardIndex, index_for
+from app.engine.integrity import mark_checked
 from app.engine.ops import new_instance
 from app.engine.rng import Rng
 
@@ -202,4 +203,5 @@ def new_game(
         started_at=at,
         last_action_at=at,
     )
+    mark_checked(state)
     return state
