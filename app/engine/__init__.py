@@ -12,13 +12,18 @@ lookups derived from it are computed once per mapping object.
 """
 
 import app.engine.effects  # noqa: F401 - registers the card-effects executor
-from app.engine.actions import Action, ActionFieldError, ActionKind, parse_action
+from app.engine.actions import Action, ActionKind, parse_action
 from app.engine.apply import apply
 from app.engine.checks import acting_player
 from app.engine.decks import adapt_deck
-from app.engine.errors import EngineError, IllegalActionError
+from app.engine.errors import (
+    ActionFieldError,
+    CorruptStateError,
+    EngineError,
+    IllegalActionError,
+)
 from app.engine.events import Event, events_for, is_turn_boundary
-from app.engine.integrity import CorruptStateError, check_state
+from app.engine.integrity import check_state
 from app.engine.legal import legal_actions
 from app.engine.replay import replay
 from app.engine.setup import Identity, new_game

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from pydantic import JsonValue
 
 from app.core.game_state import PlayerIndex
-from app.engine.errors import IllegalActionError
+from app.engine.errors import ActionFieldError
 
 
 class ActionKind(StrEnum):
@@ -42,14 +42,6 @@ class ActionKind(StrEnum):
 
 
 _KINDS = {kind.value: kind for kind in ActionKind}
-
-
-class ActionFieldError(IllegalActionError):
-    """An action of the wrong shape (a field's type, size or use); ``field`` names the field."""
-
-    def __init__(self, field: str, reason: str, kind: str | None = None) -> None:
-        self.field = field
-        super().__init__(f"{field}: {reason}", kind=kind)
 
 
 class Action(NamedTuple):

@@ -30,18 +30,10 @@ from pydantic import TypeAdapter, ValidationError
 from app.core.cards import CardDefinition, CreatureCard, TrainerCard, TrainerSubtype
 from app.core.effects import Modifier
 from app.core.game_state import CardInstance, GameState, PlayerState, TurnPhase
-from app.engine.errors import EngineError
+from app.engine.errors import CorruptStateError
 
 _MODIFIER: TypeAdapter[Modifier] = TypeAdapter(Modifier)
 _PASSING = (TurnPhase.DRAW, TurnPhase.ATTACK, TurnPhase.BETWEEN_TURNS)
-
-
-class CorruptStateError(EngineError):
-    """A state the engine cannot play on: ``problems`` lists what is wrong, in words."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("corrupt game state: " + "; ".join(problems))
 
 
 def check_state(state: GameState, cards: Mapping[str, CardDefinition]) -> None:

@@ -4,8 +4,10 @@ The check runs at every action of whole games of every preset, for seat 0, seat 
 a spectator: the cards the viewer cannot see before or after the action (in either
 deck, the opponent's hand, the prizes, the energy decks) are dealt again among their
 hidden places, the seed is changed, and the viewer's view must not change; then the
-same action is applied with the same seed, and the viewer's events (`events_for`) and
-view after it must be the same as in the real game. A filter that let a hidden card
+same action is applied with the same seed to a state so dealt again (only the order
+within each zone, for a player whose hidden cards the step reads: see
+`_reads_own_cards`), and the viewer's events (`events_for`) and view after it must
+be the same as in the real game. A filter that let a hidden card
 through, or a view that showed one, would see its id or its definition change.
 
 Separately: instance ids say nothing about the card behind them (a public deck list
@@ -30,6 +32,7 @@ from app.engine import (
     legal_actions,
     view_for,
 )
+from app.engine.checks import acting_player
 from app.engine.events import Event
 from tests.engine.builders import NOW, catalog
 from tests.engine.play import start
@@ -118,6 +121,25 @@ def _shown(events: list[Event], viewer: PlayerIndex | None) -> list[Any]:
     return [list(e) for e in events_for(events, viewer)]
 
 
+_EFFECTS = (ActionKind.PLAY_TRAINER, ActionKind.USE_ABILITY, ActionKind.ATTACK, ActionKind.CHOOSE)
+
+
+def _reads_own_cards(events: list[Event], action: Action, seat: int, acting: int) -> bool:
+    """Whether the step reads which cards `seat` holds in its hidden zones.
+
+    A search or shuffle of its deck, or an effect it runs (which may choose from its
+    hand or deck): how many cards qualify decides whether a choice is asked at all,
+    and a pending choice is visible to everyone. Then only the order within each
+    hidden zone is changed.
+    """
+    if seat == acting and action.kind in _EFFECTS:
+        return True
+    return any(
+        e.player == seat and (e.kind == "deck_shuffled" or e.kind == "choice_requested")
+        for e in events
+    )
+
+
 def _check_step(
     state: GameState, action: Action, viewer: PlayerIndex | None, rng: random.Random
 ) -> bool:
@@ -127,16 +149,15 @@ def _check_step(
     events = apply(real, action, cards, at=NOW)
     shown = _shown(events, viewer)
     hidden = _hidden(state, real, events, viewer)
+    anything = state.model_copy(deep=True)
+    for player in anything.players:
+        _redeal(player, hidden, rng, across=True)
+    anything.rng_seed = state.rng_seed + 1 + rng.randrange(1000)
+    assert view_for(anything, viewer) == view_for(state, viewer), "the view shows a hidden card"
     other = state.model_copy(deep=True)
+    acting = acting_player(state)
     for seat, player in enumerate(other.players):
-        searched = any(
-            e.player == seat
-            and (e.kind == "deck_shuffled" or e.data.get("prompt_kind") == "search")
-            for e in events
-        )
-        _redeal(player, hidden, rng, across=not searched)
-    reseeded = other.model_copy(update={"rng_seed": state.rng_seed + 1 + rng.randrange(1000)})
-    assert view_for(reseeded, viewer) == view_for(state, viewer), "the view shows a hidden card"
+        _redeal(player, hidden, rng, across=not _reads_own_cards(events, action, seat, acting))
     try:
         other_events = apply(other, action, cards, at=NOW)
     except IllegalActionError:
