@@ -208,7 +208,7 @@ def check_play_trainer(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | Non
     if executor is None:
         return f"{trainer.name} has effects and no effects executor is installed"
     if not executor.can_play(ctx, seat, card.instance_id):
-        return f"the conditions to play {trainer.name} are not met"
+        return f"the conditions to play {trainer.name} are not met, or it would change nothing"
     return None
 
 

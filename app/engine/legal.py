@@ -119,6 +119,7 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
     basics, evolves_from, names = index.basics, index.evolves_from, index.names
     energy_defs, requirements = index.energies, index.attach_requirements
     subtypes, free_trainers = index.trainer_subtypes, index.free_trainers
+    refuse_idle = rules.trainers.refuse_without_effect
     actions: list[Action] = []
     add = actions.append
     seen: set[str] = set()
@@ -162,7 +163,9 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
         ):
             action = Action(_PLAY_TRAINER, card=card_id)
             # The limits checked above are all an unconditional item or supporter needs.
-            if definition_id in free_trainers or check_play_trainer(ctx, seat, action) is None:
+            if (definition_id in free_trainers and not refuse_idle) or check_play_trainer(
+                ctx, seat, action
+            ) is None:
                 add(action)
     if zone and energy_ok and player.zone_current is not None:
         for target in creatures:
