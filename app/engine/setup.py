@@ -8,12 +8,13 @@ face down: `view_for` hides the opponent's until both have finished.
 
 Decisions (rules data in brackets):
 - the first player is a coin flip from the seed (``first_player`` overrides it);
-- instance ids are ``p{seat}-`` and eight hex digits drawn from the seed's own
-  stream (salted apart from the deal, so the deal is the same whatever the ids),
-  for the main deck and the energy deck alike: an id says which seat owns the card
-  and nothing about the card (issue 16: numbered in card order, a public deck
-  list made every id a card name). Replaying from the initial state reproduces
-  them, since they are in it. Zone energy made during the game is
+- instance ids are ``p{seat}-m`` (main deck) or ``p{seat}-e`` (energy deck) and
+  eight hex digits drawn from the seed's own stream (salted apart from the deal, so
+  the deal is the same whatever the ids): an id says which seat owns the card and
+  which deck it was dealt from (what the replay's deck lists are read back from,
+  `app.services.replays`), and nothing about the card (issue 16: numbered in card
+  order, a public deck list made every id a card name). Replaying from the initial
+  state reproduces them, since they are in it. Zone energy made during the game is
   ``p{seat}-z{n:03d}``: its type is public when it is made;
 - mulligans [hand.mulligan_mode]: ``redraw`` shuffles a basic-less hand back and
   draws again, counting a mulligan, and the opponent draws
@@ -55,14 +56,14 @@ ID_SALT = 0x1D5
 
 
 def _instances(
-    seat: int, counts: Mapping[str, int], index: CardIndex, ids: _Ids
+    seat: int, counts: Mapping[str, int], index: CardIndex, ids: _Ids, origin: str
 ) -> list[CardInstance]:
     cards: list[CardInstance] = []
     for definition_id in sorted(counts):
         if definition_id not in index.cards:
             raise EngineError(f"deck of seat {seat} holds unknown card {definition_id!r}")
         cards.extend(
-            new_instance(ids.new(seat), definition_id) for _ in range(counts[definition_id])
+            new_instance(ids.new(seat, origin), definition_id) for _ in range(counts[definition_id])
         )
     return cards
 
@@ -74,9 +75,9 @@ class _Ids:
         self._rng = Rng(seed, 0, ID_SALT)
         self._used: set[str] = set()
 
-    def new(self, seat: int) -> str:
+    def new(self, seat: int, origin: str) -> str:
         while True:
-            instance_id = f"p{seat}-{self._rng.token()}"
+            instance_id = f"p{seat}-{origin}{self._rng.token()}"
             if instance_id not in self._used:
                 self._used.add(instance_id)
                 return instance_id
@@ -137,11 +138,11 @@ def _player(
         user_id=identity if isinstance(identity, UUID) else None,
         npc_id=identity if isinstance(identity, str) else None,
     )
-    player.deck = _instances(seat, deck.main, index, ids)
+    player.deck = _instances(seat, deck.main, index, ids, "m")
     rng.shuffle(player.deck)
     source = rules.energy.source
     if source is EnergySource.ENERGY_DECK:
-        player.energy_deck = _instances(seat, deck.energy, index, ids)
+        player.energy_deck = _instances(seat, deck.energy, index, ids, "e")
         rng.shuffle(player.energy_deck)
     elif source is EnergySource.ENERGY_ZONE:
         player.energy_zone = _zone_types(deck, index.cards)

@@ -238,7 +238,8 @@ def test_instance_ids_say_nothing_about_the_card() -> None:
 def test_ids_come_from_the_seed_so_a_new_game_is_reproduced() -> None:
     assert start("pocket", 5).model_dump_json() == start("pocket", 5).model_dump_json()
     ids = _all_ids(start("classic", 5))
-    assert all(card_id[:3] in ("p0-", "p1-") and len(card_id) == 11 for card_id in ids)
+    assert all(card_id[:4] in ("p0-m", "p1-m", "p0-e", "p1-e") for card_id in ids)
+    assert all(len(card_id) == 12 for card_id in ids)
 
 
 def _choice_state(kind: str) -> GameState:
