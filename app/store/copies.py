@@ -24,7 +24,7 @@ from uuid import UUID
 from redis.exceptions import RedisError
 
 from app.core.game_state import GameResult, GameState
-from app.engine.events import Event, is_turn_boundary
+from app.engine.events import Event, events_for, is_turn_boundary
 from app.store.cache import CachedCopy, CacheMoved, GameCache
 from app.store.errors import (
     CorruptGameStateError,
@@ -39,7 +39,6 @@ from app.store.lineage import descends_from, digest_at, head_digest, lineage_cha
 from app.store.log import (
     encode_snapshot,
     entry_for,
-    events_for_seat,
     records_json,
     without_log,
 )
@@ -71,7 +70,7 @@ def _events_after(copy: CachedCopy, version: int, seat: int | None) -> EventsSin
         (entry.record.version, event)
         for entry in copy.entries
         if entry.record.version > version
-        for event in events_for_seat(entry.events, seat)
+        for event in events_for(entry.events, seat)
     ]
     return EventsSince(version=head, events=events)
 

@@ -190,23 +190,6 @@ class Replayer:
         return state
 
 
-def events_for_seat(events: Sequence[Event], seat: int | None) -> list[Event]:
-    """The events `seat` may see (None: a spectator); the one place events are filtered.
-
-    MERGE POINT: the engine is getting ``app.engine.events.events_for(events, seat)``,
-    which hides what `view_for` hides (a drawn card's id from the opponent...). Until
-    it lands this passes the events through unchanged; once it does, it is used here
-    and nowhere else in the store.
-    """
-    from app.engine import events as engine_events
-
-    events_for = getattr(engine_events, "events_for", None)
-    if events_for is None:
-        return list(events)
-    filtered: list[Event] = events_for(events, seat)
-    return filtered
-
-
 def entries_in(fields: Mapping[str, Any]) -> dict[int, Any]:
     """The raw log entries among a hash's fields, by version."""
     entries: dict[int, Any] = {}

@@ -4,10 +4,11 @@
 needs to deal the very same initial state again (`replay_setup`): the game id and
 type, the start time, the first player and each seat's deck list. The deck lists
 are read back from the final state: every card is in exactly one place for the
-whole game, and the engine numbers instance ids by zone of origin (``p{seat}-NNN``
-the main deck in sorted definition order, ``p{seat}-eNN`` the energy deck,
-``p{seat}-zNNN`` energy made by the zone during the game, which is not part of the
-deck), so counting definitions per origin gives the decks exactly as dealt.
+whole game, and an instance id names its zone of origin and nothing else about its card
+(``p{seat}-m`` the main deck and ``p{seat}-e`` the energy deck, each followed by digits
+from the game's seeded stream; ``p{seat}-zNNN`` energy made by the zone during the game,
+which is not part of the deck), so counting definitions per origin gives the decks
+exactly as dealt.
 
 `replay_from_history` then reproduces the final state: ``new_game`` with those
 inputs, then every logged action through `app.engine.replay`.

@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.game_state import GameState
 from app.db.redis import RedisClient
-from app.engine import replay
+from app.engine import Action, apply, replay
 from app.engine.bots import HeuristicBot
+from app.engine.events import Event, events_for
 from app.store.driver import GameDriver
-from app.store.log import events_for_seat, with_log
+from app.store.log import with_log
 from app.store.manager import GameStateManager
 from tests.engine.test_fuzz import catalog
 from tests.store.test_game_driver import engine_game, ticking_clock
@@ -38,6 +39,8 @@ async def mid_turn(
     manager: GameStateManager, redis_client: RedisClient, players: list[uuid.UUID], entries: int = 2
 ) -> tuple[GameState, GameDriver, int]:
     """A driven game stopped with at least `entries` actions logged after its last snapshot.
+
+    With seed 11, six entries reach a choice whose options and a draw some seat may not see.
 
     Returns the state, its driver and the version of the last persisted turn boundary.
     """
@@ -178,11 +181,36 @@ async def test_events_since_serves_the_log_per_seat_and_resync_before_the_snapsh
     assert await manager.events_since(uuid.uuid4(), 0, 0) is None
 
 
-def test_events_are_filtered_in_one_place() -> None:
-    from app.engine.events import Event
-
-    events = [Event("drew", 0, {"card": "p0-001"}), Event("turn_ended")]
-    assert len(events_for_seat(events, 1)) <= len(events)
+async def test_events_since_gives_each_seat_only_what_it_may_know(
+    manager: GameStateManager, redis_client: RedisClient, players: list[uuid.UUID]
+) -> None:
+    state, _, persisted = await mid_turn(manager, redis_client, players, entries=6)
+    initial = engine_game((players[0], players[1]), "mantimon", seed=11, decks=("fire", "water"))
+    played = replay(
+        initial.model_copy(update={"game_id": state.game_id}),
+        state.action_log[:persisted],
+        catalog(),
+    )
+    logged: list[
+        tuple[int, Event]
+    ] = []  # every event of the turn so far, unfiltered, as the engine emitted them
+    for record in state.action_log[persisted:]:
+        action = Action.from_params(record.kind, dict(record.params), record.player)
+        events = apply(played, action, catalog(), at=record.at)
+        logged.extend((played.version, event) for event in events)
+    for seat in (0, 1, None):
+        answer = await manager.events_since(state.game_id, persisted, seat)
+        assert answer is not None
+        expected = [
+            (version, shown) for version, event in logged for shown in events_for([event], seat)
+        ]
+        assert answer.events == expected
+    hidden = [
+        event
+        for _, event in logged
+        if any(events_for([event], seat) != [event] for seat in (0, 1, None))
+    ]
+    assert hidden, "the turn's log should hold an event some seat may not see whole"
 
 
 async def test_a_flush_that_refreshes_an_older_copy_names_postgresqls_version(
