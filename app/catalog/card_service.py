@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import json
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -33,12 +34,14 @@ from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from app.core.cards import (
     CARD_DEFINITION_ADAPTER,
@@ -136,6 +139,26 @@ class SetNotFoundError(MantimonError, LookupError):
 # ------------------------------------------------------------- search models
 
 
+def _whole_number(value: object) -> object:
+    """Refuse a text that is not plainly a whole number (``0.0``, `` 3``, ``3_000``).
+
+    Query strings arrive as text and pydantic's lax int parsing reads more than a person
+    writes; a filter that says something other than what was typed is refused instead.
+    """
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise PydanticCustomError(
+            "int_parsing",
+            "Input should be a whole number written in digits, got {given}",
+            {"given": repr(value[:20])},
+        )
+    return value
+
+
+_DIGITS = re.compile(r"-?[0-9]{1,9}")
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+"""An integer that, given as text (a query string), must be written plainly in digits."""
+
+
 class CardSearchFilters(BaseModel):
     """A card search: every filter given must match (AND); None means "any".
 
@@ -157,15 +180,15 @@ class CardSearchFilters(BaseModel):
     trainer_subtype: TrainerSubtype | None = Field(
         default=None, description="Trainer subtype (trainers only)."
     )
-    hp_min: int | None = Field(default=None, ge=0, description="Lowest hp, inclusive.")
-    hp_max: int | None = Field(
+    hp_min: WholeNumber | None = Field(default=None, ge=0, description="Lowest hp, inclusive.")
+    hp_max: WholeNumber | None = Field(
         default=None, ge=0, description="Highest hp, inclusive; not below hp_min."
     )
     name_contains: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None
     ) = Field(default=None, description="Case-insensitive part of the card name.")
-    limit: int = Field(default=50, ge=1, le=500, description="Page size.")
-    offset: int = Field(default=0, ge=0, description="Matches to skip before this page.")
+    limit: WholeNumber = Field(default=50, ge=1, le=500, description="Page size.")
+    offset: WholeNumber = Field(default=0, ge=0, description="Matches to skip before this page.")
 
     @model_validator(mode="after")
     def _check_hp_range(self) -> Self:

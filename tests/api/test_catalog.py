@@ -260,6 +260,10 @@ async def test_offset_past_the_end_is_an_empty_page_with_the_total(
         ({"offset": "-1"}, ["query", "offset"], "greater_than_equal"),
         ({"hp_min": "-10"}, ["query", "hp_min"], "greater_than_equal"),
         ({"hp_max": "1.5"}, ["query", "hp_max"], "int_parsing"),
+        # Lax readings of a number are refused: what was typed is not a plain whole number.
+        ({"hp_min": "0.0"}, ["query", "hp_min"], "int_parsing"),
+        ({"offset": " 3"}, ["query", "offset"], "int_parsing"),
+        ({"limit": "3_0"}, ["query", "limit"], "int_parsing"),
         ({"card_type": "spell"}, ["query", "card_type"], "enum"),
         ({"rarity": "mythic"}, ["query", "rarity"], "enum"),
         ({"element": "ice"}, ["query", "element"], "enum"),

@@ -18,7 +18,7 @@ from app.accounts.deps import CurrentUser
 from app.api.deps import CardsDep, SessionDep, StartersDep
 from app.api.errors import InvalidRequestError, problem_responses
 from app.api.v1.decks import DeckOut, deck_out
-from app.catalog.card_service import CardSearchFilters, SetNotFoundError
+from app.catalog.card_service import CardSearchFilters, SetNotFoundError, WholeNumber
 from app.core.cards import CardDefinition, CardId, EnergyType, Rarity
 from app.core.enums import CardSource
 
@@ -222,8 +222,8 @@ async def get_ledger(
     user: CurrentUser,
     session: SessionDep,
     card_id: Annotated[CardId | None, Query(description="Only this card's changes.")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[WholeNumber, Query(ge=1, le=500)] = 50,
+    offset: Annotated[WholeNumber, Query(ge=0, le=1_000_000)] = 0,
 ) -> LedgerList:
     """Every grant and removal with its source, latest first; they sum to the quantities."""
     entries, total = await collections.ledger(
