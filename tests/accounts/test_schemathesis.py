@@ -68,6 +68,10 @@ def live_server(database_url: str, redis_url: str) -> Iterator[tuple[str, dict[s
 async def _signed_in(base: str) -> dict[str, str]:
     """A new guest, signed in through the real endpoint, who chose a starter deck."""
     async with httpx.AsyncClient(base_url=base) as client:
+        # The first request for the schema builds it (FastAPI caches it then); on a busy
+        # machine that took longer than schemathesis waits for a specification (10 s).
+        warm = await client.get("/openapi.json", timeout=120)
+        assert warm.status_code == 200, warm.text
         headers = await guest_headers(client)
     async with httpx.AsyncClient(base_url=base, headers=headers) as client:
         chosen = await client.post("/api/v1/me/starter", json={"starter_type": "fire"})
