@@ -536,3 +536,47 @@ def test_only_whole_published_sentences_are_matched_loosely() -> None:
     bangle = raw_card("mv1-135")
     assert "the creature this card is attached to" in forbidden.normal(bangle["text"])
     assert check_originality(replaced(bangle), forbidden) == []
+
+
+def _distinct(*raw: dict[str, Any]) -> list[str]:
+    cards = [CARD_DEFINITION_ADAPTER.validate_python(r) for r in raw]
+    stage_1 = next(c for c in bundled() if c.id == "mv1-002")
+    return [
+        str(f)
+        for f in check_catalog([*cards, stage_1], DesignTargets.load())
+        if f.check in ("stat_line", "dominated")
+    ]
+
+
+def _twin(**changes: Any) -> dict[str, Any]:
+    """Mossnip under another name and number, changed."""
+    twin = mossnip(id="mv1-090", number=90, name="Mossnap", image_path="cards/mv1/090.webp")
+    twin.update(changes)
+    return twin
+
+
+def test_two_names_for_one_stat_line_are_a_finding_on_the_later_one() -> None:
+    assert _distinct(mossnip(), _twin()) == [
+        "mv1-090 stat_line: Mossnap: same stat line as Mossnip (mv1-001)"
+    ]
+    renamed_attack = _twin()
+    renamed_attack["attacks"][0]["name"] = "Leaf Tap"
+    assert _distinct(mossnip(), renamed_attack) != []  # names alone do not make a design
+    trade = _twin(hp=70, retreat_cost=1)
+    trade["attacks"][0]["damage"] = 10
+    assert _distinct(mossnip(), trade) == []
+
+
+def test_less_of_everything_in_the_same_role_is_dominated() -> None:
+    bigger = _twin(hp=70, retreat_cost=1)
+    assert _distinct(mossnip(), bigger) == [
+        "mv1-001 dominated: Mossnip: strictly dominated by Mossnap (mv1-090): same role,"
+        " HP and damage (60, 20, 30) against (70, 20, 30)"
+    ]
+    harder = _twin()
+    harder["attacks"][1]["damage"] = 40
+    assert [f.split(":")[0] for f in _distinct(mossnip(), harder)] == ["mv1-001 dominated"]
+    other_role = _twin(hp=70, retreat_cost=1, weakness={"type": "water"})
+    assert "dominated" not in " ".join(_distinct(mossnip(), other_role))
+    note = {"checks": ["dominated"], "reason": "A cheaper common for new players."}
+    assert _distinct(mossnip(design_note=note), bigger) == []
