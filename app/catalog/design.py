@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 
 from app.catalog.attacks import attack_findings
+from app.catalog.card_text import card_text_findings
 from app.catalog.design_targets import DEFAULT_TARGETS, DesignTargets, Finding
 from app.catalog.printing import PRINTING_CHECKS, printing_findings
 from app.core.cards import CardDefinition, CreatureCard, CreatureVariant, Stage
@@ -66,6 +67,7 @@ CATALOG_CHECKS = (
     "weakness_share",
     "element_hp_spread",
     "ability_name",
+    "card_text",
     "design_note",
     *PRINTING_CHECKS,
 )
@@ -103,6 +105,7 @@ def check_catalog(cards: Sequence[CardDefinition], targets: DesignTargets) -> li
     findings += _weakness_share(creatures, targets)
     findings += _element_hp_spread(creatures, targets)
     findings += _ability_names(creatures)
+    findings += card_text_findings(cards)
     findings += printing_findings(cards, targets)
     return sorted(findings)
 

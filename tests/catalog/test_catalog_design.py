@@ -18,6 +18,7 @@ import pytest
 
 from app.catalog.attack_text import expected_text
 from app.catalog.card_service import CardService
+from app.catalog.card_text import expected_ability_text, expected_card_text
 from app.catalog.design import (
     CARD_CHECKS,
     CATALOG_CHECKS,
@@ -26,7 +27,7 @@ from app.catalog.design import (
     check_catalog,
 )
 from app.catalog.originality import ForbiddenList, check_originality
-from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, CreatureCard
+from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, CreatureCard, TrainerCard
 
 CARDS_DIR = Path(__file__).resolve().parents[2] / "data" / "cards"
 TARGETS = CARDS_DIR.parent / "design" / "targets.json"
@@ -580,3 +581,56 @@ def test_less_of_everything_in_the_same_role_is_dominated() -> None:
     assert "dominated" not in " ".join(_distinct(mossnip(), other_role))
     note = {"checks": ["dominated"], "reason": "A cheaper common for new players."}
     assert _distinct(mossnip(design_note=note), bigger) == []
+
+
+def test_a_name_a_few_letters_from_a_published_creature_is_a_finding() -> None:
+    forbidden = ForbiddenList.load()
+    assert {"Rowlet", "Magnemite"} <= set(forbidden.creature_names)
+    assert {"Crowlet", "Magmite"} <= set(forbidden.retired_names)
+    found = [
+        str(f)
+        for f in check_originality(
+            replaced(mossnip(name="Crowlet"), raw_card("mv1-002", name="Magmite Apex")),
+            forbidden,
+        )
+        if "edit" in str(f)
+    ]
+    assert found == [
+        "mv1-001 originality: name: 1 edit(s) from the published creature name 'Rowlet'",
+        "mv1-002 originality: name: 2 edit(s) from the published creature name 'Magnemite'",
+    ]
+    short = ForbiddenList.load().edit_distance
+    assert short.too_close("Zubit", "Zubat") == 1
+    assert short.too_close("Zobit", "Zubat") is None  # 2 edits: a short name needs 1
+    assert short.too_close("Mossnip", "Rowlet") is None
+
+
+def test_a_retired_text_cannot_come_back_lightly_edited() -> None:
+    forbidden = ForbiddenList.load()
+    spyglass = raw_card(
+        "mv2-100",
+        text="Look at the top 2 cards of your opponent's deck and put them back in order.",
+    )
+    found = [str(f) for f in check_originality(replaced(spyglass), forbidden)]
+    assert len(found) == 1
+    assert "similar to retired text sentence" in found[0], found
+
+
+def test_trainer_texts_in_the_house_style_read_as_their_templates_render() -> None:
+    compass = next(c for c in bundled() if c.id == "mv1-120")
+    assert isinstance(compass, TrainerCard)
+    assert expected_card_text(compass) == (
+        "Scan the top 4 cards of your deck. Keep 1 of them in your hand, then shuffle your deck."
+    )
+    drifted = raw_card("mv1-120", text="Look at the top 4 cards of your deck. Keep 1.")
+    found = [str(f) for f in check_catalog(replaced(drifted), DesignTargets.load())]
+    assert found == [
+        "mv1-120 card_text: Lucky Compass: text should read 'Scan the top 4 cards of your deck."
+        " Keep 1 of them in your hand, then shuffle your deck.'"
+    ]
+    rally = next(c for c in bundled() if c.id == "mv1-122")  # a conditional draw: no template
+    assert isinstance(rally, TrainerCard)
+    assert expected_card_text(rally) is None
+    trundlehog = next(c for c in bundled() if c.id == "mv1-116")
+    assert isinstance(trundlehog, CreatureCard)
+    assert expected_ability_text(trundlehog.abilities[0]) == trundlehog.abilities[0].text
