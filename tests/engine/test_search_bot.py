@@ -26,7 +26,7 @@ from app.engine.index import index_for
 from app.engine.simulate import deck_match, play_game
 from tests.engine.test_fuzz import catalog, starters
 
-SMALL = SearchBudget(iterations=6, width=3)
+SMALL = SearchBudget(iterations=4, width=3, horizon=2)
 
 
 def _mid_game(seed: int, turn: int = 5) -> GameState:
@@ -127,7 +127,7 @@ def test_search_decisions_do_not_depend_on_what_the_seat_cannot_see(game: int) -
 def test_search_plays_a_whole_game_and_leaves_the_state_alone() -> None:
     cards = catalog()
     state = deck_match(RulesConfig(), starters()["grass"], starters()["psychic"], cards)(11, 0)
-    budget = SearchBudget(iterations=3, width=2)
+    budget = SearchBudget(iterations=2, width=2, horizon=2)
 
     class Watched:
         def __init__(self, bot: SearchBot) -> None:

@@ -3,33 +3,35 @@
 What was chosen, and why:
 
 - **Single-observer information-set MCTS** (SO-ISMCTS, Cowling, Powley and
-  Whitehouse 2012), not plain determinized MCTS. Determinized MCTS builds one
-  tree per dealt game and votes; with the few hundred iterations a server can
-  afford per move, each of those trees would be too shallow to mean anything.
-  ISMCTS deals the hidden cards again at every iteration (`determinize`) and
-  grows one tree over the seat's information set: statistics of every deal pool
-  in the same nodes, and an action is judged by how it does across the deals
-  (no strategy fusion at the root, where the decision is made).
-- **Nodes are keyed by the action** (a hashable `Action`); an action legal only
-  in some deals is chosen by UCB1 over the iterations in which it was available
-  (the availability count of ISMCTS).
-- **The heuristic bot is the prior and the rollout policy.** Only its
-  `width` best-scored actions are children of a node (a card game offers dozens
-  of nearly equivalent orders of attaching and benching; pruning them is what
-  makes a small budget go deep), and rollouts play both seats with it.
-- **Short rollouts and an evaluation.** A rollout plays on until the end of the
-  opponent's next turn (`horizon` turns after the decision), then the position
-  is scored: points (knockouts) first, then the creatures in play (remaining HP,
-  energy, stages), then cards in hand. A whole game per rollout would cost ten
-  times as much and say little more at this budget: the heuristic's mistakes
-  late in a game drown the decision being judged.
+  Whitehouse 2012) rather than determinized MCTS (one tree per deal, then a
+  vote): at the budget a server affords per move (a few dozen rollouts), one tree
+  per deal would hold a handful of visits each. Here every iteration deals the
+  hidden cards again (`determinize`, from the bot's own generator: the search
+  never sees the real hidden cards or the game's seed) and all deals share one
+  tree over the seat's information set, keyed by action; an action legal in
+  only some deals is chosen by UCB1 over the deals it was available in.
+- **Every candidate on every deal.** The root's candidates (the heuristic bot's
+  `width` best-scored actions) are each played on every deal, with the same
+  rollout generator: the decision compares candidates on the same cards and the
+  same coin flips (common random numbers), which is what lets a few deals tell
+  two close actions apart. The heuristic's own pick is kept unless another
+  candidate beats it by `margin`.
+- **Progressive widening below the root.** A node offers the heuristic's best
+  action first and one more candidate per few visits (up to `width`): with few
+  visits, forcing the second- and third-best follow-ups into a young node's value
+  judged candidates by moves nobody would play.
+- **Whole-game rollouts by the heuristic bot.** `horizon` may stop rollouts after
+  a number of turns and score the position (`evaluate`: points, then the board,
+  then the hand), but measured against the heuristic bot that cut-off scoring won
+  only about half the games (its weights, not the search, decided), while playing
+  every rollout to the end, which scores exactly what the game scores, won most.
 
-The budget is a number of iterations (the same decisions on every machine, so
-games are reproducible); `deadline_ms` with an injected `clock` (milliseconds,
-for a server) may stop earlier. The engine stays pure: this module reads no
-clock of its own and draws every random number from its own seeded generator.
-Decisions with one candidate (one legal action, or the setup placements the
-heuristic makes well) are not searched.
+The budget is a number of iterations (deals; the same decisions on every
+machine, so simulated games are reproducible); `deadline_ms` with an injected
+`clock` (milliseconds, for a server) may stop earlier. The engine stays pure:
+this module reads no clock of its own and draws every random number from its
+own seeded generator. Decisions with one candidate (one legal action, or the
+setup placements the heuristic makes well) are not searched.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from app.core.cards import CardDefinition, Stage
 from app.core.game_state import GameState, PlayerIndex, PlayerState, TurnPhase
 from app.engine.actions import Action
 from app.engine.apply import apply
-from app.engine.bots.determinize import determinize
+from app.engine.bots.determinize import clone, determinize
 from app.engine.bots.heuristic_bot import HeuristicBot
 from app.engine.checks import acting_player
 from app.engine.errors import EngineError, IllegalActionError
@@ -58,21 +60,24 @@ MAX_ROLLOUT_ACTIONS = 200
 class SearchBudget:
     """How much a `SearchBot` may think per decision.
 
-    `iterations` bounds the work (deterministic); `width` is how many of the
-    heuristic's best actions each node considers; `horizon` how many turn
-    boundaries a rollout crosses before it is scored; `exploration` is UCB1's
-    constant.
+    `iterations` is the number of deals (each plays every root candidate once:
+    the work is about ``iterations * width`` rollouts, deterministic); `width` is
+    how many of the heuristic's best actions a node considers; `horizon` how many
+    turn boundaries a rollout crosses before `evaluate` scores it (None: to the
+    end of the game); `exploration` is UCB1's constant; `margin` how much better
+    than the heuristic's pick another candidate must do to be played.
     """
 
     iterations: int
-    width: int = 4
-    horizon: int = 2
+    width: int = 3
+    horizon: int | None = None
     exploration: float = 0.7
+    margin: float = 0.02
 
 
 LEVEL_BUDGETS: Mapping[str, SearchBudget] = {
-    "hard": SearchBudget(iterations=48),
-    "master": SearchBudget(iterations=192),
+    "hard": SearchBudget(iterations=6),
+    "master": SearchBudget(iterations=16, width=4),
 }
 """The searching levels of `app.engine.bots.base.BotName` and their budgets."""
 
@@ -125,62 +130,61 @@ class SearchBot:
         index = index_for(cards)
         start = self._clock() if self._clock is not None else 0.0
         for iteration in range(self._budget.iterations):
-            game = first if iteration == 0 else determinize(state, seat, rng)
-            self._iterate(root, game, candidates, cards, index)
+            deal = first if iteration == 0 else determinize(state, seat, rng)
+            rollout_seed = rng.getrandbits(32)
+            for action in candidates:
+                self._iterate(root, clone(deal), action, rollout_seed, cards, index)
             if (
                 self._clock is not None
                 and self._deadline_ms is not None
                 and self._clock() - start >= self._deadline_ms
             ):
                 break
-        order = {action: position for position, action in enumerate(candidates)}
-        return max(
-            candidates,
-            key=lambda a: (root.children[a].visits if a in root.children else -1, -order[a]),
-        )
+        return _best(root, candidates, self._budget.margin)
 
     def _iterate(
         self,
         root: _Node,
         game: GameState,
-        candidates: list[Action],
+        action: Action,
+        rollout_seed: int,
         cards: Mapping[str, CardDefinition],
         index: CardIndex,
     ) -> None:
+        """One candidate on one deal: play it, go down the tree below it, roll out, back up."""
         budget = self._budget
-        heuristic = HeuristicBot(self._rng.getrandbits(32))  # its per-turn cap starts afresh
-        stop_turn = game.turn_number + budget.horizon
-        path = [root]
-        node = root
-        options: list[Action] | None = candidates
+        heuristic = HeuristicBot(rollout_seed)  # the same for every candidate of a deal
+        stop_turn = game.turn_number + budget.horizon if budget.horizon is not None else 10**9
+        node = root.children.get(action)
+        if node is None:
+            node = root.children[action] = _Node(seat=acting_player(game))
+        node.available += 1
+        path = [node]
         try:
+            apply(game, action, cards, at=game.last_action_at)
             while game.phase is not TurnPhase.ENDED and game.turn_number < stop_turn:
-                if options is None:
-                    legal = legal_actions(game, cards)
-                    options = [a for _, a in heuristic.ranked(game, legal, cards)]
-                    options = options[: budget.width]
+                legal = legal_actions(game, cards)
+                wide = min(budget.width, 1 + math.isqrt(node.visits) // 2)
+                options = [a for _, a in heuristic.ranked(game, legal, cards)][:wide]
                 mover = acting_player(game)
-                untried = [a for a in options if a not in node.children]
-                for action in options:
-                    child = node.children.get(action)
+                for option in options:
+                    child = node.children.get(option)
                     if child is not None:
                         child.available += 1
+                untried = [a for a in options if a not in node.children]
                 if untried:
-                    action = untried[0]
-                    child = _Node(seat=mover, available=1)
-                    node.children[action] = child
-                    apply(game, action, cards, at=game.last_action_at)
+                    child = node.children[untried[0]] = _Node(seat=mover, available=1)
+                    apply(game, untried[0], cards, at=game.last_action_at)
                     path.append(child)
                     break
-                action = self._select(node, options)
-                node = node.children[action]
-                apply(game, action, cards, at=game.last_action_at)
+                picked = self._select(node, options)
+                node = node.children[picked]
+                apply(game, picked, cards, at=game.last_action_at)
                 path.append(node)
-                options = None
             value = _rollout(game, heuristic, stop_turn, cards, index)
         except (EngineError, IllegalActionError):
             return  # a deal the engine cannot continue: this iteration counts for nothing
-        for visited in path[1:]:
+        for visited in path:
             visited.visits += 1
             visited.reward += value if visited.seat == 0 else 1.0 - value
 
@@ -196,6 +200,17 @@ class SearchBot:
             if score > top:
                 best, top = action, score
         return best
+
+
+def _best(root: _Node, candidates: list[Action], margin: float) -> Action:
+    """The candidate of best mean value: the heuristic's first unless beaten by `margin`."""
+
+    def mean(action: Action) -> float:
+        node = root.children.get(action)
+        return node.reward / node.visits if node is not None and node.visits else -1.0
+
+    best = max(candidates, key=mean)  # the first of equals: the heuristic's order
+    return best if mean(best) > mean(candidates[0]) + margin else candidates[0]
 
 
 def _rollout(
