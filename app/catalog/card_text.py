@@ -38,7 +38,7 @@ _COUNTS = {1: "a", 2: "2", 3: "3", 4: "4", 5: "5", 6: "6"}
 def expected_card_text(card: TrainerCard | EnergyCard) -> str | None:
     """The text `card` should print, or None if part of it has no template."""
     data = card.model_dump(mode="json", exclude_defaults=True)
-    parts: list[str | None] = []
+    parts: list[str | None] = [_requirement(r) for r in data.get("requires", [])]
     effects = data.get("effects", [])
     modifiers = data.get("modifiers", [])
     triggers = data.get("triggers", [])
@@ -48,9 +48,29 @@ def expected_card_text(card: TrainerCard | EnergyCard) -> str | None:
         parts.append(_stadium_modifier(modifier) if _is_stadium(card) else None)
     for trigger in triggers:
         parts.append(_trigger(trigger, card))
-    if not parts or None in parts:
+    if not any(parts) or None in parts:
         return None
     return " ".join(p for p in parts if p)
+
+
+_IMPLIED = (
+    {"kind": "creature_in_play", "side": "own", "zone": "bench"},
+    {"kind": "creature_in_play", "side": "own", "zone": "active", "filter": {"has_energy": True}},
+)
+"""Requirements the effect itself implies (no switch without a bench): they print nothing."""
+
+
+def _requirement(requirement: Step) -> str | None:
+    """A sentence for a requirement a player could not guess, "" if implied, None if unknown."""
+    if requirement in _IMPLIED:
+        return ""
+    filter_ = requirement.get("filter", {})
+    if requirement.get("kind") == "creature_in_play" and requirement.get("side") == "own":
+        if set(filter_) == {"element"}:
+            return ""  # the effect names the element it needs
+        if requirement.get("zone") == "active" and filter_ == {"damaged": True}:
+            return "Play this card only while your Front creature is damaged."
+    return None
 
 
 def expected_ability_text(ability: Ability) -> str | None:

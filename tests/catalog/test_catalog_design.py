@@ -631,6 +631,11 @@ def test_trainer_texts_in_the_house_style_read_as_their_templates_render() -> No
     rally = next(c for c in bundled() if c.id == "mv1-122")  # a conditional draw: no template
     assert isinstance(rally, TrainerCard)
     assert expected_card_text(rally) is None
+    raft = next(c for c in bundled() if c.id == "mv2-093")
+    assert isinstance(raft, TrainerCard)
+    text = expected_card_text(raft)
+    assert text is not None
+    assert text.startswith("Play this card only while your Front creature is damaged. ")
     trundlehog = next(c for c in bundled() if c.id == "mv1-116")
     assert isinstance(trundlehog, CreatureCard)
     assert expected_ability_text(trundlehog.abilities[0]) == trundlehog.abilities[0].text
