@@ -12,6 +12,7 @@ start-up with a message an operator can act on.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -95,8 +96,40 @@ class Settings(BaseSettings):
 
     google_client_id: str | None = None
     google_client_secret: SecretStr | None = None
+    google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+    """Where Google's OpenID Connect endpoints and keys are read from (tests: a local one)."""
     discord_client_id: str | None = None
     discord_client_secret: SecretStr | None = None
+    discord_authorize_url: str = "https://discord.com/oauth2/authorize"
+    discord_token_url: str = "https://discord.com/api/oauth2/token"  # noqa: S105 - a URL
+    discord_user_url: str = "https://discord.com/api/users/@me"
+    oauth_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    """The service's own address as browsers reach it: the providers redirect back under it."""
+    auth_redirect_allowlist: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8000/", "http://localhost:8000/"]
+    )
+    """URL prefixes a sign-in may send the browser back to; anything else is refused."""
+
+    jwt_signing_keys: SecretStr | None = Field(default=None, repr=False)
+    """A JWKS (JSON ``{"keys": [...]}``) of private EC P-256 keys, each with a ``kid``.
+
+    The first key signs new access tokens; the others only verify, so a rotated
+    key keeps tokens it signed valid until it is removed (retired). Unset in dev
+    and test: one key derived from ``SECRET_KEY``; staging and prod refuse that.
+    """
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    session_check_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    """How long a process trusts that a session is still live before asking PostgreSQL again."""
+    auth_rate_limit: int = Field(default=20, ge=1)
+    """Sign-in and refresh attempts allowed per client address, and per account, per window."""
+    auth_rate_window_seconds: int = Field(default=60, ge=1, le=86_400)
+    dev_sign_in: bool | None = None
+    """The development sign-in (a name, no provider); unset means on in dev and test only."""
+    guest_max_idle_days: int = Field(default=30, ge=1)
+    """Guests not seen for this long are deleted by ``mantimon users cleanup-guests``."""
 
     db_pool_size: int = Field(default=10, ge=1, le=1000)
     db_max_overflow: int = Field(default=20, ge=0, le=1000)
@@ -122,6 +155,11 @@ class Settings(BaseSettings):
     game_cache_ttl_seconds: int = Field(default=86_400, ge=60)
     game_flush_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
     """How often the service writes games whose latest turn is only in Redis to PostgreSQL."""
+
+    free_deck_slots: int = Field(default=5, ge=0, le=10_000)
+    """How many decks a free account may hold (its starter deck included)."""
+    premium_deck_slots: int | None = Field(default=None, ge=0, le=10_000)
+    """How many decks a premium account may hold; unset (the default) means no limit."""
 
     cards_dir: Path = PROJECT_ROOT / "data" / "cards"
     decks_dir: Path = PROJECT_ROOT / "data" / "decks"
@@ -154,6 +192,26 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("jwt_signing_keys")
+    @classmethod
+    def _check_signing_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            keys = json.loads(value.get_secret_value())["keys"]
+        except (ValueError, KeyError, TypeError):
+            raise ValueError('expected a JWKS: a JSON object {"keys": [...]}') from None
+        if not isinstance(keys, list) or not keys:
+            raise ValueError("expected at least one key")
+        kids = [key.get("kid") if isinstance(key, dict) else None for key in keys]
+        if not all(isinstance(kid, str) and kid for kid in kids) or len(set(kids)) != len(kids):
+            raise ValueError("every key needs a kid of its own")
+        if not all(
+            key.get("kty") == "EC" and key.get("crv") == "P-256" and "d" in key for key in keys
+        ):
+            raise ValueError("every key must be a private EC P-256 key (ES256)")
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_deployment(self) -> Settings:
         if not self.environment.is_deployed:
@@ -165,7 +223,18 @@ class Settings(BaseSettings):
             raise ValueError(f"DATABASE_URL must be set in {env}")
         if self.redis_url is None:
             raise ValueError(f"REDIS_URL must be set in {env}")
+        if self.dev_sign_in:
+            raise ValueError(f"DEV_SIGN_IN cannot be enabled in {env}")
+        if self.jwt_signing_keys is None:
+            raise ValueError(f"JWT_SIGNING_KEYS must be set in {env} (the default key is public)")
         return self
+
+    @property
+    def dev_sign_in_enabled(self) -> bool:
+        """Whether the development sign-in is served: never in staging or prod."""
+        if self.environment.is_deployed:
+            return False
+        return True if self.dev_sign_in is None else self.dev_sign_in
 
 
 def _describe(error: Any) -> str:

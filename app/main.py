@@ -42,6 +42,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accounts import redact
+from app.accounts.service import Accounts
+from app.accounts.signin import SignInFlows
 from app.api import health, metrics, v1
 from app.api.deps import AppServices
 from app.api.docs import install_docs
@@ -136,7 +139,7 @@ async def _start(settings: Settings, metrics: AppMetrics, stack: AsyncExitStack)
         cards = await asyncio.to_thread(CardService.load, settings.cards_dir)
         step.detail = f"{len(cards)} cards in {len(cards.sets)} sets from {settings.cards_dir}"
     games = GameStateManager.from_settings(
-        settings, stores.redis, stores.sessionmaker, metrics=metrics.games
+        settings, stores.redis, stores.sessionmaker, metrics=metrics.games, cards=cards.by_id
     )
     with _timed("start-up", "game recovery") as step:
         recovery = await games.recover_active_games()
@@ -149,8 +152,11 @@ async def _start(settings: Settings, metrics: AppMetrics, stack: AsyncExitStack)
         time.perf_counter() - began,
         settings.environment.value,
     )
+    accounts = Accounts(settings, stores.sessionmaker, stores.redis)
     return AppServices(
         settings=settings,
+        accounts=accounts,
+        signin=SignInFlows(accounts),
         infrastructure=stores.infrastructure,
         engine=stores.engine,
         sessionmaker=stores.sessionmaker,
@@ -261,6 +267,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings or get_settings()
+    redact.install()
     app.state.services = None
     app.state.metrics = AppMetrics.create()
     # The last added is the outermost: HEAD becomes GET before requests are recorded.
@@ -272,4 +279,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(v1.router)
+    app.include_router(v1.auth.well_known)
     return app

@@ -170,9 +170,7 @@ async def run(
         users = [
             User(
                 email=f"c{n}@example.com",
-                display_name="Bench",
-                oauth_provider="google",
-                oauth_id=f"c{n}",
+                display_name=f"Bench c{n} {prefix}",
             )
             for n in range(2)
         ]

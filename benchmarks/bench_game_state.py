@@ -154,9 +154,7 @@ async def run(rounds: int, games: int) -> None:
         users = [
             User(
                 email=f"b{n}@example.com",
-                display_name="Bench",
-                oauth_provider="google",
-                oauth_id=str(n),
+                display_name=f"Bench b{n} {prefix}",
             )
             for n in range(2)
         ]

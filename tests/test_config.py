@@ -17,18 +17,28 @@ from app.config import (
     load_settings,
     to_asyncpg_url,
 )
+from tests.accounts.keys import signing_keys_json
 
 PROD_OK = {
     "environment": "prod",
     "secret_key": "a-long-random-production-secret",
     "database_url": "postgresql://u:pw@db.internal:5432/mantimon",
     "redis_url": "redis://cache.internal:6379/0",
+    "jwt_signing_keys": signing_keys_json(),
 }
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("ENVIRONMENT", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "LOG_LEVEL"):
+    for name in (
+        "ENVIRONMENT",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "LOG_LEVEL",
+        "JWT_SIGNING_KEYS",
+        "DEV_SIGN_IN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
 
@@ -47,6 +57,7 @@ def test_reads_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:pw@h:5432/db")
     monkeypatch.setenv("REDIS_URL", "redis://h:6379/1")
     monkeypatch.setenv("SECRET_KEY", "s3cret-value")
+    monkeypatch.setenv("JWT_SIGNING_KEYS", signing_keys_json())
     monkeypatch.setenv("DB_POOL_SIZE", "3")
     monkeypatch.setenv("LOG_LEVEL", "debug")
     settings = load_settings()
@@ -89,6 +100,15 @@ def test_secrets_never_appear_in_repr_or_logs(caplog: pytest.LogCaptureFixture) 
         ({"secret_key": ""}, "SECRET_KEY must be set"),
         ({"database_url": None}, "DATABASE_URL must be set in prod"),
         ({"redis_url": None}, "REDIS_URL must be set in prod"),
+        ({"jwt_signing_keys": None}, "JWT_SIGNING_KEYS must be set in prod"),
+        ({"dev_sign_in": True}, "DEV_SIGN_IN cannot be enabled in prod"),
+        ({"jwt_signing_keys": "not json"}, "JWT_SIGNING_KEYS: expected a JWKS"),
+        ({"jwt_signing_keys": '{"keys": []}'}, "expected at least one key"),
+        ({"jwt_signing_keys": '{"keys": [{"kty": "EC"}]}'}, "every key needs a kid"),
+        (
+            {"jwt_signing_keys": '{"keys": [{"kty": "oct", "kid": "a", "k": "x"}]}'},
+            "every key must be a private EC P-256 key",
+        ),
     ],
 )
 def test_prod_refuses_missing_or_default_settings(

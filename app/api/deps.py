@@ -9,15 +9,23 @@ other settings.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.accounts.service import Accounts
+from app.accounts.signin import SignInFlows
 from app.api.errors import ServiceUnavailableError
 from app.catalog.card_service import CardService
+from app.catalog.deck_validation import load_starter_decks
 from app.config import Settings
+from app.core.decks import StarterDeck
 from app.db.redis import RedisClient
 from app.runtime import Infrastructure
 from app.store.manager import GameStateManager
@@ -39,6 +47,8 @@ class AppServices:
     cards: CardService
     games: GameStateManager
     schema_head: str | None
+    accounts: Accounts
+    signin: SignInFlows
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -67,3 +77,23 @@ def get_cards(services: Annotated[AppServices, Depends(get_services)]) -> CardSe
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ServicesDep = Annotated[AppServices, Depends(get_services)]
 CardsDep = Annotated[CardService, Depends(get_cards)]
+
+
+async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    """A session for one request; the route commits what it changed, anything else rolls back."""
+    async with services.sessionmaker() as session:
+        yield session
+
+
+@cache
+def _starter_decks(decks_dir: Path) -> Mapping[str, StarterDeck]:
+    return MappingProxyType(load_starter_decks(decks_dir))
+
+
+def get_starters(settings: SettingsDep) -> Mapping[str, StarterDeck]:
+    """The starter decks shipped in ``DECKS_DIR``, read once per folder."""
+    return _starter_decks(settings.decks_dir)
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+StartersDep = Annotated[Mapping[str, StarterDeck], Depends(get_starters)]

@@ -19,6 +19,7 @@ A client may rely on:
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.accounts import errors as accounts
+from app.accounts.collections import (
+    NotEnoughCardsError,
+    StarterAlreadyChosenError,
+    UnknownStarterError,
+)
+from app.accounts.deck_codes import DeckCodeError, DeckNotEncodableError
+from app.accounts.decks import DeckNotFoundError, DeckSlotsFullError, DeckVersionMismatchError
 from app.api.middleware import client_method
 from app.catalog.card_service import CardNotFoundError, SetNotFoundError
 from app.core.rules import UnknownRulesPresetError
@@ -64,7 +73,12 @@ class Problem(BaseModel):
 
     Extra members depend on ``type``: ``errors`` (validation), ``card_ids`` and
     ``suggestions`` (unknown card ids), ``set_id`` (unknown set), ``preset``
-    (unknown rules preset), ``error_id`` (server errors, to quote when reporting them).
+    (unknown rules preset), ``current_version`` (a deck changed since it was read;
+    the ``ETag`` header carries it too), ``slots`` (deck slots full), ``chosen``
+    (starter already chosen), ``known`` (unknown starter), ``code_problem`` (an
+    unreadable deck code: empty, too_long, invalid_character, truncated,
+    checksum_mismatch, unsupported_version, malformed), ``error_id`` (server errors,
+    to quote when reporting them).
     """
 
     model_config = ConfigDict(extra="allow")
@@ -80,6 +94,10 @@ class Problem(BaseModel):
 
 class ServiceUnavailableError(MantimonError):
     """The service cannot answer now (starting, stopping, or a store is unreachable)."""
+
+
+class PreconditionRequiredError(MantimonError):
+    """A change to a versioned resource came without ``If-Match`` naming what it is based on."""
 
 
 class InvalidRequestError(MantimonError):
@@ -102,6 +120,58 @@ class _Mapping:
 
 # Most specific first: the first class an error is an instance of decides its response.
 _DOMAIN_ERRORS: Final[tuple[tuple[type[MantimonError], _Mapping], ...]] = (
+    (
+        accounts.NotAuthenticatedError,
+        _Mapping(HTTPStatus.UNAUTHORIZED, "not-authenticated", "Not authenticated"),
+    ),
+    (
+        accounts.InvalidRefreshTokenError,
+        _Mapping(HTTPStatus.UNAUTHORIZED, "invalid-refresh-token", "Invalid refresh token"),
+    ),
+    (accounts.SignInError, _Mapping(HTTPStatus.BAD_REQUEST, "sign-in-failed", "Sign-in failed")),
+    (
+        accounts.ProviderUnavailableError,
+        _Mapping(HTTPStatus.BAD_GATEWAY, "provider-unavailable", "Sign-in provider unavailable"),
+    ),
+    (
+        accounts.ProviderNotConfiguredError,
+        _Mapping(
+            HTTPStatus.NOT_FOUND, "provider-not-configured", "Sign-in provider not configured"
+        ),
+    ),
+    (
+        accounts.RedirectNotAllowedError,
+        _Mapping(HTTPStatus.BAD_REQUEST, "redirect-not-allowed", "Redirect not allowed"),
+    ),
+    (
+        accounts.IdentityConflictError,
+        _Mapping(HTTPStatus.CONFLICT, "identity-in-use", "Provider account already linked"),
+    ),
+    (
+        accounts.LastSignInMethodError,
+        _Mapping(HTTPStatus.CONFLICT, "last-sign-in-method", "Last sign-in method"),
+    ),
+    (
+        accounts.DisplayNameTakenError,
+        _Mapping(HTTPStatus.CONFLICT, "display-name-taken", "Display name taken"),
+    ),
+    (
+        accounts.DisplayNameError,
+        _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "display-name-invalid", "Invalid display name"),
+    ),
+    (
+        accounts.RateLimitedError,
+        _Mapping(HTTPStatus.TOO_MANY_REQUESTS, "rate-limited", "Too many attempts"),
+    ),
+    (accounts.NotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "not-found", "Not found")),
+    (
+        accounts.DevSignInDisabledError,
+        _Mapping(HTTPStatus.NOT_FOUND, "dev-sign-in-disabled", "Development sign-in disabled"),
+    ),
+    (
+        accounts.AccountsUnavailableError,
+        _Mapping(HTTPStatus.SERVICE_UNAVAILABLE, "service-unavailable", "Service unavailable"),
+    ),
     (CardNotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "card-not-found", "Card not found")),
     (SetNotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "set-not-found", "Set not found")),
     (
@@ -117,6 +187,33 @@ _DOMAIN_ERRORS: Final[tuple[tuple[type[MantimonError], _Mapping], ...]] = (
         _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid-game-id", "Invalid game id"),
     ),
     (StaleStateError, _Mapping(HTTPStatus.CONFLICT, "stale-state", "Stale game state")),
+    (DeckNotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "deck-not-found", "Deck not found")),
+    (
+        DeckVersionMismatchError,
+        _Mapping(HTTPStatus.PRECONDITION_FAILED, "deck-version-mismatch", "Deck was changed"),
+    ),
+    (
+        PreconditionRequiredError,
+        _Mapping(HTTPStatus.PRECONDITION_REQUIRED, "precondition-required", "If-Match required"),
+    ),
+    (DeckSlotsFullError, _Mapping(HTTPStatus.CONFLICT, "deck-slots-full", "Deck slots full")),
+    (
+        StarterAlreadyChosenError,
+        _Mapping(HTTPStatus.CONFLICT, "starter-already-chosen", "Starter already chosen"),
+    ),
+    (
+        UnknownStarterError,
+        _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "unknown-starter", "Unknown starter deck"),
+    ),
+    (NotEnoughCardsError, _Mapping(HTTPStatus.CONFLICT, "not-enough-cards", "Not enough cards")),
+    (
+        DeckCodeError,
+        _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid-deck-code", "Invalid deck code"),
+    ),
+    (
+        DeckNotEncodableError,
+        _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "deck-not-encodable", "Deck has no code"),
+    ),
     (GameEndedError, _Mapping(HTTPStatus.CONFLICT, "game-ended", "Game has ended")),
     (
         GameStoreUnavailableError,
@@ -185,7 +282,32 @@ def _extra_members(exc: MantimonError) -> dict[str, Any]:
         return {"preset": exc.name}
     if isinstance(exc, InvalidRequestError):
         return {"errors": [exc.issue.model_dump(mode="json")]}
+    if isinstance(exc, DeckVersionMismatchError):
+        return {"current_version": exc.current_version}
+    if isinstance(exc, DeckSlotsFullError):
+        return {"slots": exc.slots}
+    if isinstance(exc, StarterAlreadyChosenError):
+        return {"chosen": exc.chosen}
+    if isinstance(exc, UnknownStarterError):
+        return {"known": exc.known}
+    if isinstance(exc, DeckCodeError):
+        return {"code_problem": exc.problem.value}
     return {}
+
+
+def entity_tag(version: int) -> str:
+    """The ``ETag`` of a resource at `version`: a strong tag, the version in quotes."""
+    return f'"{version}"'
+
+
+def _headers(exc: MantimonError) -> dict[str, str] | None:
+    if isinstance(exc, DeckVersionMismatchError):
+        return {"ETag": entity_tag(exc.current_version)}
+    if isinstance(exc, accounts.RateLimitedError):
+        return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, accounts.NotAuthenticatedError):
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    return None
 
 
 def _server_error(request: Request, exc: BaseException, mapping: _Mapping) -> ProblemResponse:
@@ -222,6 +344,7 @@ async def _domain_error(request: Request, exc: Exception) -> ProblemResponse:
         title=mapping.title,
         slug=mapping.slug,
         detail=str(exc),
+        headers=_headers(exc),
         **_extra_members(exc),
     )
 
@@ -263,20 +386,47 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
         detail = f"no resource at {request.url.path}"
     elif status == HTTPStatus.METHOD_NOT_ALLOWED:
         detail = f"{client_method(request.scope)} is not allowed on {request.url.path}"
+        allowed = _allowed_methods(request)
+        if allowed:
+            return problem_response(
+                request, status, detail=detail, headers={**(exc.headers or {}), "Allow": allowed}
+            )
     else:
         detail = str(exc.detail)
     return problem_response(request, status, detail=detail, headers=exc.headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every documented method at this path; Starlette's 405 names only one route's methods.
+
+    Read from the OpenAPI paths (templates become one-segment wildcards), so the
+    ``Allow`` header lists what the schema promises; empty for an undocumented path.
+    """
+    path = request.url.path
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            methods |= {method.upper() for method in item}
+    return ", ".join(sorted(methods))
 
 
 async def _unhandled_error(request: Request, exc: Exception) -> ProblemResponse:
     return _server_error(request, exc, _INTERNAL)
 
 
+_BODY_NOT_JSON: Final = {
+    "description": "The body is not valid JSON.",
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
 def install_problem_details(app: FastAPI) -> None:
     """Route every error `app` can raise through the handlers above, and document them.
 
     The OpenAPI schema then lists the `Problem` body of every documented error
-    response under ``application/problem+json``, the media type it is served with.
+    response under ``application/problem+json``, the media type it is served with,
+    and every operation taking a body documents the 400 of a body that is not JSON
+    (FastAPI's own answer, before any route runs).
     """
     app.add_exception_handler(MantimonError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -288,6 +438,8 @@ def install_problem_details(app: FastAPI) -> None:
         schema = generate()
         for path in schema.get("paths", {}).values():
             for operation in path.values():
+                if "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault("400", _BODY_NOT_JSON)
                 for response in operation.get("responses", {}).values():
                     content = response.get("content", {})
                     if PROBLEM_MEDIA_TYPE in content and "application/json" in content:

@@ -78,6 +78,11 @@ class GamesCheck(Check):
         default=None, description="When the oldest change not yet in PostgreSQL was cached."
     )
     oldest_unpersisted_age_seconds: float | None = None
+    postgres_restored_older: str | None = Field(
+        default=None,
+        description="Set once PostgreSQL was found older than the writes Redis saw (restored "
+        "from an older backup): when, and what was written back from Redis.",
+    )
 
 
 class ReadyChecks(BaseModel):
@@ -144,11 +149,13 @@ async def _check_games(services: AppServices) -> GamesCheck:
         stats = await _bounded(services.games.dirty_stats())
     except Exception as exc:
         return GamesCheck(ok=False, error=_reason(exc))
+    rewind = services.games.postgres_rewind
     return GamesCheck(
         ok=True,
         dirty_games=stats.count,
         oldest_unpersisted_change_at=stats.oldest_change_at,
         oldest_unpersisted_age_seconds=stats.oldest_age_seconds,
+        postgres_restored_older=None if rewind is None else rewind.describe(),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import cards, db, games, sim
+from app.cli import cards, db, games, sim, users
 from app.cli._support import PlainErrorsGroup, command, configure_logging, settings
 
 cli = typer.Typer(
@@ -25,6 +25,7 @@ cli = typer.Typer(
 cli.add_typer(db.app, name="db")
 cli.add_typer(cards.app, name="cards")
 cli.add_typer(games.app, name="games")
+cli.add_typer(users.app, name="users")
 cli.command("sim")(sim.sim)
 
 

@@ -95,8 +95,10 @@ class LastingEffect:
     """A modifier that outlives the action that created it (e.g. "prevent damage next turn").
 
     ``modifier`` is the effect vocabulary's modifier as JSON (``kind`` plus its
-    parameters). It applies to the creature ``target`` when set, else to every
-    creature of ``player``. It ends at the end of turn ``expires_after_turn`` (None:
+    parameters). It applies to the creature ``target`` when set, else to the
+    creatures its modifier's scope names, read with ``player`` as the owner (the
+    default ``holder`` scope: every creature of ``player``); its condition, if any,
+    must hold when it is read. It ends at the end of turn ``expires_after_turn`` (None:
     no turn limit), and also when ``target`` leaves the active spot if
     ``until_leaves_active``; leaving play always ends it.
     """

@@ -16,6 +16,17 @@ class GameType(StrEnum):
     RANKED = "ranked"
 
 
+class DeckMode(StrEnum):
+    """What a deck is built for; decides which cards it may use.
+
+    A free-play deck may use any card of the catalog; a campaign deck only the
+    cards its owner has in their collection.
+    """
+
+    FREEPLAY = "freeplay"
+    CAMPAIGN = "campaign"
+
+
 class EndReason(StrEnum):
     """Why a finished game ended, kept in the game history for statistics and replays."""
 
@@ -39,7 +50,12 @@ class CardSource(StrEnum):
 
 
 class OAuthProvider(StrEnum):
-    """Identity providers a user can sign in with."""
+    """Identity providers a user can sign in with.
+
+    ``dev`` is the development sign-in (a name, no password): only the dev
+    environment creates or accepts it.
+    """
 
     GOOGLE = "google"
     DISCORD = "discord"
+    DEV = "dev"

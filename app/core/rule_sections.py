@@ -253,7 +253,10 @@ class EvolutionRules(Rules):
 
 
 class TrainerRules(Rules):
-    """Limits on stadiums and tools (supporters are counted in `TurnRules`)."""
+    """Limits on stadiums and tools, and whether a trainer that would do nothing is playable.
+
+    Supporters are counted in `TurnRules`.
+    """
 
     stadiums_per_turn: int = Field(default=1, ge=0)
     stadium_same_name_blocked: bool = Field(
@@ -261,6 +264,14 @@ class TrainerRules(Rules):
         description="A stadium cannot be played while a stadium of the same name is in play.",
     )
     tools_per_creature: int = Field(default=1, ge=1, le=1)
+    refuse_without_effect: bool = Field(
+        default=True,
+        description=(
+            "An item or supporter may be played only when its cost (cards put from the "
+            "hand first) can be paid and one of its steps can change the game now, as "
+            "the published digital game refuses a card whose effect cannot do anything."
+        ),
+    )
 
 
 class StatusRules(Rules):

@@ -12,12 +12,18 @@ lookups derived from it are computed once per mapping object.
 """
 
 import app.engine.effects  # noqa: F401 - registers the card-effects executor
-from app.engine.actions import Action, ActionKind
+from app.engine.actions import Action, ActionKind, parse_action
 from app.engine.apply import apply
 from app.engine.checks import acting_player
 from app.engine.decks import adapt_deck
-from app.engine.errors import EngineError, IllegalActionError
-from app.engine.events import Event, is_turn_boundary
+from app.engine.errors import (
+    ActionFieldError,
+    CorruptStateError,
+    EngineError,
+    IllegalActionError,
+)
+from app.engine.events import Event, events_for, is_turn_boundary
+from app.engine.integrity import check_state
 from app.engine.legal import legal_actions
 from app.engine.replay import replay
 from app.engine.setup import Identity, new_game
@@ -25,7 +31,9 @@ from app.engine.view import view_for
 
 __all__ = [
     "Action",
+    "ActionFieldError",
     "ActionKind",
+    "CorruptStateError",
     "EngineError",
     "Event",
     "Identity",
@@ -33,9 +41,12 @@ __all__ = [
     "acting_player",
     "adapt_deck",
     "apply",
+    "check_state",
+    "events_for",
     "is_turn_boundary",
     "legal_actions",
     "new_game",
+    "parse_action",
     "replay",
     "view_for",
 ]

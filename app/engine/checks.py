@@ -184,6 +184,8 @@ def check_play_trainer(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | Non
         if target.attached_tool is not None:
             return "that creature already holds a tool"
         return None
+    if action.target is not None:
+        return f"only a tool is played on a creature; {trainer.name} takes no target"
     if subtype is TrainerSubtype.STADIUM:
         if player.stadiums_played_this_turn >= state.rules.trainers.stadiums_per_turn:
             return "you already played a stadium this turn"
@@ -206,7 +208,7 @@ def check_play_trainer(ctx: Ctx, seat: PlayerIndex, action: Action) -> str | Non
     if executor is None:
         return f"{trainer.name} has effects and no effects executor is installed"
     if not executor.can_play(ctx, seat, card.instance_id):
-        return f"the conditions to play {trainer.name} are not met"
+        return f"the conditions to play {trainer.name} are not met, or it would change nothing"
     return None
 
 

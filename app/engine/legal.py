@@ -33,6 +33,7 @@ from app.engine.checks import (
 )
 from app.engine.context import Ctx
 from app.engine.index import index_for
+from app.engine.integrity import ensure_checked
 from app.engine.modifiers import matches, sources
 from app.engine.rng import Rng
 
@@ -118,6 +119,7 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
     basics, evolves_from, names = index.basics, index.evolves_from, index.names
     energy_defs, requirements = index.energies, index.attach_requirements
     subtypes, free_trainers = index.trainer_subtypes, index.free_trainers
+    refuse_idle = rules.trainers.refuse_without_effect
     actions: list[Action] = []
     add = actions.append
     seen: set[str] = set()
@@ -161,7 +163,9 @@ def _main_actions(ctx: Ctx, seat: PlayerIndex) -> list[Action]:
         ):
             action = Action(_PLAY_TRAINER, card=card_id)
             # The limits checked above are all an unconditional item or supporter needs.
-            if definition_id in free_trainers or check_play_trainer(ctx, seat, action) is None:
+            if (definition_id in free_trainers and not refuse_idle) or check_play_trainer(
+                ctx, seat, action
+            ) is None:
                 add(action)
     if zone and energy_ok and player.zone_current is not None:
         for target in creatures:
@@ -238,8 +242,16 @@ def was_offered(state: GameState, action: Action) -> bool:
 
 
 def legal_actions(state: GameState, cards: Mapping[str, CardDefinition]) -> list[Action]:
-    """Every action `acting_player(state)` may take now; empty once the game has ended."""
+    """Every action `acting_player(state)` may take now; empty once the game has ended.
+
+    Never empty before the end: a state with nothing to do is refused.
+
+    Raises:
+        CorruptStateError: the state is not one the engine can play on (see
+            `app.engine.integrity`).
+    """
     global _offered  # see `was_offered`
+    ensure_checked(state, cards)
     if state.phase is TurnPhase.ENDED:
         return []
     if state.pending_choice is not None:

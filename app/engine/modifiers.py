@@ -4,7 +4,9 @@ Sources: the creature's own tool, special energy and passive abilities (scope
 ``holder``); any creature in play's abilities and tools with a wider scope
 (``own_active``, ``opponent_active``, ``own_bench``, ``all_own``,
 ``all_in_play``); the stadium (its owner is whoever played it); and lasting
-effects (`app.core.game_state.LastingEffect`, on a creature or on a side).
+effects (`app.core.game_state.LastingEffect`, on a creature or on a side: a
+side-wide one reaches the creatures its scope names, read with the effect's
+``player`` as owner, and only while its condition holds).
 Scopes are read relative to the modifier's owner (the player whose card it is)
 and holder (the creature carrying it); a scope's ``element`` narrows the affected
 creatures; a condition must hold (``source_active``: the holder is in its active
@@ -14,8 +16,12 @@ shape lasting effects store, computed once per catalog modifier.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from app.core.effects import CreatureInPlay, Modifier, ScopeKind
 from app.core.effects.targets import CreatureFilter
@@ -27,6 +33,7 @@ Source = tuple[Modifier, ModifierJson]
 
 _JSON: dict[int, tuple[Modifier, ModifierJson]] = {}
 _SEATS: tuple[PlayerIndex, PlayerIndex] = (0, 1)
+_MODIFIER: TypeAdapter[Modifier] = TypeAdapter(Modifier)
 
 
 def as_json(modifier: Modifier) -> ModifierJson:
@@ -105,6 +112,20 @@ def _affects(
     seat: PlayerIndex,
     creature: CardInstance,
 ) -> bool:
+    return _affects_scope(
+        state, index, modifier, owner, holder, seat, creature
+    ) and _condition_holds(state, index, modifier, owner, holder)
+
+
+def _affects_scope(
+    state: GameState,
+    index: CardIndex,
+    modifier: Modifier,
+    owner: PlayerIndex,
+    holder: CardInstance | None,
+    seat: PlayerIndex,
+    creature: CardInstance,
+) -> bool:
     scope = modifier.scope
     kind = scope.kind
     player = state.players[seat]
@@ -124,12 +145,7 @@ def _affects(
         hit = True
     if not hit:
         return False
-    if (
-        scope.element is not None
-        and index.creatures[creature.definition_id].element is not scope.element
-    ):
-        return False
-    return _condition_holds(state, index, modifier, owner, holder)
+    return scope.element is None or index.creatures[creature.definition_id].element is scope.element
 
 
 Held = tuple[PlayerIndex, CardInstance | None, Modifier]
@@ -203,7 +219,47 @@ def in_force(
         modifier_json = effect.modifier
         if modifier_json.get("kind") != kind:
             continue
-        if effect.target == creature.instance_id or (
-            effect.target is None and effect.player == seat
+        if effect.target is None:
+            if not _lasting_affects(state, index, effect.player, modifier_json, seat, creature):
+                continue
+            holder = None
+        elif effect.target == creature.instance_id:
+            holder = creature
+        else:
+            continue
+        if modifier_json.get("condition") is None or _condition_holds(
+            state, index, _parsed(modifier_json), effect.player, holder
         ):
             yield modifier_json
+
+
+def _parsed(modifier_json: ModifierJson) -> Modifier:
+    """The typed modifier of a lasting effect's JSON (only for a scope or a condition: rare)."""
+    return _parse_modifier(json.dumps(modifier_json, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def _parse_modifier(text: str) -> Modifier:
+    return _MODIFIER.validate_json(text)
+
+
+def _lasting_affects(
+    state: GameState,
+    index: CardIndex,
+    owner: PlayerIndex,
+    modifier_json: ModifierJson,
+    seat: PlayerIndex,
+    creature: CardInstance,
+) -> bool:
+    """Whether a side-wide lasting effect (no target) reaches `creature`, by its scope.
+
+    The effect's ``player`` is the scope's owner; a ``holder`` scope (the default)
+    with no creature to hold it means every creature of that owner.
+    """
+    scope = modifier_json.get("scope")
+    if scope is None or scope.get("kind", "holder") == "holder":
+        if seat != owner:
+            return False
+        element = scope.get("element") if scope is not None else None
+        return element is None or index.creatures[creature.definition_id].element == element
+    return _affects_scope(state, index, _parsed(modifier_json), owner, None, seat, creature)

@@ -53,6 +53,10 @@ class Rng:
         """A uniform element of a non-empty sequence."""
         return items[self._get().randrange(len(items))]
 
+    def token(self) -> str:
+        """Eight random hex digits (32 bits): names that say nothing about what they name."""
+        return f"{self._get().getrandbits(32):08x}"
+
     def shuffle(self, items: MutableSequence[_T]) -> None:
         """Shuffle in place."""
         self._get().shuffle(items)

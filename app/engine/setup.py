@@ -8,9 +8,14 @@ face down: `view_for` hides the opponent's until both have finished.
 
 Decisions (rules data in brackets):
 - the first player is a coin flip from the seed (``first_player`` overrides it);
-- instance ids are ``p{seat}-{n:03d}`` for the main deck in sorted definition
-  order before shuffling, ``p{seat}-e{n:02d}`` for the energy deck and
-  ``p{seat}-z{n:03d}`` for zone energy made during the game;
+- instance ids are ``p{seat}-m`` (main deck) or ``p{seat}-e`` (energy deck) and
+  eight hex digits drawn from the seed's own stream (salted apart from the deal, so
+  the deal is the same whatever the ids): an id says which seat owns the card and
+  which deck it was dealt from (what the replay's deck lists are read back from,
+  `app.services.replays`), and nothing about the card (issue 16: numbered in card
+  order, a public deck list made every id a card name). Replaying from the initial
+  state reproduces them, since they are in it. Zone energy made during the game is
+  ``p{seat}-z{n:03d}``: its type is public when it is made;
 - mulligans [hand.mulligan_mode]: ``redraw`` shuffles a basic-less hand back and
   draws again, counting a mulligan, and the opponent draws
   ``hand.mulligan_extra_draw`` cards per mulligan at once (always taken: it never
@@ -38,6 +43,7 @@ from app.core.game_state import (
 from app.core.rules import EnergySource, MulliganMode, RulesConfig, WinCondition
 from app.engine.errors import EngineError
 from app.engine.index import CardIndex, index_for
+from app.engine.integrity import mark_checked
 from app.engine.ops import new_instance
 from app.engine.rng import Rng
 
@@ -45,19 +51,36 @@ Identity = UUID | str
 """Who plays a seat: a user's id, or an NPC's id (a string)."""
 
 _MAX_REDRAWS = 50
+ID_SALT = 0x1D5
+"""Salts the random stream instance ids are drawn from, apart from the deal's."""
 
 
 def _instances(
-    seat: int, counts: Mapping[str, int], index: CardIndex, tag: str
+    seat: int, counts: Mapping[str, int], index: CardIndex, ids: _Ids, origin: str
 ) -> list[CardInstance]:
     cards: list[CardInstance] = []
     for definition_id in sorted(counts):
         if definition_id not in index.cards:
             raise EngineError(f"deck of seat {seat} holds unknown card {definition_id!r}")
-        for _ in range(counts[definition_id]):
-            width = 2 if tag == "e" else 3
-            cards.append(new_instance(f"p{seat}-{tag}{len(cards):0{width}d}", definition_id))
+        cards.extend(
+            new_instance(ids.new(seat, origin), definition_id) for _ in range(counts[definition_id])
+        )
     return cards
+
+
+class _Ids:
+    """Instance ids drawn from the game's own random stream (a salt of its seed), unique."""
+
+    def __init__(self, seed: int) -> None:
+        self._rng = Rng(seed, 0, ID_SALT)
+        self._used: set[str] = set()
+
+    def new(self, seat: int, origin: str) -> str:
+        while True:
+            instance_id = f"p{seat}-{origin}{self._rng.token()}"
+            if instance_id not in self._used:
+                self._used.add(instance_id)
+                return instance_id
 
 
 def _has_basic(hand: list[CardInstance], index: CardIndex) -> bool:
@@ -103,17 +126,23 @@ def _zone_types(deck: DeckList, cards: Mapping[str, CardDefinition]) -> list[Ene
 
 
 def _player(
-    seat: int, deck: DeckList, identity: Identity, rules: RulesConfig, index: CardIndex, rng: Rng
+    seat: int,
+    deck: DeckList,
+    identity: Identity,
+    rules: RulesConfig,
+    index: CardIndex,
+    rng: Rng,
+    ids: _Ids,
 ) -> PlayerState:
     player = PlayerState(
         user_id=identity if isinstance(identity, UUID) else None,
         npc_id=identity if isinstance(identity, str) else None,
     )
-    player.deck = _instances(seat, deck.main, index, "")
+    player.deck = _instances(seat, deck.main, index, ids, "m")
     rng.shuffle(player.deck)
     source = rules.energy.source
     if source is EnergySource.ENERGY_DECK:
-        player.energy_deck = _instances(seat, deck.energy, index, "e")
+        player.energy_deck = _instances(seat, deck.energy, index, ids, "e")
         rng.shuffle(player.energy_deck)
     elif source is EnergySource.ENERGY_ZONE:
         player.energy_zone = _zone_types(deck, index.cards)
@@ -149,9 +178,10 @@ def new_game(
         raise EngineError("seed must be a non-negative integer")
     index = index_for(cards)
     rng = Rng(seed, 0)
+    ids = _Ids(seed)
     players = (
-        _player(0, decks[0], identities[0], rules, index, rng),
-        _player(1, decks[1], identities[1], rules, index, rng),
+        _player(0, decks[0], identities[0], rules, index, rng, ids),
+        _player(1, decks[1], identities[1], rules, index, rng, ids),
     )
     for seat in (0, 1):
         extra = players[1 - seat].mulligans * rules.hand.mulligan_extra_draw
@@ -174,4 +204,5 @@ def new_game(
         started_at=at,
         last_action_at=at,
     )
+    mark_checked(state)
     return state

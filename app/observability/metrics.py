@@ -109,6 +109,12 @@ class GameMetrics:
             "Times the game state manager found Redis unreachable after it had answered.",
             registry=registry,
         )
+        self.postgres_rewinds = Counter(
+            "mantimon_postgres_rewinds",
+            "Times PostgreSQL was found older than the writes Redis saw acknowledged (restored "
+            "from an older backup); the newer games Redis held were written back.",
+            registry=registry,
+        )
         self.redis_recoveries = Counter(
             "mantimon_redis_recoveries",
             "Times Redis answered the game state manager again after an outage.",

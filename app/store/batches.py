@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.game_state import GameState
 from app.observability.metrics import GameMetrics
-from app.store.cache import GameCache
+from app.store.cache import CachedCopy, GameCache
 from app.store.copies import GameCopies
 from app.store.errors import (
     DivergedStateError,
@@ -41,6 +41,13 @@ from app.store.results import (
 )
 from app.store.rows import GameRows
 from app.store.statements import RECOVERY_SQL
+
+
+def _game_id(member: str) -> UUID | None:
+    try:
+        return UUID(member)
+    except ValueError:
+        return None
 
 
 def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
@@ -152,9 +159,12 @@ class GameBatches:
         try:
             members = await self._cache.dirty_members()
             for chunk in _batches(members, batch_size):
-                payloads = await self._cache.payloads(chunk)
-                for member, payload in zip(chunk, payloads, strict=True):
-                    await self._flush_one(member, payload, summary)
+                ids = [_game_id(member) for member in chunk]
+                copies = await self._cache.copies([i for i in ids if i is not None])
+                found = dict(zip([i for i in ids if i is not None], copies, strict=True))
+                for member, game_id in zip(chunk, ids, strict=True):
+                    copy = found.get(game_id) if game_id is not None else None
+                    await self._flush_one(member, copy, summary)
                 if progress is not None:
                     progress(summary.total)
         except RedisError as exc:
@@ -163,21 +173,20 @@ class GameBatches:
         self._cache.health.ok()
         return summary
 
-    async def _flush_one(self, member: str, payload: bytes | None, summary: FlushSummary) -> None:
-        if payload is None:
+    async def _flush_one(self, member: str, copy: CachedCopy | None, summary: FlushSummary) -> None:
+        if copy is None or (copy.state is None and copy.problem is None):
             await self._cache.unmark_dirty(member)
             summary.failed.append(GameFailure(member, "no cached state left to persist"))
             logger.error("game %s: marked dirty but its cached state is gone", member)
             return
-        try:
-            state = GameState.model_validate_json(payload)
-        except ValidationError as exc:
-            reason = f"cached state is unusable: {validation_summary(exc)}"
+        if copy.state is None:
+            reason = f"cached state is unusable: {copy.problem}"
             summary.failed.append(GameFailure(member, reason))
             logger.error("game %s: not flushed: %s", member, reason)
             return
+        state = copy.state
         try:
-            outcome, stored_version = await self._rows.upsert(state, payload.decode())
+            outcome, stored_version = await self._rows.upsert(state, state.model_dump_json())
         except GamePersistRefusedError as exc:
             summary.failed.append(GameFailure(member, str(exc)))
             logger.error("game %s: not flushed: %s", member, exc)

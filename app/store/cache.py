@@ -33,6 +33,7 @@ from app.store.errors import (
     logger,
     validation_summary,
 )
+from app.store.log import LogEntry, Replayer, decode_snapshot, entries_in, with_log
 from app.store.redis_epoch import (
     ANY_IDENTITY,
     UNKNOWN_IDENTITY,
@@ -42,12 +43,16 @@ from app.store.redis_epoch import (
 from app.store.redis_health import RedisHealth
 from app.store.results import DirtyStats
 from app.store.statements import (
+    APPEND_LUA,
     CACHE_STATE_LUA,
     CLEAR_DIRTY_LUA,
+    ENDED_LUA,
     IDENTITY_MISMATCH,
     MODE_CLEAN,
     READ_MISSING,
     READ_STATE_LUA,
+    SNAPSHOT_LUA,
+    identity_token,
 )
 
 _IDENTITY_ATTEMPTS: Final = 3
@@ -69,6 +74,10 @@ class CachedCopy:
     state: GameState | None
     problem: str | None
     """Why the copy is unusable; None when it is usable or absent."""
+    snapshot_version: int | None = None
+    """The version of the snapshot the state was replayed from (None without a state)."""
+    entries: tuple[LogEntry, ...] = ()
+    """The log entries replayed on the snapshot, oldest first."""
 
 
 class GameCache:
@@ -82,14 +91,22 @@ class GameCache:
         ttl_seconds: int,
         health: RedisHealth,
         epoch: RedisEpoch,
+        replayer: Replayer,
     ) -> None:
         self._redis = redis
+        self._replayer = replayer
         self._prefix = key_prefix
         self._ttl = ttl_seconds
         self.health = health
         self.epoch = epoch
         self.dirty_key = prefixed(key_prefix, "games", "dirty")
+        self.write_mark_key = prefixed(key_prefix, "store", "postgres-writes")
+        """The highest PostgreSQL write counter a persist reached (`app.store.restore`)."""
+        self.ended_key = prefixed(key_prefix, "games", "ended")
         self._cache_state = redis.register_script(CACHE_STATE_LUA)
+        self._append = redis.register_script(APPEND_LUA)
+        self._snapshot = redis.register_script(SNAPSHOT_LUA)
+        self._ended = redis.register_script(ENDED_LUA)
         self._read_state = redis.register_script(READ_STATE_LUA)
         self._clear_dirty = redis.register_script(CLEAR_DIRTY_LUA)
         # Games whose Redis entry went stale while Redis was down: the (version, JSON) to
@@ -164,7 +181,7 @@ class GameCache:
 
     async def _checked(self, script: AsyncScript, keys: list[str], args: list[Any]) -> list[Any]:
         """Run an instance-checked script; raises RedisIdentityChanged (after adopting it)."""
-        reply: list[Any] = await script(keys=keys, args=args)
+        reply: list[Any] = await script(keys=keys, args=[identity_token(args[0]), *args[1:]])
         if reply[0] == IDENTITY_MISMATCH:
             raw = reply[1]
             identity = raw.decode() if isinstance(raw, bytes) else str(raw)
@@ -195,10 +212,23 @@ class GameCache:
         mode: str,
         identity: str = ANY_IDENTITY,
         expected: str = "",
+        head: bytes = b"",
+        records: bytes | None = None,
     ) -> dict[str, Any]:
+        kept = [b"", ""] if records is None else [records, version]
         return {
             "keys": [self.game_key(game_id), self.dirty_key],
-            "args": [identity, version, payload, self._ttl, mode, str(game_id), expected],
+            "args": [
+                identity,
+                version,
+                payload,
+                self._ttl,
+                mode,
+                str(game_id),
+                expected,
+                head,
+                *kept,
+            ],
         }
 
     async def write(
@@ -209,30 +239,112 @@ class GameCache:
         mode: str,
         identity: str = ANY_IDENTITY,
         expected: str = "",
+        head: bytes = b"",
+        records: bytes | None = None,
     ) -> tuple[int, int]:
-        """Run the caching script; returns its status and the version Redis holds."""
+        """Write a snapshot (dropping the log); returns its status and the version Redis holds.
+
+        `payload` is a whole state, or with `records` (every action record of the game)
+        a state without its log.
+        """
         reply = await self._checked(
             self._cache_state,
-            **self._cache_call(game_id, version, payload, mode, identity, expected),
+            **self._cache_call(game_id, version, payload, mode, identity, expected, head, records),
+        )
+        return int(reply[0]), int(reply[1])
+
+    async def snapshot(
+        self,
+        game_id: UUID,
+        version: int,
+        snapshot: bytes,
+        identity: str,
+        *,
+        records: bytes,
+        count: int,
+        previous_head: bytes,
+        head: bytes,
+    ) -> tuple[int, int]:
+        """At a turn boundary: the new snapshot, and the `count` records since the last one.
+
+        ``APPEND_NEEDS_SNAPSHOT`` means nothing was written: write the whole state instead.
+        """
+        reply = await self._checked(
+            self._snapshot,
+            keys=[self.game_key(game_id), self.dirty_key],
+            args=[identity, version, snapshot, self._ttl, records, count, previous_head, head],
+        )
+        return int(reply[0]), int(reply[1])
+
+    async def append(
+        self,
+        game_id: UUID,
+        version: int,
+        entry: str,
+        identity: str,
+        *,
+        previous_head: bytes,
+        head: bytes,
+    ) -> tuple[int, int]:
+        """Append one action's log entry; returns the status and the version Redis holds.
+
+        ``APPEND_NEEDS_SNAPSHOT`` means nothing was written: write the whole state instead.
+        """
+        reply = await self._checked(
+            self._append,
+            keys=[self.game_key(game_id), self.dirty_key],
+            args=[identity, version, entry, self._ttl, "", previous_head, head],
         )
         return int(reply[0]), int(reply[1])
 
     async def read(self, game_id: UUID, identity: str) -> CachedCopy:
-        """The game's cached copy, parsed and checked to be this game's."""
+        """The game's cached copy: its snapshot with its log replayed, checked to be this game's."""
         reply = await self._checked(self._read_state, [self.game_key(game_id)], [identity])
+        return self._parse(game_id, reply)
+
+    def _parse(self, game_id: UUID, reply: list[Any]) -> CachedCopy:
         if reply[0] == READ_MISSING:
             kind = reply[1].decode()
             return CachedCopy("", None, None if kind == "none" else f"the key holds a {kind}")
         seen, raw = reply[1].decode(), reply[2]
         if not raw:
             return CachedCopy(seen, None, None)
+        records, kept_to = reply[3], reply[4]
         try:
-            state = GameState.model_validate_json(raw)
-        except ValidationError as exc:
-            return CachedCopy(seen, None, validation_summary(exc))
+            payload = decode_snapshot(raw)
+            state = GameState.model_validate_json(
+                with_log(payload, records) if kept_to else payload
+            )
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            reason = validation_summary(exc) if isinstance(exc, ValidationError) else str(exc)
+            return CachedCopy(seen, None, reason)
         if state.game_id != game_id:
             return CachedCopy(seen, None, f"the key holds game {state.game_id}")
-        return CachedCopy(seen, state, None)
+        base = state.version
+        fields = {
+            name.decode(): value for name, value in zip(reply[5::2], reply[6::2], strict=True)
+        }
+        raw_entries = entries_in(fields)
+        try:
+            head = int(seen)
+        except ValueError:
+            return CachedCopy(seen, None, f"its version field is {seen!r}")
+        wanted = range(base + 1, head + 1)
+        missing = [version for version in wanted if version not in raw_entries]
+        if missing:
+            return CachedCopy(
+                seen,
+                None,
+                f"its log lacks versions {missing[0]}..{missing[-1]} after the snapshot at "
+                f"version {base} (head {head})",
+            )
+        try:
+            entries = tuple(LogEntry.decode(raw_entries[version]) for version in wanted)
+            if entries:
+                state = self._replayer.replay(state, entries)
+        except ValueError as exc:
+            return CachedCopy(seen, None, str(exc))
+        return CachedCopy(seen, state, None, base, entries)
 
     async def drop(self, game_id: UUID) -> None:
         """Delete the game's cached copy and its dirty mark, in one transaction."""
@@ -241,19 +353,71 @@ class GameCache:
             pipe.zrem(self.dirty_key, str(game_id))
             await pipe.execute()
 
-    async def clear_dirty_mark(self, game_id: UUID, version: int) -> None:
+    async def clear_dirty_mark(self, game_id: UUID, version: int, high_water: int = 0) -> None:
         """Unmark the game if Redis still holds `version`; a failing Redis keeps the mark."""
         if not await self.ready():
             return
         try:
             await self._clear_dirty(
-                keys=[self.game_key(game_id), self.dirty_key],
-                args=[version, str(game_id)],
+                keys=[self.game_key(game_id), self.dirty_key, self.write_mark_key],
+                args=[version, str(game_id), high_water],
             )
         except RedisError as exc:
             self.health.failed("persist_to_db", exc)
         else:
             self.health.ok()
+
+    def ended_game_key(self, game_id: UUID | str) -> str:
+        """Where the end of a game is kept after it left the active games."""
+        return prefixed(self._prefix, "ended", str(game_id))
+
+    async def remember_end(self, game_id: UUID, record: bytes, high_water: int) -> None:
+        """Keep `record` (the final state and result) and raise the write mark; never raises."""
+        try:
+            await self._ended(
+                keys=[self.write_mark_key, self.ended_key, self.ended_game_key(game_id)],
+                args=[high_water, str(game_id), record, self._ttl],
+            )
+        except RedisError as exc:
+            logger.warning("game %s: its end is not kept in Redis (%s)", game_id, exc)
+
+    async def has_ended(self, game_id: UUID) -> bool:
+        """Whether Redis kept the end of this game (it ended less than a cache TTL ago)."""
+        return bool(await self._redis.exists(self.ended_game_key(game_id)))
+
+    async def forget_end(self, game_id: UUID) -> None:
+        """Drop the kept end of a game (it is in the history again)."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self.ended_key, str(game_id))
+            pipe.delete(self.ended_game_key(game_id))
+            await pipe.execute()
+
+    async def write_mark(self) -> int | None:
+        """The write mark, None when Redis has none (a new Redis, or nothing persisted yet)."""
+        raw = await self._redis.get(self.write_mark_key)
+        return None if raw is None else int(raw)
+
+    async def game_ids(self) -> list[UUID]:
+        """Every game with a copy in Redis under this prefix (SCAN, so Redis is never blocked)."""
+        found: list[UUID] = []
+        pattern = self.game_key(UUID(int=0)).replace(str(UUID(int=0)), "*")
+        async for key in self._redis.scan_iter(match=pattern, count=500):
+            with suppress(ValueError):
+                found.append(UUID(key.decode().rsplit(":", 1)[-1]))
+        return found
+
+    async def ended_records(self) -> list[tuple[UUID, bytes]]:
+        """The kept ends of games (those whose record has not expired)."""
+        members: list[bytes] = await self._redis.zrange(self.ended_key, 0, -1)  # type: ignore[assignment]
+        ids = [UUID(member.decode()) for member in members]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for game_id in ids:
+                pipe.get(self.ended_game_key(game_id))
+            records: list[bytes | None] = await pipe.execute()
+        expired = [str(i) for i, record in zip(ids, records, strict=True) if record is None]
+        if expired:
+            await self._redis.zrem(self.ended_key, *expired)
+        return [(i, r) for i, r in zip(ids, records, strict=True) if r is not None]
 
     # -- many games ---------------------------------------------------------------------
 
@@ -277,13 +441,17 @@ class GameCache:
         dirty: list[bytes] = await self._redis.zrange(self.dirty_key, 0, -1)  # type: ignore[assignment]
         return [member.decode() for member in dirty]
 
-    async def payloads(self, members: Sequence[str]) -> list[bytes | None]:
-        """The cached JSON of each game id in `members` (None where it is gone), pipelined."""
+    async def copies(self, members: Sequence[UUID]) -> list[CachedCopy]:
+        """The cached copy of each game in `members`, replayed, read in one pipeline."""
         async with self._redis.pipeline(transaction=False) as pipe:
-            for member in members:
-                pipe.hget(prefixed(self._prefix, "game", member), "s")
-            payloads: list[bytes | None] = await pipe.execute()
-        return payloads
+            for game_id in members:
+                await self._read_state(
+                    keys=[self.game_key(game_id)], args=[ANY_IDENTITY], client=pipe
+                )
+            replies: list[list[Any]] = await pipe.execute()
+        return [
+            self._parse(game_id, reply) for game_id, reply in zip(members, replies, strict=True)
+        ]
 
     async def unmark_dirty(self, member: str) -> None:
         """Remove one game id from the dirty set."""

@@ -16,12 +16,15 @@ The public methods are documented on `GameStateManager`, which delegates to them
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
+from typing import Final
 from uuid import UUID
 
 from redis.exceptions import RedisError
 
 from app.core.game_state import GameResult, GameState
+from app.engine.events import Event, is_turn_boundary
 from app.store.cache import CachedCopy, CacheMoved, GameCache
 from app.store.errors import (
     CorruptGameStateError,
@@ -32,17 +35,45 @@ from app.store.errors import (
     logger,
 )
 from app.store.history import history_row
-from app.store.lineage import descends_from, lineage_chain
+from app.store.lineage import descends_from, digest_at, head_digest, lineage_chain
+from app.store.log import (
+    encode_snapshot,
+    entry_for,
+    events_for_seat,
+    records_json,
+    without_log,
+)
 from app.store.redis_epoch import ANY_IDENTITY
-from app.store.results import PersistOutcome, SaveOutcome
+from app.store.restore import ended_record
+from app.store.results import EventsSince, PersistOutcome, SaveOutcome
 from app.store.rows import GameRows
 from app.store.statements import (
+    APPEND_NEEDS_SNAPSHOT,
     CACHE_MOVED,
     CACHE_REFUSED,
     MODE_CLEAN,
     MODE_DIRTY,
     MODE_REPLACE,
 )
+
+_MAX_SNAPSHOTS: Final = 100_000
+"""Games whose last snapshot version a process remembers; past it, forgotten (costs bytes)."""
+
+
+def _events_after(copy: CachedCopy, version: int, seat: int | None) -> EventsSince:
+    """The events of `copy`'s log after `version`, for `seat`; resync before its snapshot."""
+    assert copy.state is not None
+    head = copy.state.version
+    base = head if copy.snapshot_version is None else copy.snapshot_version
+    if not base <= version <= head:
+        return EventsSince(version=head, events=[], resync=True)
+    events = [
+        (entry.record.version, event)
+        for entry in copy.entries
+        if entry.record.version > version
+        for event in events_for_seat(entry.events, seat)
+    ]
+    return EventsSince(version=head, events=events)
 
 
 def _contains(state: GameState, version: int, lineage: bytes | None) -> bool:
@@ -59,16 +90,24 @@ class GameCopies:
         self._cache = cache
         self._rows = rows
         self._epoch = cache.epoch
+        # The version of the last snapshot this process wrote per game: a turn boundary
+        # then sends only the records since it (the script checks they line up).
+        self._snapshots: dict[UUID, int] = {}
+
+    def _remember_snapshot(self, game_id: UUID, version: int) -> None:
+        if game_id not in self._snapshots and len(self._snapshots) >= _MAX_SNAPSHOTS:
+            self._snapshots.clear()
+        self._snapshots[game_id] = version
 
     # -- saves --------------------------------------------------------------------------
 
-    async def save(self, state: GameState) -> SaveOutcome:
+    async def save(self, state: GameState, events: Sequence[Event] | None = None) -> SaveOutcome:
         """See `GameStateManager.save_to_cache`."""
         payload = state.model_dump_json()
         if await self._cache.ready():
             try:
                 status, cached = await self._cache.on_one_instance(
-                    lambda: self._save_checked(state, payload)
+                    lambda: self._save_checked(state, payload, events)
                 )
             except RedisError as exc:
                 self._cache.health.failed("save_to_cache", exc)
@@ -88,13 +127,57 @@ class GameCopies:
         self._cache.written_through(state.game_id, state.version, payload)
         return SaveOutcome.WRITTEN_THROUGH
 
-    async def _save_checked(self, state: GameState, payload: str) -> tuple[int, int]:
+    async def _save_checked(
+        self, state: GameState, payload: str, events: Sequence[Event] | None
+    ) -> tuple[int, int]:
         identity, trusted = self._epoch.snapshot(state.game_id)
         if not trusted:
             await self._check_new_save(state, identity)
-        status, cached = await self._cache.write(
-            state.game_id, state.version, payload, MODE_DIRTY, identity
-        )
+        chain = self._rows.chain(state)
+        head = head_digest(chain)
+        previous = digest_at(chain, state.version - 1) if state.version >= 1 else None
+        status = APPEND_NEEDS_SNAPSHOT
+        snapshot: bytes | None = None
+        boundary = events is not None and is_turn_boundary(events)
+        if events is not None and previous is not None and not boundary:
+            status, cached = await self._cache.append(
+                state.game_id,
+                state.version,
+                entry_for(state, events, payload).encode(),
+                identity,
+                previous_head=previous,
+                head=head,
+            )
+        elif boundary and previous is not None:
+            since = self._snapshots.get(state.game_id)
+            if since is not None and since < state.version:
+                snapshot = encode_snapshot(without_log(state))
+                status, cached = await self._cache.snapshot(
+                    state.game_id,
+                    state.version,
+                    snapshot,
+                    identity,
+                    records=records_json(state.action_log[since:]),
+                    count=state.version - since,
+                    previous_head=previous,
+                    head=head,
+                )
+        if status == APPEND_NEEDS_SNAPSHOT:
+            # A caller without the action's events, or Redis's head or records not the
+            # ones this state was played on: the whole state, as the new snapshot (its
+            # records apart, so the next turn boundary only adds that turn's).
+            boundary = True
+            status, cached = await self._cache.write(
+                state.game_id,
+                state.version,
+                snapshot or encode_snapshot(without_log(state)),
+                MODE_DIRTY,
+                identity,
+                head=head,
+                records=records_json(state.action_log),
+            )
+        if boundary and status != CACHE_REFUSED:
+            self._remember_snapshot(state.game_id, state.version)
         if status != CACHE_REFUSED:
             # The cached copy is now this caller's state, written on this instance.
             self._epoch.trust(state.game_id, identity)
@@ -172,7 +255,14 @@ class GameCopies:
     async def _load_missing(
         self, game_id: UUID, identity: str, *, recache: bool
     ) -> GameState | None:
-        """A cache miss: PostgreSQL's copy is the latest there is."""
+        """A cache miss: PostgreSQL's copy is the latest there is, unless the game ended.
+
+        Redis keeps the end of a game for the cache TTL: a PostgreSQL restored from before
+        that end still has the game active, and must not serve it until the restore check
+        has moved it back to the history.
+        """
+        if await self._cache.has_ended(game_id):
+            return None
         row = await self._rows.read(game_id)
         if row is None:
             return None
@@ -203,14 +293,44 @@ class GameCopies:
             raise CacheMoved
         if cached.state is not None:
             logger.warning(
-                "game %s: Redis held version %d, %s PostgreSQL's version %s; "
+                "game %s: Redis held version %d, %s PostgreSQL's version %d; "
                 "replaced it with PostgreSQL's",
                 game_id,
                 cached.state.version,
                 "older than" if cached.state.version < state.version else "diverged from",
-                stored_version,
+                state.version if stored_version is None else stored_version,
             )
         return state
+
+    # -- the event stream ---------------------------------------------------------------
+
+    async def events_since(
+        self, game_id: UUID, version: int, seat: int | None
+    ) -> EventsSince | None:
+        """See `GameStateManager.events_since`."""
+        if await self._cache.ready():
+            try:
+                copy = await self._cache.on_one_instance(lambda: self._events_checked(game_id))
+            except RedisError as exc:
+                self._cache.health.failed("events_since", exc)
+            else:
+                self._cache.health.ok()
+                if copy is not None and copy.state is not None:
+                    return _events_after(copy, version, seat)
+        # Redis is down or holds no usable log: PostgreSQL has snapshots only.
+        row = await self._rows.stored(game_id)
+        if row.version is None:
+            return None
+        return EventsSince(version=row.version, events=[], resync=row.version != version)
+
+    async def _events_checked(self, game_id: UUID) -> CachedCopy | None:
+        identity, trusted = self._epoch.snapshot(game_id)
+        if not trusted:
+            # Compared with PostgreSQL (and replaced if it must be) before it is read.
+            if await self._load_checked(game_id, recache=True) is None:
+                return None
+            identity, _ = self._epoch.snapshot(game_id)
+        return await self._cache.read(game_id, identity)
 
     # -- persists -----------------------------------------------------------------------
 
@@ -227,7 +347,7 @@ class GameCopies:
             return
         # The state is in PostgreSQL: a busy Redis leaves the dirty mark for flush_dirty.
         with suppress(GameStoreBusyError):
-            await self._cache.clear_dirty_mark(game_id, version)
+            await self._cache.clear_dirty_mark(game_id, version, self._rows.high_water)
 
     async def refresh_after_flush(self, flushed: GameState) -> None:
         """Replace the cached copy just flushed by PostgreSQL's state, unless it changed since."""
@@ -273,5 +393,6 @@ class GameCopies:
         if state is None:
             return False
         inserted = await self._rows.end(game_id, history_row(game_id, state, result))
+        await self._cache.remember_end(game_id, ended_record(state, result), self._rows.high_water)
         await self._forget(game_id)
         return inserted

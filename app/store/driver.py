@@ -5,7 +5,8 @@ the durability contract:
 
 - the new game (version 0, before any action) is written to PostgreSQL, so it
   is recoverable and listed for its players from the start;
-- every accepted action: ``save_to_cache`` (Redis, or write-through);
+- every accepted action: ``save_to_cache`` with its events (appended to the game's log
+  in Redis, or written through);
 - every turn boundary (`app.engine.is_turn_boundary`: a turn ended) and the end
   of the game: ``persist_to_db``;
 - the end: ``end_game``, which moves the game to the history with its replay
@@ -81,7 +82,7 @@ class GameDriver:
         action = bots[acting_player(state)].choose(state, actions, self.cards)
         at = max(self.clock(), state.last_action_at)
         events = apply(state, action, self.cards, at=at)
-        await self.manager.save_to_cache(state)
+        await self.manager.save_to_cache(state, events)
         self._tell("saved", state)
         if is_turn_boundary(events):
             await self.manager.persist_to_db(state)

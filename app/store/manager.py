@@ -43,6 +43,14 @@ even if Redis is then too busy to clear the dirty mark: `flush_dirty` clears it.
 
 How the guarantees are kept
 ---------------------------
+* In Redis a game is a snapshot at its last turn boundary plus a log of the
+  actions since (`app.store.log`); an action is appended in the same script that
+  checks its version, the instance and the lineage head it was played on, and a
+  load replays the log and refuses (serving PostgreSQL's state instead) one that
+  does not rebuild the state its last entry recorded the digest of.
+* PostgreSQL coming back older than the writes Redis saw (a restore from an older
+  backup) is noticed through a write counter (`app.store.restore`) and repaired
+  from Redis by start-up recovery and every flush.
 * Every write is version-checked in the store itself: a Lua script in Redis,
   ``INSERT ... ON CONFLICT DO UPDATE ... WHERE active_games.version <
   excluded.version`` in PostgreSQL. An older state never replaces a newer one,
@@ -72,23 +80,29 @@ Where the code lives
 `GameStateManager` is the one public entry point and only delegates; every
 name callers import is re-exported here. Behind it: `copies` decides which
 store serves and takes each game (and when a cached copy must be compared with
-PostgreSQL), `cache` runs everything sent to Redis, `rows` everything
-sent to PostgreSQL for one game, `batches` recovery and the flush,
+PostgreSQL), `cache` runs everything sent to Redis, `log` the snapshot and
+action log a game is kept as there (and its replay), `rows` everything
+sent to PostgreSQL for one game, `batches` recovery and the flush, `restore`
+the check for a PostgreSQL restored from an older backup and the write-back,
 `redis_health` tracks a Redis outage, `history` builds the history row, and
 `errors` / `results` hold what callers catch and receive.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import suppress
+from pathlib import Path
 from typing import Final, TypeVar
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.core.cards import CardDefinition
 from app.core.game_state import GameResult, GameState
 from app.db.redis import RedisClient
+from app.engine.events import Event
 from app.observability.metrics import GameMetrics, instrumented
 from app.store.batches import GameBatches
 from app.store.cache import GameCache
@@ -107,10 +121,13 @@ from app.store.errors import (
     parse_uuid,
 )
 from app.store.history import replay_data as _replay_data
+from app.store.log import Replayer
 from app.store.redis_epoch import RedisEpoch
 from app.store.redis_health import RedisHealth
+from app.store.restore import PostgresRestore, PostgresRewind
 from app.store.results import (
     DirtyStats,
+    EventsSince,
     FlushSummary,
     GameFailure,
     PersistOutcome,
@@ -126,6 +143,7 @@ __all__ = [
     "CorruptGameStateError",
     "DirtyStats",
     "DivergedStateError",
+    "EventsSince",
     "FlushSummary",
     "GameEndedError",
     "GameFailure",
@@ -137,6 +155,7 @@ __all__ = [
     "InvalidGameIdError",
     "PersistOutcome",
     "PlayerGame",
+    "PostgresRewind",
     "ProgressCallback",
     "RecoverySummary",
     "SaveOutcome",
@@ -155,12 +174,14 @@ _T = TypeVar("_T")
 class GameStateManager:
     """Loads and saves game states; Redis is the primary copy, PostgreSQL the durable one.
 
-    The manager owns its units of work: each `save_to_cache` is one Redis script
-    (after, on a game's first use on a Redis instance, one PostgreSQL query and one
-    Redis read), each `persist_to_db` one PostgreSQL statement in its own transaction
-    followed by one Redis script, each `end_game` one PostgreSQL transaction followed by one
-    Redis transaction. It takes its collaborators in the constructor, so two
-    managers (two processes, in tests) can share servers but not pools.
+    The manager owns its units of work: each `save_to_cache` is one Redis script that
+    appends the action to the game's log (a whole-state snapshot at a turn boundary;
+    after, on a game's first use on a Redis instance, one PostgreSQL query and one
+    Redis read), each `load_state` one Redis script and a replay of the actions since
+    the snapshot, each `persist_to_db` one PostgreSQL statement in its own transaction
+    followed by one Redis script, each `end_game` one PostgreSQL transaction followed by
+    two Redis calls (the end kept, the game dropped). It takes its collaborators in the
+    constructor, so two managers (two processes, in tests) can share servers but not pools.
 
     When Redis fails, the manager logs it once, serves from PostgreSQL and tries
     Redis again at most every `redis_probe_interval` seconds; when Redis answers
@@ -184,6 +205,8 @@ class GameStateManager:
         cache_ttl_seconds: int = 86_400,
         redis_probe_interval: float = DEFAULT_REDIS_PROBE_INTERVAL,
         metrics: GameMetrics | None = None,
+        cards: Mapping[str, CardDefinition] | None = None,
+        cards_dir: Path | None = None,
     ) -> None:
         if cache_ttl_seconds < 1:
             raise ValueError(f"cache_ttl_seconds must be at least 1, got {cache_ttl_seconds}")
@@ -195,13 +218,19 @@ class GameStateManager:
         health = RedisHealth(redis_probe_interval, self.metrics)
         epoch = RedisEpoch()
         self._cache = GameCache(
-            redis, key_prefix=key_prefix, ttl_seconds=cache_ttl_seconds, health=health, epoch=epoch
+            redis,
+            key_prefix=key_prefix,
+            ttl_seconds=cache_ttl_seconds,
+            health=health,
+            epoch=epoch,
+            replayer=Replayer(cards, cards_dir),
         )
         self._rows = GameRows(sessionmaker, health=health, epoch=epoch)
         self._copies = GameCopies(self._cache, self._rows)
         self._batches = GameBatches(
             sessionmaker, self._cache, self._rows, self._copies, self.metrics
         )
+        self._restore = PostgresRestore(sessionmaker, self._cache, self._rows, self.metrics)
 
     @classmethod
     def from_settings(
@@ -211,14 +240,21 @@ class GameStateManager:
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         metrics: GameMetrics | None = None,
+        cards: Mapping[str, CardDefinition] | None = None,
     ) -> GameStateManager:
-        """A manager with the key prefix and cache TTL of `settings`, reporting to `metrics`."""
+        """A manager with the key prefix, cache TTL and card catalog of `settings`.
+
+        `cards` (the catalog already loaded) spares loading ``settings.cards_dir``
+        again on the first replay of a game's log.
+        """
         return cls(
             redis,
             sessionmaker,
             key_prefix=settings.redis_key_prefix,
             cache_ttl_seconds=settings.game_cache_ttl_seconds,
             metrics=metrics,
+            cards=cards,
+            cards_dir=settings.cards_dir,
         )
 
     def game_key(self, game_id: UUID) -> str:
@@ -241,8 +277,17 @@ class GameStateManager:
     # -- the fast path ------------------------------------------------------------------
 
     @instrumented("save")
-    async def save_to_cache(self, state: GameState) -> SaveOutcome:
+    async def save_to_cache(
+        self, state: GameState, events: Sequence[Event] | None = None
+    ) -> SaveOutcome:
         """Cache `state` after an accepted action; Redis only, unless Redis is down.
+
+        Pass the `events` `apply` returned for the state's last action: the action
+        and its events are then appended to the game's log in Redis (a few hundred
+        bytes; one serialization of the state for its digest, one Lua script). At a
+        turn boundary, without `events`, or when Redis's head is not the version
+        before this one on the same lineage, the whole state is written instead, as
+        the game's new snapshot (zlib-compressed, a tenth of its JSON).
 
         Atomic and version-checked in Redis: the game is marked dirty and its TTL
         refreshed. Saving the identical state twice (a retry) is accepted. If Redis
@@ -262,11 +307,16 @@ class GameStateManager:
             GameStoreUnavailableError: neither Redis nor PostgreSQL is reachable.
             GamePersistRefusedError: written through, and PostgreSQL refused the row.
         """
-        return await self._copies.save(state)
+        return await self._copies.save(state, events)
 
     @instrumented("load")
     async def load_state(self, game_id: UUID | str) -> GameState | None:
         """The latest state of a game: from Redis, else from PostgreSQL (then re-cached).
+
+        Costs one Lua script reading the snapshot and the log since it, and the
+        engine replaying that log (the actions of the turn in progress, a few
+        milliseconds at most); the replayed state must hash to the digest its last
+        entry recorded, else the copy is treated as unusable (below).
 
         Never older than PostgreSQL's state once this manager has seen the Redis
         instance it reads change: the first read of a game on an instance compares
@@ -282,6 +332,25 @@ class GameStateManager:
                 cached copy must be compared with PostgreSQL and PostgreSQL is unreachable.
         """
         return await self._copies.load(parse_uuid(game_id), recache=True)
+
+    async def events_since(
+        self, game_id: UUID | str, version: int, seat: int | None
+    ) -> EventsSince | None:
+        """The events a client at `version` missed, as `seat` may see them (None: a spectator).
+
+        Read from the game's log in Redis: one Lua script and a replay of the log,
+        as `load_state` (the log is checked the same way, and a game whose copy must
+        be compared with PostgreSQL first is). A `version` older than the game's
+        last snapshot (the last turn boundary), or newer than its head, gets
+        ``resync=True`` and no events: the client fetches the whole view. While
+        Redis is unreachable only PostgreSQL's turn-boundary state is known, so any
+        other version gets a resync. Returns None for a game neither store has.
+
+        Raises:
+            InvalidGameIdError: `game_id` is not a UUID.
+            GameStoreUnavailableError: as for `load_state`.
+        """
+        return await self._copies.events_since(parse_uuid(game_id), version, seat)
 
     # -- turn boundaries ----------------------------------------------------------------
 
@@ -322,8 +391,9 @@ class GameStateManager:
 
         The history row (winner, end reason, turn count, duration, and the action
         log as replay data) is inserted and the ``active_games`` row deleted in one
-        PostgreSQL transaction, then the Redis entry is dropped. The history row's
-        id is the game id, so a second call (or a retry after a crash between the
+        PostgreSQL transaction; then Redis keeps the end (the final state and result,
+        compressed, for the cache TTL: see `check_postgres`) and drops the game's entry.
+        The history row's id is the game id, so a second call (or a retry after a crash between the
         two steps) writes nothing more and returns False, as it does for an
         unknown game.
 
@@ -368,6 +438,8 @@ class GameStateManager:
             ValueError: `batch_size` is below 1.
             GameStoreUnavailableError: PostgreSQL or Redis is unreachable.
         """
+        with suppress(GameStoreUnavailableError):  # recovery itself reports the outage
+            await self._restore.check()
         return await self._batches.recover(
             batch_size=batch_size, validate=validate, progress=progress
         )
@@ -394,7 +466,26 @@ class GameStateManager:
             GameStoreUnavailableError: Redis or PostgreSQL is unreachable; games not
                 yet persisted stay marked dirty.
         """
+        with suppress(GameStoreUnavailableError):  # the flush itself reports the outage
+            await self._restore.check()
         return await self._batches.flush(batch_size=batch_size, progress=progress)
+
+    async def check_postgres(self) -> PostgresRewind | None:
+        """Whether PostgreSQL came back older than the writes Redis saw; if so, repair it.
+
+        Start-up recovery and every flush run it first. Costs one Redis GET and one
+        PostgreSQL query; after a restore, a write-back of every game Redis holds
+        (see `app.store.restore`). Returns the finding, None when PostgreSQL is current.
+
+        Raises:
+            GameStoreUnavailableError: PostgreSQL or Redis is unreachable.
+        """
+        return await self._restore.check()
+
+    @property
+    def postgres_rewind(self) -> PostgresRewind | None:
+        """The last time this manager found PostgreSQL older, for `/ready`; None if never."""
+        return self._restore.last
 
     async def dirty_stats(self) -> DirtyStats:
         """How many games have unpersisted changes, and since when (Redis clock).

@@ -14,6 +14,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from app.core.enums import GameType
+from app.engine.events import Event
 
 ProgressCallback = Callable[[int], None]
 """Called after each batch with the number of games handled so far."""
@@ -118,3 +119,17 @@ class PlayerGame:
     version: int
     last_action_at: datetime
     turn_deadline: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventsSince:
+    """What `GameStateManager.events_since` answers a reconnecting client."""
+
+    version: int
+    """The game's newest version: the client is up to date once it has applied `events`."""
+    events: list[tuple[int, Event]]
+    """Each event after the version asked for, with the version of the action that caused
+    it, oldest first, filtered for the seat asked for."""
+    resync: bool = False
+    """The version asked for is older than the game's snapshot (or not one the game has):
+    `events` is empty, and the client must fetch the whole view instead."""

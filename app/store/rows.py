@@ -40,7 +40,7 @@ from app.store.lineage import LineageCache, descends_from, head_digest, lineage_
 from app.store.redis_epoch import RedisEpoch
 from app.store.redis_health import RedisHealth
 from app.store.results import PersistOutcome, PlayerGame
-from app.store.statements import READ_STATE_SQL, STORED_SQL, UPSERT_SQL
+from app.store.statements import NEXT_WRITE_SQL, READ_STATE_SQL, STORED_SQL, UPSERT_SQL
 
 _AUTOCOMMIT: Final = {"isolation_level": "AUTOCOMMIT"}
 _UPSERT_ATTEMPTS: Final = 3
@@ -71,6 +71,17 @@ class GameRows:
         self._health = health
         self._epoch = epoch
         self._lineage = LineageCache()
+        self.high_water = 0
+        """The highest ``store_write_seq`` value a write of this process drew (see
+        `app.store.restore`): PostgreSQL must never come back below it."""
+
+    def _drew(self, value: int | None) -> None:
+        if value is not None and value > self.high_water:
+            self.high_water = value
+
+    def chain(self, state: GameState) -> bytes:
+        """`state`'s lineage chain, extended from the last one computed for its game."""
+        return self._lineage.chain(state)
 
     def forget_lineage(self, game_id: UUID) -> None:
         """Drop the game's remembered action-log chain (it has left the active games)."""
@@ -149,7 +160,9 @@ class GameRows:
                 async with self._sessionmaker() as session:
                     # One statement is its own transaction: no BEGIN/COMMIT round trips.
                     connection = await session.connection(execution_options=_AUTOCOMMIT)
-                    if (await connection.execute(UPSERT_SQL, params)).first() is not None:
+                    written = (await connection.execute(UPSERT_SQL, params)).first()
+                    if written is not None:
+                        self._drew(written.write_seq)
                         return PersistOutcome.WRITTEN, None
                     found = (await connection.execute(STORED_SQL, {"id": state.game_id})).one()
             except (IntegrityError, DataError) as exc:
@@ -234,6 +247,7 @@ class GameRows:
                     )
                 ).first()
                 await session.execute(delete(ActiveGame).where(ActiveGame.id == game_id))
+                self._drew((await session.execute(NEXT_WRITE_SQL)).scalar_one())
         except (IntegrityError, DataError) as exc:
             raise GamePersistRefusedError(
                 f"game {game_id}: PostgreSQL refused its history row: {exc.orig}",

@@ -50,7 +50,13 @@ async def test_redoc_is_not_offered(api: httpx.AsyncClient) -> None:
 
 
 def _example_paths(schema: dict[str, Any]) -> list[str]:
-    examples = {"{set_id}": "mv1", "{card_id}": "mv1-001", "{name}": "pocket"}
+    examples = {
+        "{set_id}": "mv1",
+        "{card_id}": "mv1-001",
+        "{name}": "pocket",
+        "{deck_id}": "00000000-0000-4000-8000-000000000000",
+        "{provider}": "google",
+    }
     paths = []
     for path, item in schema["paths"].items():
         if "get" in item:

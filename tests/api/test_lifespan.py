@@ -37,6 +37,7 @@ from app.errors import MantimonError
 from app.main import StartupError, create_app
 from app.runtime import StoreUnavailableError
 from app.store.manager import GameStateManager, SaveOutcome
+from tests.accounts.keys import signing_keys_json
 from tests.api.conftest import client_for, make_settings, services_of, started
 from tests.harness.postgres import temporary_database
 from tests.store.conftest import create_users, delete_users_and_games
@@ -91,7 +92,13 @@ async def revision_of(url: str) -> str | None:
 
 
 def prod_settings(database_url: str, redis_url: str) -> Settings:
-    return make_settings(database_url, redis_url, environment=Environment.PROD, secret_key="s" * 40)
+    return make_settings(
+        database_url,
+        redis_url,
+        environment=Environment.PROD,
+        secret_key="s" * 40,
+        jwt_signing_keys=signing_keys_json(),
+    )
 
 
 # -- start-up --------------------------------------------------------------------------------

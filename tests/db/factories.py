@@ -8,17 +8,33 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import CardSource, EndReason, GameType, OAuthProvider
-from app.db.models import ActiveGame, CampaignProgress, Collection, Deck, GameHistory, User
+from app.db.models import (
+    ActiveGame,
+    CampaignProgress,
+    Collection,
+    Deck,
+    GameHistory,
+    Identity,
+    User,
+)
 
 
 def new_user(**overrides: Any) -> User:
     values: dict[str, Any] = {
         "email": f"{uuid.uuid4().hex[:8]}@example.com",
-        "display_name": "Trainer",
-        "oauth_provider": OAuthProvider.GOOGLE,
-        "oauth_id": uuid.uuid4().hex,
+        "display_name": f"Trainer {uuid.uuid4().hex[:8]}",
     }
     return User(**(values | overrides))
+
+
+def new_identity(user: User, **overrides: Any) -> Identity:
+    values: dict[str, Any] = {
+        "user_id": user.id,
+        "provider": OAuthProvider.GOOGLE,
+        "subject": uuid.uuid4().hex,
+        "email": user.email,
+    }
+    return Identity(**(values | overrides))
 
 
 async def add_user(session: AsyncSession, **overrides: Any) -> User:

@@ -15,7 +15,18 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import ActiveGame, CampaignProgress, Collection, Deck, GameHistory, User
+from app.core.enums import CardSource
+from app.db.models import (
+    ActiveGame,
+    CampaignProgress,
+    Collection,
+    CollectionLedgerEntry,
+    Deck,
+    GameHistory,
+    Identity,
+    StarterChoice,
+    User,
+)
 from tests.db.factories import (
     add_user,
     new_active_game,
@@ -23,6 +34,8 @@ from tests.db.factories import (
     new_collection,
     new_deck,
     new_history,
+    new_identity,
+    new_user,
 )
 
 UNIQUE, CHECK, FOREIGN_KEY = "23505", "23514", "23503"
@@ -40,22 +53,56 @@ async def _raw(session: AsyncSession, sql: str, **params: Any) -> None:
     await session.execute(text(sql), params)
 
 
-def _dup_oauth(session: AsyncSession, user: User) -> Awaitable[None]:
-    twin = User(
-        email="other@example.com",
-        display_name="Twin",
-        oauth_provider=user.oauth_provider,
-        oauth_id=user.oauth_id,
-    )
-    return _add(session, twin)
+async def _dup_identity(session: AsyncSession, user: User) -> None:
+    first = new_identity(user)
+    await _add(session, first)
+    twin = await add_user(session)
+    await _add(session, new_identity(twin, provider=first.provider, subject=first.subject))
+
+
+def _second_identity_same_provider(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_identity(user), new_identity(user))
 
 
 def _bad_provider(session: AsyncSession, user: User) -> Awaitable[None]:
     return _raw(
         session,
-        "INSERT INTO users (email, display_name, oauth_provider, oauth_id) "
-        "VALUES ('x@example.com', 'X', 'myspace', :oid)",
-        oid=uuid.uuid4().hex,
+        "INSERT INTO identities (user_id, provider, subject) VALUES (:uid, 'myspace', :sub)",
+        uid=user.id,
+        sub=uuid.uuid4().hex,
+    )
+
+
+def _same_name_other_case(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_user(display_name=user.display_name.upper()))
+
+
+def _orphan_identity(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, new_identity(user, user_id=uuid.uuid4()))
+
+
+def _session_sql(user_id: object, token_hash: str = "\\x" + "00" * 32) -> str:
+    return (
+        "INSERT INTO sessions (user_id, family_id, refresh_token_hash, signed_in_at, expires_at)"
+        f" VALUES ('{user_id}', gen_random_uuid(), '{token_hash}', now(), now())"
+    )
+
+
+def _orphan_session(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _raw(session, _session_sql(uuid.uuid4()))
+
+
+async def _dup_refresh_hash(session: AsyncSession, user: User) -> None:
+    await _raw(session, _session_sql(user.id))
+    await _raw(session, _session_sql(user.id))
+
+
+def _short_refresh_hash(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _raw(
+        session,
+        "INSERT INTO sessions (user_id, family_id, refresh_token_hash, signed_in_at, expires_at)"
+        " VALUES (:uid, gen_random_uuid(), '\\x00', now(), now())",
+        uid=user.id,
     )
 
 
@@ -94,6 +141,61 @@ def _deck_errors_object(session: AsyncSession, user: User) -> Awaitable[None]:
 
 def _orphan_deck(session: AsyncSession, user: User) -> Awaitable[None]:
     return _add(session, new_deck(user, user_id=uuid.uuid4()))
+
+
+def _ledger_row(user_id: uuid.UUID, **overrides: Any) -> CollectionLedgerEntry:
+    values: dict[str, Any] = {
+        "user_id": user_id,
+        "card_definition_id": "a1-001",
+        "delta": 1,
+        "quantity_after": 1,
+        "source": CardSource.BOOSTER,
+    }
+    return CollectionLedgerEntry(**(values | overrides))
+
+
+def _ledger_zero_delta(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, _ledger_row(user.id, delta=0))
+
+
+def _ledger_negative_quantity(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, _ledger_row(user.id, delta=-1, quantity_after=-1))
+
+
+def _ledger_bad_source(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _raw(
+        session,
+        "INSERT INTO collection_ledger (user_id, card_definition_id, delta, quantity_after, "
+        "source) VALUES (:uid, 'a1-001', 1, 1, 'stolen')",
+        uid=user.id,
+    )
+
+
+def _orphan_ledger(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, _ledger_row(uuid.uuid4()))
+
+
+def _second_starter(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(
+        session,
+        StarterChoice(user_id=user.id, starter_type="fire"),
+        StarterChoice(user_id=user.id, starter_type="water"),
+    )
+
+
+def _orphan_starter(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _add(session, StarterChoice(user_id=uuid.uuid4(), starter_type="fire"))
+
+
+def _deck_raw(column: str, value: str) -> Violation:
+    def violate(session: AsyncSession, user: User) -> Awaitable[None]:
+        return _raw(
+            session,
+            f"INSERT INTO decks (user_id, name, {column}) VALUES (:uid, 'D', {value})",
+            uid=user.id,
+        )
+
+    return violate
 
 
 def _second_campaign(session: AsyncSession, user: User) -> Awaitable[None]:
@@ -196,8 +298,14 @@ def _history_orphan(column: str) -> Violation:
 
 
 CASES: list[tuple[str, str, Violation]] = [
-    ("uq_users_oauth_provider_oauth_id", UNIQUE, _dup_oauth),
-    ("ck_users_oauth_provider", CHECK, _bad_provider),
+    ("uq_identities_provider_subject", UNIQUE, _dup_identity),
+    ("uq_identities_user_id_provider", UNIQUE, _second_identity_same_provider),
+    ("ck_identities_oauth_provider", CHECK, _bad_provider),
+    ("uq_users_display_name_key", UNIQUE, _same_name_other_case),
+    ("ck_sessions_hash_length", CHECK, _short_refresh_hash),
+    ("fk_identities_user_id_users", FOREIGN_KEY, _orphan_identity),
+    ("fk_sessions_user_id_users", FOREIGN_KEY, _orphan_session),
+    ("uq_sessions_refresh_token_hash", UNIQUE, _dup_refresh_hash),
     ("uq_collections_user_id_card_definition_id", UNIQUE, _dup_collection),
     ("ck_collections_quantity_positive", CHECK, _zero_quantity),
     ("ck_collections_card_source", CHECK, _bad_source),
@@ -206,6 +314,15 @@ CASES: list[tuple[str, str, Violation]] = [
     ("ck_decks_energy_cards_is_object", CHECK, _deck_energy_scalar),
     ("ck_decks_validation_errors_is_array", CHECK, _deck_errors_object),
     ("fk_decks_user_id_users", FOREIGN_KEY, _orphan_deck),
+    ("ck_decks_version_positive", CHECK, _deck_raw("version", "0")),
+    ("ck_decks_rules_preset", CHECK, _deck_raw("rules_preset", "'poker'")),
+    ("ck_decks_deck_mode", CHECK, _deck_raw("mode", "'ranked'")),
+    ("ck_collection_ledger_delta_non_zero", CHECK, _ledger_zero_delta),
+    ("ck_collection_ledger_quantity_after_non_negative", CHECK, _ledger_negative_quantity),
+    ("ck_collection_ledger_card_source", CHECK, _ledger_bad_source),
+    ("fk_collection_ledger_user_id_users", FOREIGN_KEY, _orphan_ledger),
+    ("pk_starter_choices", UNIQUE, _second_starter),
+    ("fk_starter_choices_user_id_users", FOREIGN_KEY, _orphan_starter),
     ("uq_campaign_progress_user_id", UNIQUE, _second_campaign),
     *(
         (f"ck_campaign_progress_{column}_non_negative", CHECK, _negative_counter(column))
@@ -273,8 +390,17 @@ async def test_every_named_constraint_is_covered(db_session: AsyncSession) -> No
 async def test_deleting_a_user_cascades_to_owned_rows(db_session: AsyncSession) -> None:
     user = await add_user(db_session)
     collection, deck, campaign = new_collection(user), new_deck(user), new_campaign(user)
-    await _add(db_session, collection, deck, campaign)
-    ids = {Collection: collection.id, Deck: deck.id, CampaignProgress: campaign.id}
+    identity = new_identity(user)
+    entry, starter = _ledger_row(user.id), StarterChoice(user_id=user.id, starter_type="fire")
+    await _add(db_session, collection, deck, campaign, identity, entry, starter)
+    ids: dict[type[Any], Any] = {
+        Collection: collection.id,
+        Deck: deck.id,
+        CampaignProgress: campaign.id,
+        Identity: identity.id,
+        CollectionLedgerEntry: entry.id,
+        StarterChoice: user.id,
+    }
 
     await db_session.delete(user)
     await db_session.flush()

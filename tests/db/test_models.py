@@ -13,7 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from app.core.enums import CardSource, EndReason, GameType, OAuthProvider
-from app.db.models import ActiveGame, CampaignProgress, Collection, Deck, GameHistory, User
+from app.db.models import (
+    ActiveGame,
+    CampaignProgress,
+    Collection,
+    Deck,
+    GameHistory,
+    Identity,
+    User,
+)
 from tests.db.factories import (
     add_user,
     new_active_game,
@@ -21,6 +29,7 @@ from tests.db.factories import (
     new_collection,
     new_deck,
     new_history,
+    new_identity,
 )
 
 T = TypeVar("T")
@@ -32,13 +41,19 @@ async def reload(session: AsyncSession, model: type[T], key: uuid.UUID) -> T | N
 
 
 async def test_user_crud(db_session: AsyncSession) -> None:
-    user = await add_user(db_session, email="ash@example.com", oauth_provider=OAuthProvider.DISCORD)
+    user = await add_user(db_session, email="ash@example.com", display_name="Ash")
+    db_session.add(new_identity(user, provider=OAuthProvider.DISCORD, subject="ash-1"))
+    await db_session.flush()
     assert isinstance(user.id, uuid.UUID)
 
     loaded = await reload(db_session, User, user.id)
     assert loaded is not None
     assert loaded.email == "ash@example.com"
-    assert loaded.oauth_provider is OAuthProvider.DISCORD
+    assert loaded.display_name_key == "ash"
+    assert loaded.is_guest is False
+    query = select(Identity).where(Identity.user_id == user.id)
+    identity = (await db_session.execute(query)).scalar_one()
+    assert identity.provider is OAuthProvider.DISCORD
     assert loaded.is_premium is False
     assert loaded.created_at.tzinfo is not None
     assert loaded.updated_at.tzinfo is not None

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, false, text
+from sqlalchemy import CheckConstraint, ForeignKey, String, false, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db.base import Base, TimestampMixin, UUIDPrimaryKeyMixin, json_shape_check
+from app.core.enums import DeckMode
+from app.core.rules import RulesPreset
+from app.db.base import Base, TimestampMixin, UUIDPrimaryKeyMixin, json_shape_check, str_enum
 
 if TYPE_CHECKING:
     from app.db.models.user import User
@@ -23,6 +25,10 @@ class Deck(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     ``cards`` and ``energy_cards`` are JSON objects mapping a card definition
     id to its number of copies. JSONB changes made in place are not tracked:
     assign a new dict to save a change.
+
+    ``version`` starts at 1 and grows by one with every change a player makes,
+    so an edit based on an older version can be refused (optimistic locking).
+    ``rules_preset`` and ``mode`` say what the deck is validated against.
     """
 
     __tablename__ = "decks"
@@ -30,6 +36,7 @@ class Deck(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         json_shape_check("cards", "object"),
         json_shape_check("energy_cards", "object"),
         json_shape_check("validation_errors", "array", nullable=True),
+        CheckConstraint("version >= 1", name="version_positive"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(
@@ -43,5 +50,16 @@ class Deck(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     validation_errors: Mapped[list[Any] | None] = mapped_column(JSONB(none_as_null=True))
     is_starter: Mapped[bool] = mapped_column(default=False, server_default=false())
     starter_type: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    rules_preset: Mapped[RulesPreset] = mapped_column(
+        str_enum(RulesPreset, "rules_preset"),
+        default=RulesPreset.MANTIMON,
+        server_default=RulesPreset.MANTIMON.value,
+    )
+    mode: Mapped[DeckMode] = mapped_column(
+        str_enum(DeckMode, "deck_mode"),
+        default=DeckMode.FREEPLAY,
+        server_default=DeckMode.FREEPLAY.value,
+    )
 
     user: Mapped[User] = relationship(back_populates="decks", lazy="raise")

@@ -45,6 +45,7 @@ from app.engine.effects.runtime import (
 )
 from app.engine.effects.select import candidates, condition_holds
 from app.engine.effects.triggers import fire, run_queue, start_trigger
+from app.engine.effects.useful import worth_playing
 from app.engine.hooks import EffectRun, register_executor
 
 HANDLERS = registry.HANDLERS
@@ -105,8 +106,10 @@ class Executor:
         `card` may also be ``"creature instance id:ability index"`` (the core engine asks
         so for abilities) or ``"stadium instance id:trigger index"``: the ability or
         trigger must be activated and its condition hold.
-        For a trainer, its ``requires`` conditions must hold, and a card that evolves from
-        the hand (Quickening Dew) needs a creature with a matching card in the hand.
+        For a trainer, its ``requires`` conditions must hold, a card that evolves from
+        the hand (Quickening Dew) needs a creature with a matching card in the hand, and
+        under ``rules.trainers.refuse_without_effect`` its steps must be able to change
+        something (`app.engine.effects.useful`).
         """
         if ":" in card:
             return _ability_usable(ctx, player, card)
@@ -118,12 +121,15 @@ class Executor:
         if trainer is None:
             return False
         evolving = [step for step in trainer.effects if isinstance(step, EvolveFromHand)]
-        if not trainer.requires and not evolving:
+        refuse_idle = ctx.state.rules.trainers.refuse_without_effect
+        if not trainer.requires and not evolving and not refuse_idle:
             return True
         ex = Exec(run=EffectRun(source_kind=ChoiceSource.TRAINER, player=player, source=card))
         if not all(condition_holds(ctx, ex, condition) for condition in trainer.requires):
             return False
-        return all(_can_evolve(ctx, ex, step) for step in evolving)
+        if not all(_can_evolve(ctx, ex, step) for step in evolving):
+            return False
+        return not refuse_idle or worth_playing(ctx, ex, trainer.effects)
 
 
 def _can_evolve(ctx: Ctx, ex: Exec, step: EvolveFromHand) -> bool:

@@ -91,12 +91,17 @@ def search_deck(ctx: Ctx, ex: Exec, step: SearchDeck) -> bool:
     count = step.count
     if step.to == "bench":
         count = min(count, ctx.state.rules.board_bench_size - len(player.bench))
-    matching = [
-        card
-        for card in reversed(player.deck)
-        if card_matches(ctx, card.definition_id, step.filter)
-        and (step.to == "hand" or card.definition_id in ctx.index.basics)
-    ]
+    # Sorted by card, not by deck position: the options would otherwise tell the
+    # searcher where in its (secret) deck order each offered copy lies.
+    matching = sorted(
+        (
+            card
+            for card in player.deck
+            if card_matches(ctx, card.definition_id, step.filter)
+            and (step.to == "hand" or card.definition_id in ctx.index.basics)
+        ),
+        key=lambda card: (card.definition_id, card.instance_id),
+    )
     picked: list[str] | None = []
     if matching and count > 0:
         picked = choose(
