@@ -25,7 +25,7 @@ from app.catalog.card_service import CardService
 from app.catalog.deck_validation import load_starter_decks
 from app.core.cards import CardDefinition
 from app.core.decks import DeckList
-from app.core.game_state import GameState
+from app.core.game_state import GameState, PlayerIndex
 from app.core.rules import RulesConfig, RulesPreset
 from app.engine.actions import Action
 from app.engine.bots import Bot, make_bot
@@ -65,7 +65,7 @@ def main() -> None:
             make = deck_match(
                 rules, DeckList.from_starter(decks[a]), DeckList.from_starter(decks[b]), cards
             )
-            seat = game % 2
+            seat: PlayerIndex = 0 if game % 2 == 0 else 1
             timed = _Timed(make_bot(level, 100 + game), spent)
             other = make_bot("normal", 200 + game)
             bots = (timed, other) if seat == 0 else (other, timed)
