@@ -199,26 +199,3 @@ def test_heuristic_ranking_agrees_with_its_choice() -> None:
     assert scores == sorted(scores, reverse=True)
     top = [a for s, a in ranked if s == scores[0]]
     assert HeuristicBot(0).choose(state, actions, cards) in top
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(900)
-def test_hard_beats_normal_in_most_games() -> None:
-    """10 seeded games, seats and decks alternated: hard must win at least 7.
-
-    The games are seeded, so this is a fixed sample, not a draw: it fails when a
-    change makes the search lose games it used to win. (Measured with
-    ``mantimon sim``: 76% over 50 games; a bot no better than normal wins 7 of 10
-    with probability 17%.)
-    """
-    cards = catalog()
-    names = ("fire", "water", "grass", "lightning", "psychic")
-    wins = 0
-    for game in range(10):
-        a, b = names[game % 5], names[(game + 2) % 5]
-        state = deck_match(RulesConfig(), starters()[a], starters()[b], cards)(500 + game, 0)
-        seat = game % 2
-        hard, normal = make_bot(BotName.HARD, 10 + game), make_bot(BotName.NORMAL, 20 + game)
-        bots = (hard, normal) if seat == 0 else (normal, hard)
-        wins += play_game(state, bots, cards).winner == seat
-    assert wins >= 7, f"hard won {wins} of 10 against normal"
