@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 
 from app.catalog.attacks import attack_findings
+from app.catalog.card_text import card_text_findings
 from app.catalog.design_targets import DEFAULT_TARGETS, DesignTargets, Finding
 from app.catalog.printing import PRINTING_CHECKS, printing_findings
 from app.core.cards import CardDefinition, CreatureCard, CreatureVariant, Stage
@@ -57,6 +58,8 @@ CARD_CHECKS = (
     "apex_twin",
     "evolution_line",
     "flavor_text",
+    "stat_line",
+    "dominated",
 )
 """Checks made creature by creature: the ones a `DesignNote` may waive."""
 
@@ -64,6 +67,7 @@ CATALOG_CHECKS = (
     "weakness_share",
     "element_hp_spread",
     "ability_name",
+    "card_text",
     "design_note",
     *PRINTING_CHECKS,
 )
@@ -88,10 +92,12 @@ def check_catalog(cards: Sequence[CardDefinition], targets: DesignTargets) -> li
     for c in sorted(creatures, key=lambda c: (c.set_id, c.number)):
         in_set.setdefault((c.set_id, c.name), c)
     findings: list[Finding] = []
+    distinct = _distinct_findings(list(in_set.values()))
     for card in creatures:
         raw = [
             *_creature_findings(card, design_kind(card, evolving), targets),
             *_line_findings(card, in_set),
+            *distinct.get(card.id, ()),
         ]
         waived = set(card.design_note.checks) if card.design_note else set()
         findings += [f for f in raw if f.check not in waived]
@@ -99,8 +105,59 @@ def check_catalog(cards: Sequence[CardDefinition], targets: DesignTargets) -> li
     findings += _weakness_share(creatures, targets)
     findings += _element_hp_spread(creatures, targets)
     findings += _ability_names(creatures)
+    findings += card_text_findings(cards)
     findings += printing_findings(cards, targets)
     return sorted(findings)
+
+
+def _role(card: CreatureCard) -> tuple[object, ...]:
+    """A creature's role: everything that plays but its HP and its attacks' damage."""
+    return (
+        card.stage,
+        card.element,
+        card.variant,
+        tuple((a.cost, a.damage_modifier, a.effects) for a in card.attacks),
+        card.abilities,
+        card.weakness,
+        card.resistance,
+    )
+
+
+def _numbers(card: CreatureCard) -> tuple[int, ...]:
+    return (card.hp, *(a.damage for a in card.attacks))
+
+
+def _distinct_findings(firsts: Sequence[CreatureCard]) -> dict[str, list[Finding]]:
+    """``stat_line`` and ``dominated``, by the card they are reported on.
+
+    Over the first print of every name in every set (a reprint is the same card by
+    design), within a role (`_role`: stage, element, variant, attack costs and
+    effects, abilities, weakness and resistance). ``stat_line``: the same HP and
+    damage too, so one design under two names; reported on the later one.
+    ``dominated``: no more HP and no more damage from any attack, and less of one,
+    so never the better pick; reported on the weaker one. Retreat cost is left out:
+    it follows HP by rule (``retreat_cost``), so a lower-HP twin's cheaper retreat
+    does not make it a design of its own.
+    """
+    by_role: dict[tuple[object, ...], list[CreatureCard]] = defaultdict(list)
+    for card in sorted(firsts, key=lambda c: (c.set_id, c.number)):
+        by_role[_role(card)].append(card)
+    found: dict[str, list[Finding]] = defaultdict(list)
+    for group in by_role.values():
+        for position, card in enumerate(group):
+            mine = _numbers(card)
+            for other_position, other in enumerate(group):
+                theirs = _numbers(other)
+                if theirs == mine and other_position < position:
+                    message = f"{card.name}: same stat line as {other.name} ({other.id})"
+                    found[card.id].append(Finding(card.id, "stat_line", message))
+                elif theirs != mine and all(a <= b for a, b in zip(mine, theirs, strict=True)):
+                    message = (
+                        f"{card.name}: strictly dominated by {other.name} ({other.id}):"
+                        f" same role, HP and damage {mine} against {theirs}"
+                    )
+                    found[card.id].append(Finding(card.id, "dominated", message))
+    return found
 
 
 def _note_findings(card: CreatureCard, waived: set[str], failing: set[str]) -> Iterator[Finding]:

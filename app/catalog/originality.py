@@ -1,11 +1,14 @@
 """Published names, terms and sentences our catalog must not contain.
 
 ``data/design/forbidden.json`` lists what belongs to other games: card, creature
-and move names (matched as whole words in card, attack and ability names), our own
+and move names (matched as whole words in card, attack and ability names), published
+creature names (a creature's name, Apex aside, must be more than ``edit_distance``
+edits from each: Crowlet was one letter from Rowlet), our own
 earlier names retired because they copied or echoed a published card (matched the
 same way, so a retired copy cannot come back under its old name), name suffixes
 (`` ex``, `` V``...), terms (``Pokémon``, ``Active Spot``... in every name and
-text but flavor text) and published rules sentences. A sentence is
+text but flavor text), published rules sentences and our own retired texts (v1 texts the issue 21
+audit found copied, so they cannot come back lightly edited). A sentence is
 matched after normalising both sides (lowercase, punctuation dropped, every
 number masked, plurals of "creature" folded) *and mapping our own terms back to
 theirs* (``Front creature`` -> ``active creature``, ``Apex`` -> ``ex``...): a
@@ -63,6 +66,39 @@ class Similarity(BaseModel):
         return sentence.rstrip().endswith(".") and len(sentence.split()) >= self.min_words
 
 
+class EditDistance(BaseModel):
+    """How close (in edits) a creature name may come to a published creature name."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    max: int
+    short_max: int
+    short_below: int
+
+    def too_close(self, ours: str, theirs: str) -> int | None:
+        """The edit distance of the two names if it is too close, else None (case ignored)."""
+        limit = self.max if len(ours) >= self.short_below else self.short_max
+        distance = edit_distance(ours.lower(), theirs.lower(), limit)
+        return distance if distance <= limit else None
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of `a` and `b`, or ``limit + 1`` as soon as it must exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            )
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
 class ForbiddenList(BaseModel):
     """``data/design/forbidden.json``; keys ending in ``_apply_to`` document the file."""
 
@@ -74,6 +110,9 @@ class ForbiddenList(BaseModel):
     terms: tuple[str, ...]
     terms_case_sensitive: tuple[str, ...]
     sentences: tuple[str, ...]
+    retired_sentences: dict[str, str]
+    creature_names: tuple[str, ...]
+    edit_distance: EditDistance
     normalize: Normalize
     similarity: Similarity
 
@@ -99,7 +138,8 @@ class ForbiddenList(BaseModel):
     @cached_property
     def normal_sentences(self) -> tuple[tuple[str, str], ...]:
         """Each sentence with its normal form."""
-        return tuple((s, self.normal(s)) for s in self.sentences)
+        every = (*self.sentences, *self.retired_sentences)
+        return tuple((s, self.normal(s)) for s in every)
 
 
 def _texts(card: CardDefinition) -> Iterator[tuple[str, str, bool]]:
@@ -132,6 +172,12 @@ def check_originality(cards: Sequence[CardDefinition], forbidden: ForbiddenList)
         for suffix in forbidden.name_suffixes:
             if card.name.endswith(suffix):
                 hit("name", "published name suffix", suffix)
+        if isinstance(card, CreatureCard):
+            base = card.name.removesuffix(" Apex")
+            for published in forbidden.creature_names:
+                distance = forbidden.edit_distance.too_close(base, published)
+                if distance is not None:
+                    hit("name", f"{distance} edit(s) from the published creature name", published)
         for field, text, is_name in _texts(card):
             if is_name:
                 for name in forbidden.names:
@@ -149,15 +195,16 @@ def check_originality(cards: Sequence[CardDefinition], forbidden: ForbiddenList)
             normal = forbidden.normal(text)
             clauses = forbidden.clauses(text)
             for sentence, normal_sentence in forbidden.normal_sentences:
+                what = "retired text" if sentence in forbidden.retired_sentences else "published"
                 if normal_sentence in normal:
-                    hit(field, "published sentence", sentence)
+                    hit(field, f"{what} sentence", sentence)
                     continue
                 if not forbidden.similarity.applies_to(sentence):
                     continue
                 close = _closest_run(clauses, normal_sentence, forbidden.similarity)
                 if close is not None:
                     ratio, run = close
-                    hit(field, f"text {run!r} {ratio:.2f} similar to published sentence", sentence)
+                    hit(field, f"text {run!r} {ratio:.2f} similar to {what} sentence", sentence)
     return sorted(findings)
 
 

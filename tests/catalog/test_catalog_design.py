@@ -18,6 +18,7 @@ import pytest
 
 from app.catalog.attack_text import expected_text
 from app.catalog.card_service import CardService
+from app.catalog.card_text import expected_ability_text, expected_card_text
 from app.catalog.design import (
     CARD_CHECKS,
     CATALOG_CHECKS,
@@ -26,7 +27,7 @@ from app.catalog.design import (
     check_catalog,
 )
 from app.catalog.originality import ForbiddenList, check_originality
-from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, CreatureCard
+from app.core.cards import CARD_DEFINITION_ADAPTER, CardDefinition, CreatureCard, TrainerCard
 
 CARDS_DIR = Path(__file__).resolve().parents[2] / "data" / "cards"
 TARGETS = CARDS_DIR.parent / "design" / "targets.json"
@@ -536,3 +537,105 @@ def test_only_whole_published_sentences_are_matched_loosely() -> None:
     bangle = raw_card("mv1-135")
     assert "the creature this card is attached to" in forbidden.normal(bangle["text"])
     assert check_originality(replaced(bangle), forbidden) == []
+
+
+def _distinct(*raw: dict[str, Any]) -> list[str]:
+    cards = [CARD_DEFINITION_ADAPTER.validate_python(r) for r in raw]
+    stage_1 = next(c for c in bundled() if c.id == "mv1-002")
+    return [
+        str(f)
+        for f in check_catalog([*cards, stage_1], DesignTargets.load())
+        if f.check in ("stat_line", "dominated")
+    ]
+
+
+def _twin(**changes: Any) -> dict[str, Any]:
+    """Mossnip under another name and number, changed."""
+    twin = mossnip(id="mv1-090", number=90, name="Mossnap", image_path="cards/mv1/090.webp")
+    twin.update(changes)
+    return twin
+
+
+def test_two_names_for_one_stat_line_are_a_finding_on_the_later_one() -> None:
+    assert _distinct(mossnip(), _twin()) == [
+        "mv1-090 stat_line: Mossnap: same stat line as Mossnip (mv1-001)"
+    ]
+    renamed_attack = _twin()
+    renamed_attack["attacks"][0]["name"] = "Leaf Tap"
+    assert _distinct(mossnip(), renamed_attack) != []  # names alone do not make a design
+    trade = _twin(hp=70, retreat_cost=1)
+    trade["attacks"][0]["damage"] = 10
+    assert _distinct(mossnip(), trade) == []
+
+
+def test_less_of_everything_in_the_same_role_is_dominated() -> None:
+    bigger = _twin(hp=70, retreat_cost=1)
+    assert _distinct(mossnip(), bigger) == [
+        "mv1-001 dominated: Mossnip: strictly dominated by Mossnap (mv1-090): same role,"
+        " HP and damage (60, 20, 30) against (70, 20, 30)"
+    ]
+    harder = _twin()
+    harder["attacks"][1]["damage"] = 40
+    assert [f.split(":")[0] for f in _distinct(mossnip(), harder)] == ["mv1-001 dominated"]
+    other_role = _twin(hp=70, retreat_cost=1, weakness={"type": "water"})
+    assert "dominated" not in " ".join(_distinct(mossnip(), other_role))
+    note = {"checks": ["dominated"], "reason": "A cheaper common for new players."}
+    assert _distinct(mossnip(design_note=note), bigger) == []
+
+
+def test_a_name_a_few_letters_from_a_published_creature_is_a_finding() -> None:
+    forbidden = ForbiddenList.load()
+    assert {"Rowlet", "Magnemite"} <= set(forbidden.creature_names)
+    assert {"Crowlet", "Magmite"} <= set(forbidden.retired_names)
+    found = [
+        str(f)
+        for f in check_originality(
+            replaced(mossnip(name="Crowlet"), raw_card("mv1-002", name="Magmite Apex")),
+            forbidden,
+        )
+        if "edit" in str(f)
+    ]
+    assert found == [
+        "mv1-001 originality: name: 1 edit(s) from the published creature name 'Rowlet'",
+        "mv1-002 originality: name: 2 edit(s) from the published creature name 'Magnemite'",
+    ]
+    short = ForbiddenList.load().edit_distance
+    assert short.too_close("Zubit", "Zubat") == 1
+    assert short.too_close("Zobit", "Zubat") is None  # 2 edits: a short name needs 1
+    assert short.too_close("Mossnip", "Rowlet") is None
+
+
+def test_a_retired_text_cannot_come_back_lightly_edited() -> None:
+    forbidden = ForbiddenList.load()
+    spyglass = raw_card(
+        "mv2-100",
+        text="Look at the top 2 cards of your opponent's deck and put them back in order.",
+    )
+    found = [str(f) for f in check_originality(replaced(spyglass), forbidden)]
+    assert len(found) == 1
+    assert "similar to retired text sentence" in found[0], found
+
+
+def test_trainer_texts_in_the_house_style_read_as_their_templates_render() -> None:
+    compass = next(c for c in bundled() if c.id == "mv1-120")
+    assert isinstance(compass, TrainerCard)
+    assert expected_card_text(compass) == (
+        "Scan the top 4 cards of your deck. Keep 1 of them in your hand, then shuffle your deck."
+    )
+    drifted = raw_card("mv1-120", text="Look at the top 4 cards of your deck. Keep 1.")
+    found = [str(f) for f in check_catalog(replaced(drifted), DesignTargets.load())]
+    assert found == [
+        "mv1-120 card_text: Lucky Compass: text should read 'Scan the top 4 cards of your deck."
+        " Keep 1 of them in your hand, then shuffle your deck.'"
+    ]
+    rally = next(c for c in bundled() if c.id == "mv1-122")  # a conditional draw: no template
+    assert isinstance(rally, TrainerCard)
+    assert expected_card_text(rally) is None
+    raft = next(c for c in bundled() if c.id == "mv2-093")
+    assert isinstance(raft, TrainerCard)
+    text = expected_card_text(raft)
+    assert text is not None
+    assert text.startswith("Play this card only while your Front creature is damaged. ")
+    trundlehog = next(c for c in bundled() if c.id == "mv1-116")
+    assert isinstance(trundlehog, CreatureCard)
+    assert expected_ability_text(trundlehog.abilities[0]) == trundlehog.abilities[0].text

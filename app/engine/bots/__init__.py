@@ -12,7 +12,18 @@ used as counts.
 from __future__ import annotations
 
 from app.engine.bots.base import Bot, BotName, make_bot
+from app.engine.bots.easy_bot import EasyBot
 from app.engine.bots.heuristic_bot import HeuristicBot
 from app.engine.bots.random_bot import RandomBot
+from app.engine.bots.search_bot import SearchBot, SearchBudget
 
-__all__ = ["Bot", "BotName", "HeuristicBot", "RandomBot", "make_bot"]
+__all__ = [
+    "Bot",
+    "BotName",
+    "EasyBot",
+    "HeuristicBot",
+    "RandomBot",
+    "SearchBot",
+    "SearchBudget",
+    "make_bot",
+]

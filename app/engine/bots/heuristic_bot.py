@@ -73,10 +73,7 @@ class HeuristicBot:
         self, state: GameState, actions: Sequence[Action], cards: Mapping[str, CardDefinition]
     ) -> Action:
         """The best-scoring action of `actions` for the player who must act."""
-        if state.turn_number != self._turn:
-            self._turn, self._taken = state.turn_number, 0
-        self._taken += 1
-        scorer = _Scorer(state, index_for(cards), acting_player(state), self._taken)
+        scorer = self._scorer(state, cards)
         best: list[Action] = []
         top = float("-inf")
         for action in actions:
@@ -87,11 +84,32 @@ class HeuristicBot:
                 best.append(action)
         return best[0] if len(best) == 1 else best[self._rng.randrange(len(best))]
 
+    def ranked(
+        self, state: GameState, actions: Sequence[Action], cards: Mapping[str, CardDefinition]
+    ) -> list[tuple[float, Action]]:
+        """Every action of `actions` with its score, best first (ties in the given order).
+
+        What a searching bot uses as its prior; counts as a decision of this bot
+        (the per-turn action cap), and draws nothing from its generator.
+        """
+        scorer = self._scorer(state, cards)
+        scored = [
+            (scorer.score(action), position, action) for position, action in enumerate(actions)
+        ]
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [(score, action) for score, _, action in scored]
+
+    def _scorer(self, state: GameState, cards: Mapping[str, CardDefinition]) -> _Scorer:
+        if state.turn_number != self._turn:
+            self._turn, self._taken = state.turn_number, 0
+        self._taken += 1
+        return _Scorer(state, index_for(cards), acting_player(state), self._taken)
+
 
 class _Scorer:
     """The scores of one decision point; built per decision, never kept."""
 
-    __slots__ = ("ctx", "foe", "index", "me", "other", "seat", "state", "taken")
+    __slots__ = ("ctx", "foe", "index", "me", "other", "retreat_gate", "seat", "state", "taken")
 
     def __init__(self, state: GameState, index: CardIndex, seat: PlayerIndex, taken: int) -> None:
         self.state = state
@@ -105,6 +123,7 @@ class _Scorer:
         self.me: PlayerState = state.players[seat]
         self.foe: PlayerState = state.players[1 - seat]
         self.taken = taken
+        self.retreat_gate: tuple[bool | None] | None = None  # worked out on first use
 
     # -- helpers -------------------------------------------------------------------
 
@@ -294,6 +313,24 @@ class _Scorer:
         target = self.find_own(action.target)
         if active is None or target is None:
             return -5.0
+        if self.retreat_gate is None:
+            self.retreat_gate = (self.why_retreat(active),)
+        (doomed,) = self.retreat_gate
+        if doomed is None:
+            return -5.0
+        seat = self.seat
+        if self.best_ready_damage(target) == 0 and not doomed:
+            return -5.0
+        if self.fight_value(target, seat) <= self.fight_value(active, seat):
+            return -5.0
+        cost = len(action.choice)
+        return 30.0 + (15 if doomed and self.creature(active).is_apex else 0) - 3 * cost
+
+    def why_retreat(self, active: CardInstance) -> bool | None:
+        """None: the active should stay; else whether it is doomed (False: merely useless).
+
+        The same for every retreat of one decision, so it is worked out once.
+        """
         seat = self.seat
         now = self.best_ready_damage(active)
         foe_active = self.foe.active
@@ -308,17 +345,11 @@ class _Scorer:
                 default=0,
             )
             if best >= self.remaining(foe_active, self.other):
-                return -5.0  # the active can knock out: stay and attack
+                return None  # the active can knock out: stay and attack
         doomed = self.threat_to(active, seat) >= self.remaining(active, seat)
-        useless = now == 0
-        if not (doomed or useless):
-            return -5.0
-        if self.best_ready_damage(target) == 0 and not doomed:
-            return -5.0
-        if self.fight_value(target, seat) <= self.fight_value(active, seat):
-            return -5.0
-        cost = len(action.choice)
-        return 30.0 + (15 if doomed and self.creature(active).is_apex else 0) - 3 * cost
+        if not doomed and now != 0:
+            return None
+        return doomed
 
     def score_choice(self, action: Action) -> float:
         choice = self.state.pending_choice
