@@ -141,6 +141,8 @@ class Settings(BaseSettings):
     redis_health_check_interval: int = Field(default=30, ge=0)
     redis_retry_attempts: int = Field(default=3, ge=0, le=20)
     redis_key_prefix: str = "mantimon:"
+    redis_cluster: bool = False
+    """REDIS_URL names one node of a Redis Cluster; the client finds the others."""
     redis_sentinels: str | None = Field(default=None, repr=False)
     """``host:port,host:port,...``: find the Redis primary through these sentinels."""
     redis_sentinel_master: str | None = None

@@ -26,16 +26,17 @@ import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from pydantic import BaseModel, SecretStr
 from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import MaxConnectionsError
+from redis.exceptions import MaxConnectionsError, RedisClusterException
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.config import Settings, SettingsError, hide_password
@@ -212,11 +213,70 @@ def build_redis(
         return Redis.from_pool(_sentinel_pool(settings, common))
     if url is None:
         raise SettingsError("REDIS_URL: not set and no Redis URL was given")
+    if settings.redis_cluster:
+        return _cluster_client(url, common)
     try:
         pool = WaitingConnectionPool.from_url(url, **common)
     except ValueError as exc:
         raise SettingsError(f"REDIS_URL: cannot use {hide_password(url)!r}: {exc}") from None
     return Redis.from_pool(pool)
+
+
+def is_cluster(client: RedisClient) -> bool:
+    """Whether `client` is a Redis Cluster client (`build_redis` with ``REDIS_CLUSTER``)."""
+    return isinstance(client, RedisCluster)
+
+
+class _Cluster(RedisCluster):
+    """redis-py's Cluster client, failing as a connection error when no node answers.
+
+    redis-py raises its own ``RedisClusterException`` (not a ``RedisError``) when
+    it cannot reach any node to learn the slots; callers that tell an outage
+    from a bug by ``RedisError`` (the store) need ``ConnectionError``.
+    """
+
+    async def initialize(self, *args: Any, **kwargs: Any) -> RedisCluster:
+        """See ``RedisCluster.initialize``; no node answering is a ``ConnectionError``."""
+        try:
+            return await super().initialize(*args, **kwargs)
+        except RedisClusterException as exc:
+            raise RedisConnectionError(str(exc)) from exc
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        """See ``RedisCluster.execute_command``; a connection closed under it: ``ConnectionError``.
+
+        While a failed primary is replaced, redis-py can write on a connection
+        another task has just closed (``'NoneType' object has no attribute
+        'writelines'``): that is the node going away, not a bug of the caller.
+        """
+        try:
+            return await super().execute_command(*args, **kwargs)
+        except AttributeError as exc:
+            if "'NoneType' object has no attribute" not in str(exc):
+                raise
+            raise RedisConnectionError(f"connection closed during {args[0]!r}: {exc}") from exc
+
+
+def _cluster_client(url: str, common: dict[str, Any]) -> RedisClient:
+    """A Redis Cluster client that discovers every node from `url` (any one of them).
+
+    It follows ``MOVED`` and ``ASK`` redirections (a resharding) and reloads the
+    slot map after a connection error (a failover), retrying a command up to
+    ``REDIS_RETRY_ATTEMPTS`` times. Each node has its own pool of at most
+    ``REDIS_MAX_CONNECTIONS``; unlike the single-server pool, a command that
+    finds a node's pool full fails at once (``MaxConnectionsError``: the store
+    reports it as busy) rather than queueing for ``REDIS_POOL_TIMEOUT``.
+
+    Typed as `RedisClient`: the commands the application sends exist on both
+    clients, and the store checks `is_cluster` where their behaviour differs
+    (which keys one script or transaction may touch).
+    """
+    options = {k: v for k, v in common.items() if k not in ("timeout", "health_check_interval")}
+    try:
+        cluster = _Cluster.from_url(url, **options)
+    except ValueError as exc:
+        raise SettingsError(f"REDIS_URL: cannot use {hide_password(url)!r}: {exc}") from None
+    return cast(RedisClient, cluster)
 
 
 def _secret(value: SecretStr | None) -> str | None:

@@ -11,6 +11,7 @@ when the deployment is closed, however the test ended.
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -72,6 +73,11 @@ class ServerProcess:
     def client(self) -> SyncRedis:
         """A synchronous client of this process (decoded replies)."""
         return SyncRedis(port=self.port, socket_timeout=5, decode_responses=True)
+
+    @property
+    def running(self) -> bool:
+        """Whether the process was started and not killed."""
+        return self._process is not None
 
     def kill(self) -> None:
         """SIGKILL, as a crash; harmless when it is not running."""
@@ -198,3 +204,128 @@ class SentinelDeployment:
         """Kill every process (SIGKILL)."""
         for process in [*self.sentinels, *self.data_nodes]:
             process.kill()
+
+
+def free_cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is free too."""
+    for _ in range(100):
+        port = free_tcp_port()
+        if port + 10000 < 65536:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                try:
+                    probe.bind(("127.0.0.1", port + 10000))
+                except OSError:
+                    continue
+            return port
+    raise AssertionError("no free port pair for a cluster node")
+
+
+class RedisClusterDeployment:
+    """`primaries` primaries with `replicas` replicas each, made a cluster by ``redis-cli``.
+
+    ``cluster-node-timeout`` is 1 s, so a killed primary's replica takes over
+    within a few seconds. No persistence: nodes are killed, never restarted.
+    """
+
+    def __init__(self, data_dir: Path, *, primaries: int = 3, replicas: int = 0) -> None:
+        self.replicas = replicas
+        self.nodes: list[ServerProcess] = []
+        for i in range(primaries * (1 + replicas)):
+            node = ServerProcess(
+                data_dir,
+                f"node{i}",
+                *("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"),
+                *("--cluster-node-timeout", "1000", "--save", "", "--appendonly", "no"),
+            )
+            node.port = free_cluster_port()
+            self.nodes.append(node)
+
+    @property
+    def url(self) -> str:
+        """``REDIS_URL`` for the cluster: a live node (the client finds the rest from it)."""
+        return f"redis://127.0.0.1:{self.live_nodes()[0].port}/0"
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start every node, create the cluster and wait until every node reports it ok."""
+        for node in self.nodes:
+            node.start()
+        self.cli(
+            "--cluster",
+            "create",
+            *(f"127.0.0.1:{node.port}" for node in self.nodes),
+            "--cluster-replicas",
+            str(self.replicas),
+            "--cluster-yes",
+        )
+        wait_for("the cluster to be ok on every node", self._ok_everywhere, timeout)
+
+    def cli(self, *args: str, timeout: float = 120.0) -> str:
+        """Run ``redis-cli`` with `args`; fails with its output if it fails."""
+        result = subprocess.run(
+            [system_binary("redis-cli"), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert result.returncode == 0, f"redis-cli {' '.join(args)}: {result.stdout}{result.stderr}"
+        return result.stdout
+
+    def _ok_everywhere(self) -> bool:
+        for node in self.live_nodes():
+            with node.client() as client:
+                if "cluster_state:ok" not in str(client.execute_command("CLUSTER", "INFO")):
+                    return False
+                if client.info("replication")["role"] == "slave" and (
+                    client.info("replication").get("master_link_status") != "up"
+                ):
+                    return False
+        return True
+
+    def live_nodes(self) -> list[ServerProcess]:
+        """The nodes not killed by the test."""
+        return [node for node in self.nodes if node.running]
+
+    def primaries(self) -> list[ServerProcess]:
+        """The live nodes that are primaries now."""
+        found = []
+        for node in self.live_nodes():
+            with node.client() as client:
+                if client.info("replication")["role"] == "master":
+                    found.append(node)
+        return found
+
+    def node_id(self, node: ServerProcess) -> str:
+        """The node's cluster id."""
+        with node.client() as client:
+            return str(client.execute_command("CLUSTER", "MYID"))
+
+    def owner_of(self, key: str) -> ServerProcess:
+        """The primary that serves `key`'s slot now."""
+        with self.live_nodes()[0].client() as client:
+            slot = int(client.execute_command("CLUSTER", "KEYSLOT", key))
+        for node in self.primaries():
+            with node.client() as client:
+                for start, end, *_ in client.execute_command("CLUSTER", "SLOTS"):
+                    if start <= slot <= end and _[0][1] == node.port:
+                        return node
+        raise AssertionError(f"no primary serves slot {slot}")
+
+    def reshard(self, source: ServerProcess, target: ServerProcess, slots: int) -> None:
+        """Move `slots` slots (and their keys) from `source` to `target` with ``redis-cli``."""
+        self.cli(
+            "--cluster",
+            "reshard",
+            f"127.0.0.1:{target.port}",
+            *("--cluster-from", self.node_id(source), "--cluster-to", self.node_id(target)),
+            *("--cluster-slots", str(slots), "--cluster-yes", "--cluster-pipeline", "100"),
+        )
+
+    def wait_ok(self, timeout: float = 30.0) -> None:
+        """Wait until every live node reports the cluster ok (after a failover)."""
+        wait_for("the cluster to be ok again", self._ok_everywhere, timeout)
+
+    def close(self) -> None:
+        """Kill every node (SIGKILL)."""
+        for node in self.nodes:
+            node.kill()
