@@ -80,11 +80,13 @@ Where the code lives
 `GameStateManager` is the one public entry point and only delegates; every
 name callers import is re-exported here. Behind it: `copies` decides which
 store serves and takes each game (and when a cached copy must be compared with
-PostgreSQL), `cache` runs everything sent to Redis, `log` the snapshot and
+PostgreSQL), `cache` runs everything sent to Redis, `keys` says where its keys
+live (one Redis, or a Cluster's buckets, one hash slot each), `log` the snapshot and
 action log a game is kept as there (and its replay), `rows` everything
 sent to PostgreSQL for one game, `batches` recovery and the flush, `restore`
 the check for a PostgreSQL restored from an older backup and the write-back,
-`redis_health` tracks a Redis outage, `history` builds the history row, and
+`redis_health` tracks a Redis outage, `redis_epoch` which Redis instance (per
+bucket) the cached copies were checked on, `history` builds the history row, and
 `errors` / `results` hold what callers catch and receive.
 """
 
