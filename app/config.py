@@ -68,6 +68,21 @@ def to_asyncpg_url(url: str) -> str:
     return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
+def parse_sentinels(value: str) -> list[tuple[str, int]]:
+    """``"h1:26379,h2:26379"`` as ``[("h1", 26379), ("h2", 26379)]``.
+
+    Raises:
+        ValueError: an entry is not ``host:port`` with a port in 1..65535, or there is none.
+    """
+    addresses: list[tuple[str, int]] = []
+    for entry in (part.strip() for part in value.split(",")):
+        host, sep, port = entry.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected host:port entries separated by commas, got {entry!r}")
+        addresses.append((host.strip("[]"), int(port)))
+    return addresses
+
+
 def hide_password(url: str) -> str:
     """Render a URL with its password masked, for logs and error messages."""
     try:
@@ -138,6 +153,13 @@ class Settings(BaseSettings):
     db_pool_pre_ping: bool = True
     """Test each pooled connection before use: survives a database restart, costs a round trip."""
     db_echo: bool = False
+    db_statement_cache_size: int = Field(default=100, ge=0, le=100_000)
+    """asyncpg's prepared statements cached per connection; 0 behind PgBouncer's transactions.
+
+    With 0 every statement is prepared under a name of its own and never reused, so a
+    server connection PgBouncer hands to the next transaction never meets a name it
+    does not hold (or one it already holds).
+    """
 
     redis_max_connections: int = Field(default=50, ge=1, le=100_000)
     redis_pool_timeout: float = Field(default=20.0, gt=0)
@@ -152,6 +174,20 @@ class Settings(BaseSettings):
     redis_health_check_interval: int = Field(default=30, ge=0)
     redis_retry_attempts: int = Field(default=3, ge=0, le=20)
     redis_key_prefix: str = "mantimon:"
+    redis_cluster: bool = False
+    """REDIS_URL names one node of a Redis Cluster; the client finds the others."""
+    redis_sentinels: str | None = Field(default=None, repr=False)
+    """``host:port,host:port,...``: find the Redis primary through these sentinels."""
+    redis_sentinel_master: str | None = None
+    """The name the sentinels monitor the primary under (``sentinel monitor <name> ...``)."""
+    redis_sentinel_password: SecretStr | None = None
+    """The sentinels' own password (``requirepass`` in sentinel.conf), if they have one."""
+    redis_sentinel_check_interval: float = Field(default=1.0, gt=0, le=60)
+    """How often a pool asks the sentinels where the primary is, besides on every new connection."""
+    redis_password: SecretStr | None = None
+    """The primary's and replicas' password under Sentinel (with REDIS_URL it is in the URL)."""
+    redis_db: int = Field(default=0, ge=0, le=15)
+    """The database number under Sentinel (with REDIS_URL it is the URL's path)."""
     game_cache_ttl_seconds: int = Field(default=86_400, ge=60)
     game_flush_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
     """How often the service writes games whose latest turn is only in Redis to PostgreSQL."""
@@ -170,7 +206,7 @@ class Settings(BaseSettings):
     def _upper_log_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("database_url", "redis_url", mode="before")
+    @field_validator("database_url", "redis_url", "redis_sentinels", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -212,6 +248,38 @@ class Settings(BaseSettings):
             raise ValueError("every key must be a private EC P-256 key (ES256)")
         return value
 
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _check_sentinels(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_sentinels(value)
+        return value
+
+    @property
+    def redis_sentinel_addresses(self) -> list[tuple[str, int]]:
+        """The sentinels' ``(host, port)`` pairs; empty when Redis is not found through Sentinel."""
+        return [] if self.redis_sentinels is None else parse_sentinels(self.redis_sentinels)
+
+    @property
+    def redis_configured(self) -> bool:
+        """Whether a Redis is configured (a URL or sentinels): if not, dev embeds one."""
+        return self.redis_url is not None or self.redis_sentinels is not None
+
+    @model_validator(mode="after")
+    def _check_sentinel_settings(self) -> Settings:
+        if self.redis_sentinels is None:
+            return self
+        if self.redis_url is not None:
+            raise ValueError(
+                "REDIS_URL and REDIS_SENTINELS are both set: use one "
+                "(the sentinels find the primary)"
+            )
+        if not self.redis_sentinel_master:
+            raise ValueError(
+                "REDIS_SENTINEL_MASTER must name the monitored primary with REDIS_SENTINELS"
+            )
+        return self
+
     @model_validator(mode="after")
     def _refuse_unsafe_deployment(self) -> Settings:
         if not self.environment.is_deployed:
@@ -221,8 +289,8 @@ class Settings(BaseSettings):
             raise ValueError(f"SECRET_KEY must be set to a non-default value in {env}")
         if self.database_url is None:
             raise ValueError(f"DATABASE_URL must be set in {env}")
-        if self.redis_url is None:
-            raise ValueError(f"REDIS_URL must be set in {env}")
+        if not self.redis_configured:
+            raise ValueError(f"REDIS_URL must be set in {env} (or REDIS_SENTINELS)")
         if self.dev_sign_in:
             raise ValueError(f"DEV_SIGN_IN cannot be enabled in {env}")
         if self.jwt_signing_keys is None:

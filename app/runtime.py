@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings, SettingsError, hide_password
 from app.db.embedded_servers import ServerRegistry
-from app.db.redis import RedisClient, build_redis
+from app.db.redis import RedisClient, build_redis, describe_redis
 from app.db.session import build_engine, build_sessionmaker
 from app.errors import MantimonError
 
@@ -36,7 +36,9 @@ logger = logging.getLogger(__name__)
 class Infrastructure:
     """The servers this process talks to, and which of them are embedded.
 
-    `redis_url` is None for a process that asked for PostgreSQL only.
+    `redis_url` is None for a process that asked for PostgreSQL only, and under
+    Sentinel (``REDIS_SENTINELS``: the client asks the sentinels); `redis_where`
+    says where Redis is either way (masked), or is None without Redis.
     `joined` names the embedded servers that were already running (another
     process's, or left running) rather than started for this process.
     """
@@ -45,6 +47,7 @@ class Infrastructure:
     redis_url: str | None
     embedded: tuple[str, ...] = field(default=())
     joined: tuple[str, ...] = field(default=())
+    redis_where: str | None = None
 
     @property
     def is_embedded(self) -> bool:
@@ -59,8 +62,8 @@ class Infrastructure:
     def describe(self) -> list[str]:
         """One line per server in use, saying where it is; passwords are masked."""
         lines = [f"PostgreSQL ({self._origin('postgres')}): {hide_password(self.database_url)}"]
-        if self.redis_url is not None:
-            lines.append(f"Redis ({self._origin('redis')}): {hide_password(self.redis_url)}")
+        if self.redis_where is not None:
+            lines.append(f"Redis ({self._origin('redis')}): {self.redis_where}")
         return lines
 
 
@@ -76,7 +79,9 @@ def infrastructure(settings: Settings, *, redis: bool = True) -> Iterator[Infras
         SettingsError: a URL is unset outside dev and test.
         EmbeddedServerError: an embedded server could not start (the message names its folder).
     """
-    if settings.environment.is_deployed and (not settings.database_url or not settings.redis_url):
+    if settings.environment.is_deployed and (
+        not settings.database_url or not settings.redis_configured
+    ):
         raise SettingsError(
             f"DATABASE_URL and REDIS_URL must be set in {settings.environment.value}: "
             "embedded servers are for development only",
@@ -93,13 +98,14 @@ def infrastructure(settings: Settings, *, redis: bool = True) -> Iterator[Infras
             if lease.joined:
                 joined.append("postgres")
         redis_url = settings.redis_url if redis else None
-        if redis and redis_url is None:
+        if redis and not settings.redis_configured:
             lease = stack.enter_context(registry.use("redis"))
             redis_url = lease.url
             embedded.append("redis")
             if lease.joined:
                 joined.append("redis")
-        yield Infrastructure(database_url, redis_url, tuple(embedded), tuple(joined))
+        where = describe_redis(settings, redis_url) if redis else None
+        yield Infrastructure(database_url, redis_url, tuple(embedded), tuple(joined), where)
 
 
 class StoreUnavailableError(MantimonError):
@@ -121,8 +127,8 @@ async def check_postgres(engine: AsyncEngine) -> None:
         raise StoreUnavailableError(f"cannot reach PostgreSQL at {url}: {reason}") from exc
 
 
-async def check_redis(redis: RedisClient, url: str) -> None:
-    """PING Redis, so an unreachable server fails now with a clear message.
+async def check_redis(redis: RedisClient, where: str) -> None:
+    """PING Redis (`where`, masked), so an unreachable server fails now with a clear message.
 
     Raises:
         StoreUnavailableError: the server refused or timed out.
@@ -130,7 +136,7 @@ async def check_redis(redis: RedisClient, url: str) -> None:
     try:
         await redis.ping()
     except (OSError, RedisError) as exc:
-        raise StoreUnavailableError(f"cannot reach Redis at {hide_password(url)}: {exc}") from exc
+        raise StoreUnavailableError(f"cannot reach Redis at {where}: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,14 +191,13 @@ async def open_stores(
     with ExitStack() as stack:
         infra = await asyncio.to_thread(stack.enter_context, infrastructure(settings))
         redis_url = infra.redis_url
-        assert redis_url is not None  # infrastructure() was asked for Redis
         engine = build_engine(settings, infra.database_url)
         try:
             redis = build_redis(settings, redis_url, client_name=client_name)
             try:
                 if check:
                     await check_postgres(engine)
-                    await check_redis(redis, redis_url)
+                    await check_redis(redis, describe_redis(settings, redis_url))
                 yield Stores(infra, engine, build_sessionmaker(engine), redis)
             finally:
                 await redis.aclose()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +40,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "LOG_LEVEL",
         "JWT_SIGNING_KEYS",
         "DEV_SIGN_IN",
+        "REDIS_SENTINELS",
+        "REDIS_SENTINEL_MASTER",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
@@ -170,3 +174,50 @@ def test_get_settings_is_cached_until_cleared(monkeypatch: pytest.MonkeyPatch) -
 def test_settings_can_be_built_directly_in_tests() -> None:
     settings = Settings(environment=Environment.TEST, redis_key_prefix="t:")
     assert settings.redis_key_prefix == "t:"
+
+
+def test_sentinel_settings_are_parsed_and_checked() -> None:
+    settings = load_settings(
+        redis_sentinels=" 127.0.0.1:26379, [::1]:26380 ,s.internal:26381",
+        redis_sentinel_master="mantimon",
+        redis_sentinel_password="sentinel-secret",
+        redis_password="redis-secret",
+    )
+    assert settings.redis_sentinel_addresses == [
+        ("127.0.0.1", 26379),
+        ("::1", 26380),
+        ("s.internal", 26381),
+    ]
+    assert settings.redis_configured
+    assert "sentinel-secret" not in repr(settings)
+    assert "redis-secret" not in repr(settings)
+    assert not load_settings(redis_url=None, redis_sentinels="").redis_configured
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"redis_sentinels": "127.0.0.1"}, "REDIS_SENTINELS: expected host:port entries"),
+        ({"redis_sentinels": "h:0", "redis_sentinel_master": "m"}, "got 'h:0'"),
+        ({"redis_sentinels": "h:26379"}, "REDIS_SENTINEL_MASTER must name the monitored primary"),
+        (
+            {"redis_sentinels": "h:26379", "redis_sentinel_master": "m", "redis_url": "redis://h"},
+            "REDIS_URL and REDIS_SENTINELS are both set",
+        ),
+        ({"db_statement_cache_size": -1}, "DB_STATEMENT_CACHE_SIZE"),
+    ],
+)
+def test_topology_settings_refuse_mistakes(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        load_settings(**overrides)
+
+
+def test_sentinels_count_as_redis_in_prod() -> None:
+    settings = load_settings(
+        environment="prod",
+        secret_key="a-real-secret",
+        database_url="postgresql://h/db",
+        redis_sentinels="h:26379",
+        redis_sentinel_master="mantimon",
+    )
+    assert settings.redis_url is None

@@ -52,3 +52,49 @@ def test_env_example_points_at_the_compose_ports() -> None:
         f"{postgres['POSTGRES_DB']}",
     )
     assert values["REDIS_URL"].startswith("redis://127.0.0.1:6380/")
+
+
+def _example(name: str) -> dict[str, Any]:
+    loaded = yaml.safe_load((ROOT / "docs" / "deploy" / name).read_text())
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_the_sentinel_example_has_three_sentinels_and_points_the_service_at_them() -> None:
+    services = _example("sentinel.compose.yml")["services"]
+    sentinels = [name for name in services if name.startswith("sentinel-")]
+    assert len(sentinels) == 3
+    script = " ".join(services["sentinel-1"]["command"])
+    assert "sentinel monitor mantimon redis-primary 6379 2" in script
+    assert "--sentinel" in script
+    env = services["app"]["environment"]
+    assert env["REDIS_SENTINELS"] == ",".join(f"{name}:26379" for name in sentinels)
+    assert env["REDIS_SENTINEL_MASTER"] == "mantimon"
+    assert "REDIS_URL" not in env
+
+
+def test_the_cluster_example_creates_three_primaries_with_replicas() -> None:
+    services = _example("cluster.compose.yml")["services"]
+    nodes = [name for name in services if name.startswith("redis-")]
+    assert len(nodes) == 6
+    assert "--cluster-enabled yes" in services["redis-1"]["command"]
+    create = services["cluster-create"]["command"]
+    assert "--cluster-replicas 1" in create
+    assert all(f"{name}:6379" in create for name in nodes)
+    env = services["app"]["environment"]
+    assert env["REDIS_CLUSTER"] == "true"
+    assert env["REDIS_URL"].startswith("redis://redis-1:")
+
+
+def test_the_pgbouncer_example_pools_transactions_and_migrates_directly() -> None:
+    services = _example("pgbouncer.compose.yml")["services"]
+    assert services["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"
+    app = services["app"]["environment"]
+    assert "@pgbouncer:" in app["DATABASE_URL"]
+    assert app["DB_STATEMENT_CACHE_SIZE"] == "0"
+    migrate = services["migrate"]
+    assert migrate["command"] == ["mantimon", "db", "upgrade"]
+    assert "@postgres:5432/" in migrate["environment"]["DATABASE_URL"]
+    assert services["app"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )

@@ -23,17 +23,20 @@ key, including any prefix (see `prefixed`).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any, TypeAlias
+from contextlib import asynccontextmanager, suppress
+from typing import Any, TypeAlias, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import MaxConnectionsError
+from redis.exceptions import MaxConnectionsError, RedisClusterException
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.config import Settings, SettingsError, hide_password
@@ -78,17 +81,12 @@ class RedisPoolExhaustedError(MaxConnectionsError):
         )
 
 
-class WaitingConnectionPool(ConnectionPool):
-    """A pool whose callers queue for a connection in arrival order, and say why they give up.
+class _FairWaiting(ConnectionPool):
+    """What `WaitingConnectionPool` and `WaitingSentinelPool` add to redis-py's pools."""
 
-    At most ``max_connections`` connections are in use; a caller that finds
-    them all busy waits (a `FairGate`) up to ``timeout`` seconds, then gets
-    `RedisPoolExhaustedError`. Connecting happens after the wait, so a server
-    that cannot be reached still fails with ``ConnectionError`` or ``TimeoutError``.
-    """
-
-    def __init__(self, *, timeout: float, max_connections: int, **connection_kwargs: Any) -> None:
-        super().__init__(max_connections=max_connections, **connection_kwargs)
+    def __init__(self, *args: Any, timeout: float, max_connections: int, **kwargs: Any) -> None:
+        kwargs["max_connections"] = max_connections
+        super().__init__(*args, **kwargs)
         self.timeout = timeout
         self._slots = FairGate(max_connections)
 
@@ -122,6 +120,51 @@ class WaitingConnectionPool(ConnectionPool):
             self._slots.release()
 
 
+class WaitingConnectionPool(_FairWaiting):
+    """A pool whose callers queue for a connection in arrival order, and say why they give up.
+
+    At most ``max_connections`` connections are in use; a caller that finds
+    them all busy waits (a `FairGate`) up to ``timeout`` seconds, then gets
+    `RedisPoolExhaustedError`. Connecting happens after the wait, so a server
+    that cannot be reached still fails with ``ConnectionError`` or ``TimeoutError``.
+    """
+
+
+class WaitingSentinelPool(_FairWaiting, SentinelConnectionPool):
+    """`WaitingConnectionPool`'s queueing on redis-py's Sentinel pool, which finds the primary.
+
+    Each new connection asks the sentinels where the primary is, and a pool that
+    finds it moved closes its idle connections; a connection still open to a
+    primary that was demoted gets ``READONLY`` for its next write, which redis-py
+    turns into a ``ConnectionError`` after closing it. Either way the command is
+    retried (``REDIS_RETRY_ATTEMPTS``) on a new connection to the new primary,
+    and while the sentinels have not promoted anyone yet it fails with
+    ``ConnectionError`` (``MasterNotFoundError`` or a refused connection): the
+    store treats that as Redis being down until it answers again.
+
+    A planned switch (``SENTINEL FAILOVER``) leaves the old primary up and
+    writable until the sentinels reconfigure it, which can take seconds; a pool
+    that only asked the sentinels when it opened a connection would keep writing
+    there, and those writes are lost when it resynchronises. So at most every
+    `check_interval` seconds (``REDIS_SENTINEL_CHECK_INTERVAL``) a checkout asks
+    the sentinels first, and a moved primary closes the idle connections then.
+    """
+
+    def __init__(self, *args: Any, check_interval: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.check_interval = check_interval
+        self._next_check = 0.0
+
+    async def get_connection(self, *args: Any, **options: Any) -> AbstractConnection:
+        """See `WaitingConnectionPool.get_connection`; first asks where the primary is, if due."""
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._next_check = now + self.check_interval
+            with suppress(RedisConnectionError, RedisTimeoutError):
+                await self.get_master_address()  # type: ignore[no-untyped-call]
+        return await super().get_connection(*args, **options)
+
+
 def prefixed(prefix: str, *parts: str) -> str:
     """Join `parts` with ``:`` after `prefix` (``prefixed("mantimon:", "game", id)``)."""
     return prefix + ":".join(parts)
@@ -136,17 +179,17 @@ def build_redis(
     """Create a client with its own pool, configured from `settings`; it connects lazily.
 
     `redis_url` overrides ``settings.redis_url`` (an embedded server in
-    development, a test server). Replies are bytes (``decode_responses`` off), so
-    large JSON payloads are handed to the parser without an extra decode. The
-    pool holds at most ``redis_max_connections``; a command that finds them all
-    busy waits up to ``redis_pool_timeout`` seconds (`WaitingConnectionPool`).
+    development, a test server). With ``REDIS_SENTINELS`` set (and no
+    `redis_url`), the client finds the primary through the sentinels and
+    follows a failover without a restart (`WaitingSentinelPool`). Replies are
+    bytes (``decode_responses`` off), so large JSON payloads are handed to the
+    parser without an extra decode. The pool holds at most
+    ``redis_max_connections``; a command that finds them all busy waits up to
+    ``redis_pool_timeout`` seconds.
 
     Raises:
-        SettingsError: no Redis URL is configured, or the URL cannot be used.
+        SettingsError: no Redis URL or sentinels are configured, or the URL cannot be used.
     """
-    url = redis_url or settings.redis_url
-    if url is None:
-        raise SettingsError("REDIS_URL: not set and no Redis URL was given")
     retry = Retry(
         ExponentialWithJitterBackoff(
             cap=RETRY_BACKOFF_CAP_SECONDS,
@@ -155,21 +198,123 @@ def build_redis(
         settings.redis_retry_attempts,
         supported_errors=(RedisConnectionError, RedisTimeoutError),
     )
+    common: dict[str, Any] = {
+        "max_connections": settings.redis_max_connections,
+        "timeout": settings.redis_pool_timeout,
+        "socket_timeout": settings.redis_socket_timeout,
+        "socket_connect_timeout": settings.redis_connect_timeout,
+        "health_check_interval": settings.redis_health_check_interval,
+        "retry": retry,
+        "client_name": client_name,
+        "decode_responses": False,
+    }
+    url = redis_url or settings.redis_url
+    if url is None and settings.redis_sentinels is not None:
+        return Redis.from_pool(_sentinel_pool(settings, common))
+    if url is None:
+        raise SettingsError("REDIS_URL: not set and no Redis URL was given")
+    if settings.redis_cluster:
+        return _cluster_client(url, common)
     try:
-        pool = WaitingConnectionPool.from_url(
-            url,
-            max_connections=settings.redis_max_connections,
-            timeout=settings.redis_pool_timeout,
-            socket_timeout=settings.redis_socket_timeout,
-            socket_connect_timeout=settings.redis_connect_timeout,
-            health_check_interval=settings.redis_health_check_interval,
-            retry=retry,
-            client_name=client_name,
-            decode_responses=False,
-        )
+        pool = WaitingConnectionPool.from_url(url, **common)
     except ValueError as exc:
         raise SettingsError(f"REDIS_URL: cannot use {hide_password(url)!r}: {exc}") from None
     return Redis.from_pool(pool)
+
+
+def is_cluster(client: RedisClient) -> bool:
+    """Whether `client` is a Redis Cluster client (`build_redis` with ``REDIS_CLUSTER``)."""
+    return isinstance(client, RedisCluster)
+
+
+class _Cluster(RedisCluster):
+    """redis-py's Cluster client, failing as a connection error when no node answers.
+
+    redis-py raises its own ``RedisClusterException`` (not a ``RedisError``) when
+    it cannot reach any node to learn the slots; callers that tell an outage
+    from a bug by ``RedisError`` (the store) need ``ConnectionError``.
+    """
+
+    async def initialize(self, *args: Any, **kwargs: Any) -> RedisCluster:
+        """See ``RedisCluster.initialize``; no node answering is a ``ConnectionError``."""
+        try:
+            return await super().initialize(*args, **kwargs)
+        except RedisClusterException as exc:
+            raise RedisConnectionError(str(exc)) from exc
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        """See ``RedisCluster.execute_command``; a connection closed under it: ``ConnectionError``.
+
+        While a failed primary is replaced, redis-py can write on a connection
+        another task has just closed (``'NoneType' object has no attribute
+        'writelines'``): that is the node going away, not a bug of the caller.
+        """
+        try:
+            return await super().execute_command(*args, **kwargs)
+        except AttributeError as exc:
+            if "'NoneType' object has no attribute" not in str(exc):
+                raise
+            raise RedisConnectionError(f"connection closed during {args[0]!r}: {exc}") from exc
+
+
+def _cluster_client(url: str, common: dict[str, Any]) -> RedisClient:
+    """A Redis Cluster client that discovers every node from `url` (any one of them).
+
+    It follows ``MOVED`` and ``ASK`` redirections (a resharding) and reloads the
+    slot map after a connection error (a failover), retrying a command up to
+    ``REDIS_RETRY_ATTEMPTS`` times. Each node has its own pool of at most
+    ``REDIS_MAX_CONNECTIONS``; unlike the single-server pool, a command that
+    finds a node's pool full fails at once (``MaxConnectionsError``: the store
+    reports it as busy) rather than queueing for ``REDIS_POOL_TIMEOUT``.
+
+    Typed as `RedisClient`: the commands the application sends exist on both
+    clients, and the store checks `is_cluster` where their behaviour differs
+    (which keys one script or transaction may touch).
+    """
+    options = {k: v for k, v in common.items() if k not in ("timeout", "health_check_interval")}
+    try:
+        cluster = _Cluster.from_url(url, **options)
+    except ValueError as exc:
+        raise SettingsError(f"REDIS_URL: cannot use {hide_password(url)!r}: {exc}") from None
+    return cast(RedisClient, cluster)
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return None if value is None else value.get_secret_value()
+
+
+def _sentinel_pool(settings: Settings, common: dict[str, Any]) -> WaitingSentinelPool:
+    """The primary's pool, found through ``REDIS_SENTINELS`` under ``REDIS_SENTINEL_MASTER``.
+
+    The sentinels are asked with the connect timeout for both connecting and
+    answering, so a dead sentinel costs at most that before the next is asked.
+    """
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        settings.redis_sentinel_addresses,
+        sentinel_kwargs={
+            "password": _secret(settings.redis_sentinel_password),
+            "socket_timeout": settings.redis_connect_timeout,
+            "socket_connect_timeout": settings.redis_connect_timeout,
+            "client_name": f"{common['client_name']}-sentinel",
+        },
+    )
+    assert settings.redis_sentinel_master is not None  # checked by Settings
+    return WaitingSentinelPool(
+        settings.redis_sentinel_master,
+        sentinel,
+        password=_secret(settings.redis_password),
+        db=settings.redis_db,
+        check_interval=settings.redis_sentinel_check_interval,
+        **common,
+    )
+
+
+def describe_redis(settings: Settings, redis_url: str | None = None) -> str:
+    """Where the client of `build_redis` goes, for logs and errors; passwords are masked."""
+    url = redis_url or settings.redis_url
+    if url is None and settings.redis_sentinels is not None:
+        return f"sentinel://{settings.redis_sentinels}/{settings.redis_sentinel_master}"
+    return hide_password(url) if url is not None else "<no Redis configured>"
 
 
 @asynccontextmanager

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -97,8 +98,35 @@ class SettingsQueuePool(AsyncAdaptedQueuePool):
                 self._gate.release()
 
 
+def statement_cache_args(size: int) -> dict[str, Any]:
+    """Asyncpg's connect arguments for a statement cache of `size` (``DB_STATEMENT_CACHE_SIZE``).
+
+    With 0 (PgBouncer in transaction pooling), neither asyncpg nor SQLAlchemy's
+    adapter keeps prepared statements, and every statement SQLAlchemy prepares
+    gets a name used once: consecutive transactions of one client connection may
+    run on different server connections, where a reused name would be missing
+    or already taken (``prepared statement "__asyncpg_stmt_1__" does not exist``).
+    A statement is prepared and run inside one transaction, so on one server
+    connection.
+    """
+    if size > 0:
+        return {"statement_cache_size": size, "prepared_statement_cache_size": size}
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _one_time_statement_name,
+    }
+
+
+def _one_time_statement_name() -> str:
+    return f"__mantimon_{uuid4().hex}__"
+
+
 def build_engine(settings: Settings, database_url: str | None = None) -> AsyncEngine:
     """Create an asyncpg engine with the pool settings from `settings` (`SettingsQueuePool`).
+
+    ``DB_STATEMENT_CACHE_SIZE`` sizes asyncpg's prepared-statement cache (see
+    `statement_cache_args`; 0 behind PgBouncer's transaction pooling).
 
     `database_url` overrides `settings.database_url` (the embedded server in
     development, a per-run database in tests).
@@ -111,6 +139,7 @@ def build_engine(settings: Settings, database_url: str | None = None) -> AsyncEn
         raise SettingsError("DATABASE_URL: not set and no database URL was given")
     return create_async_engine(
         url,
+        connect_args=statement_cache_args(settings.db_statement_cache_size),
         poolclass=SettingsQueuePool,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,

@@ -14,10 +14,12 @@ PostgreSQL is `app.store.copies`' job.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Final, TypeVar
 from uuid import UUID
 
@@ -26,13 +28,14 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from app.core.game_state import GameState
-from app.db.redis import RedisClient, prefixed
+from app.db.redis import RedisClient
 from app.store.errors import (
     GameStoreBusyError,
     GameStoreUnavailableError,
     logger,
     validation_summary,
 )
+from app.store.keys import SINGLE_SCOPE, KeyLayout
 from app.store.log import LogEntry, Replayer, decode_snapshot, entries_in, with_log
 from app.store.redis_epoch import (
     ANY_IDENTITY,
@@ -54,6 +57,9 @@ from app.store.statements import (
     SNAPSHOT_LUA,
     identity_token,
 )
+
+_CLUSTER_CONCURRENCY: Final = 16
+"""Scripts of one batch run at once on a Cluster (below each node's default pool of 50)."""
 
 _IDENTITY_ATTEMPTS: Final = 3
 """How often one operation starts over when Redis turns out to be another instance."""
@@ -87,7 +93,7 @@ class GameCache:
         self,
         redis: RedisClient,
         *,
-        key_prefix: str,
+        layout: KeyLayout,
         ttl_seconds: int,
         health: RedisHealth,
         epoch: RedisEpoch,
@@ -95,14 +101,12 @@ class GameCache:
     ) -> None:
         self._redis = redis
         self._replayer = replayer
-        self._prefix = key_prefix
+        self.layout = layout
         self._ttl = ttl_seconds
         self.health = health
         self.epoch = epoch
-        self.dirty_key = prefixed(key_prefix, "games", "dirty")
-        self.write_mark_key = prefixed(key_prefix, "store", "postgres-writes")
-        """The highest PostgreSQL write counter a persist reached (`app.store.restore`)."""
-        self.ended_key = prefixed(key_prefix, "games", "ended")
+        self.dirty_key = layout.dirty(SINGLE_SCOPE)
+        """A single Redis's dirty set (on a Cluster each bucket has one: `dirty_key_for`)."""
         self._cache_state = redis.register_script(CACHE_STATE_LUA)
         self._append = redis.register_script(APPEND_LUA)
         self._snapshot = redis.register_script(SNAPSHOT_LUA)
@@ -114,8 +118,37 @@ class GameCache:
         self._uncached: dict[UUID, tuple[int, str] | None] = {}
 
     def game_key(self, game_id: UUID) -> str:
-        """The Redis key of a game's cached state: ``<prefix>game:<id>``."""
-        return prefixed(self._prefix, "game", str(game_id))
+        """The Redis key of a game's cached state (`KeyLayout.game`)."""
+        return self.layout.game(game_id)
+
+    def dirty_key_for(self, game_id: UUID) -> str:
+        """The dirty set the game's mark is in."""
+        return self.layout.dirty(self.layout.scope(game_id))
+
+    async def _each(
+        self, calls: Sequence[Callable[..., Awaitable[Any]]], *, raise_on_error: bool
+    ) -> list[Any]:
+        """Run script calls (each given ``client=``) in one pipeline; one reply each.
+
+        A Cluster pipeline cannot carry scripts, so there they run concurrently, at
+        most `_CLUSTER_CONCURRENCY` at once (each node's pool does not queue). With
+        `raise_on_error` false an entry that failed is its exception.
+        """
+        if not self.layout.cluster:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for call in calls:
+                    await call(client=pipe)
+                replies: list[Any] = await pipe.execute(raise_on_error=raise_on_error)
+            return replies
+        gate = asyncio.Semaphore(_CLUSTER_CONCURRENCY)
+
+        async def one(call: Callable[..., Awaitable[Any]]) -> Any:
+            async with gate:
+                return await call(client=self._redis)
+
+        return list(
+            await asyncio.gather(*(one(c) for c in calls), return_exceptions=not raise_on_error)
+        )
 
     # -- Redis health -----------------------------------------------------------------
 
@@ -162,8 +195,8 @@ class GameCache:
 
     # -- which Redis instance ---------------------------------------------------------
 
-    def _instance_changed(self, identity: str) -> None:
-        previous = self.epoch.adopt(identity)
+    def _instance_changed(self, identity: str, scope: str) -> None:
+        previous = self.epoch.adopt(identity, scope)
         if previous is None:
             return
         if previous == UNKNOWN_IDENTITY:
@@ -179,13 +212,15 @@ class GameCache:
             previous,
         )
 
-    async def _checked(self, script: AsyncScript, keys: list[str], args: list[Any]) -> list[Any]:
+    async def _checked(
+        self, script: AsyncScript, game_id: UUID, keys: list[str], args: list[Any]
+    ) -> list[Any]:
         """Run an instance-checked script; raises RedisIdentityChanged (after adopting it)."""
         reply: list[Any] = await script(keys=keys, args=[identity_token(args[0]), *args[1:]])
         if reply[0] == IDENTITY_MISMATCH:
             raw = reply[1]
             identity = raw.decode() if isinstance(raw, bytes) else str(raw)
-            self._instance_changed(identity)
+            self._instance_changed(identity, self.layout.scope(game_id))
             raise RedisIdentityChanged(identity)
         return reply
 
@@ -217,7 +252,7 @@ class GameCache:
     ) -> dict[str, Any]:
         kept = [b"", ""] if records is None else [records, version]
         return {
-            "keys": [self.game_key(game_id), self.dirty_key],
+            "keys": [self.game_key(game_id), self.dirty_key_for(game_id)],
             "args": [
                 identity,
                 version,
@@ -249,6 +284,7 @@ class GameCache:
         """
         reply = await self._checked(
             self._cache_state,
+            game_id,
             **self._cache_call(game_id, version, payload, mode, identity, expected, head, records),
         )
         return int(reply[0]), int(reply[1])
@@ -271,7 +307,8 @@ class GameCache:
         """
         reply = await self._checked(
             self._snapshot,
-            keys=[self.game_key(game_id), self.dirty_key],
+            game_id,
+            keys=[self.game_key(game_id), self.dirty_key_for(game_id)],
             args=[identity, version, snapshot, self._ttl, records, count, previous_head, head],
         )
         return int(reply[0]), int(reply[1])
@@ -292,14 +329,15 @@ class GameCache:
         """
         reply = await self._checked(
             self._append,
-            keys=[self.game_key(game_id), self.dirty_key],
+            game_id,
+            keys=[self.game_key(game_id), self.dirty_key_for(game_id)],
             args=[identity, version, entry, self._ttl, "", previous_head, head],
         )
         return int(reply[0]), int(reply[1])
 
     async def read(self, game_id: UUID, identity: str) -> CachedCopy:
         """The game's cached copy: its snapshot with its log replayed, checked to be this game's."""
-        reply = await self._checked(self._read_state, [self.game_key(game_id)], [identity])
+        reply = await self._checked(self._read_state, game_id, [self.game_key(game_id)], [identity])
         return self._parse(game_id, reply)
 
     def _parse(self, game_id: UUID, reply: list[Any]) -> CachedCopy:
@@ -350,7 +388,7 @@ class GameCache:
         """Delete the game's cached copy and its dirty mark, in one transaction."""
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(self.game_key(game_id))
-            pipe.zrem(self.dirty_key, str(game_id))
+            pipe.zrem(self.dirty_key_for(game_id), str(game_id))
             await pipe.execute()
 
     async def clear_dirty_mark(self, game_id: UUID, version: int, high_water: int = 0) -> None:
@@ -359,7 +397,11 @@ class GameCache:
             return
         try:
             await self._clear_dirty(
-                keys=[self.game_key(game_id), self.dirty_key, self.write_mark_key],
+                keys=[
+                    self.game_key(game_id),
+                    self.dirty_key_for(game_id),
+                    self.layout.write_mark(self.layout.scope(game_id)),
+                ],
                 args=[version, str(game_id), high_water],
             )
         except RedisError as exc:
@@ -369,13 +411,17 @@ class GameCache:
 
     def ended_game_key(self, game_id: UUID | str) -> str:
         """Where the end of a game is kept after it left the active games."""
-        return prefixed(self._prefix, "ended", str(game_id))
+        return self.layout.ended_record(game_id)
 
     async def remember_end(self, game_id: UUID, record: bytes, high_water: int) -> None:
         """Keep `record` (the final state and result) and raise the write mark; never raises."""
         try:
             await self._ended(
-                keys=[self.write_mark_key, self.ended_key, self.ended_game_key(game_id)],
+                keys=[
+                    self.layout.write_mark(self.layout.scope(game_id)),
+                    self.layout.ended(self.layout.scope(game_id)),
+                    self.ended_game_key(game_id),
+                ],
                 args=[high_water, str(game_id), record, self._ttl],
             )
         except RedisError as exc:
@@ -388,35 +434,44 @@ class GameCache:
     async def forget_end(self, game_id: UUID) -> None:
         """Drop the kept end of a game (it is in the history again)."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(self.ended_key, str(game_id))
+            pipe.zrem(self.layout.ended(self.layout.scope(game_id)), str(game_id))
             pipe.delete(self.ended_game_key(game_id))
             await pipe.execute()
 
     async def write_mark(self) -> int | None:
-        """The write mark, None when Redis has none (a new Redis, or nothing persisted yet)."""
-        raw = await self._redis.get(self.write_mark_key)
-        return None if raw is None else int(raw)
+        """The write mark (the highest of the buckets'), None when Redis has none.
+
+        None means a new Redis, or nothing persisted yet.
+        """
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for scope in self.layout.scopes:
+                pipe.get(self.layout.write_mark(scope))
+            raw: list[bytes | None] = await pipe.execute()
+        marks = [int(value) for value in raw if value is not None]
+        return max(marks) if marks else None
 
     async def game_ids(self) -> list[UUID]:
         """Every game with a copy in Redis under this prefix (SCAN, so Redis is never blocked)."""
         found: list[UUID] = []
-        pattern = self.game_key(UUID(int=0)).replace(str(UUID(int=0)), "*")
-        async for key in self._redis.scan_iter(match=pattern, count=500):
+        async for key in self._redis.scan_iter(match=self.layout.game_pattern, count=500):
             with suppress(ValueError):
                 found.append(UUID(key.decode().rsplit(":", 1)[-1]))
         return found
 
     async def ended_records(self) -> list[tuple[UUID, bytes]]:
         """The kept ends of games (those whose record has not expired)."""
-        members: list[bytes] = await self._redis.zrange(self.ended_key, 0, -1)  # type: ignore[assignment]
-        ids = [UUID(member.decode()) for member in members]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for scope in self.layout.scopes:
+                pipe.zrange(self.layout.ended(scope), 0, -1)
+            per_scope: list[list[bytes]] = await pipe.execute()
+        ids = [UUID(member.decode()) for members in per_scope for member in members]
         async with self._redis.pipeline(transaction=False) as pipe:
             for game_id in ids:
                 pipe.get(self.ended_game_key(game_id))
             records: list[bytes | None] = await pipe.execute()
-        expired = [str(i) for i, record in zip(ids, records, strict=True) if record is None]
-        if expired:
-            await self._redis.zrem(self.ended_key, *expired)
+        expired = [i for i, record in zip(ids, records, strict=True) if record is None]
+        for game_id in expired:
+            await self._redis.zrem(self.layout.ended(self.layout.scope(game_id)), str(game_id))
         return [(i, r) for i, r in zip(ids, records, strict=True) if r is not None]
 
     # -- many games ---------------------------------------------------------------------
@@ -427,44 +482,57 @@ class GameCache:
         Returns one reply per entry: the script's reply, or the exception Redis
         answered for that entry.
         """
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for game_id, version, payload in entries:
-                await self._cache_state(
-                    **self._cache_call(game_id, version, payload, MODE_CLEAN),
-                    client=pipe,
+        return await self._each(
+            [
+                partial(
+                    self._cache_state, **self._cache_call(game_id, version, payload, MODE_CLEAN)
                 )
-            replies: list[Any] = await pipe.execute(raise_on_error=False)
-        return replies
+                for game_id, version, payload in entries
+            ],
+            raise_on_error=False,
+        )
 
     async def dirty_members(self) -> list[str]:
-        """The ids of every game marked dirty, oldest change first."""
-        dirty: list[bytes] = await self._redis.zrange(self.dirty_key, 0, -1)  # type: ignore[assignment]
-        return [member.decode() for member in dirty]
+        """The ids of every game marked dirty (in every bucket), oldest change first."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for scope in self.layout.scopes:
+                pipe.zrange(self.layout.dirty(scope), 0, -1, withscores=True)
+            per_scope: list[list[tuple[bytes, float]]] = await pipe.execute()
+        marks = sorted((score, member) for members in per_scope for member, score in members)
+        return [member.decode() for _, member in marks]
 
     async def copies(self, members: Sequence[UUID]) -> list[CachedCopy]:
         """The cached copy of each game in `members`, replayed, read in one pipeline."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for game_id in members:
-                await self._read_state(
-                    keys=[self.game_key(game_id)], args=[ANY_IDENTITY], client=pipe
-                )
-            replies: list[list[Any]] = await pipe.execute()
+        replies = await self._each(
+            [
+                partial(self._read_state, keys=[self.game_key(game_id)], args=[ANY_IDENTITY])
+                for game_id in members
+            ],
+            raise_on_error=True,
+        )
         return [
             self._parse(game_id, reply) for game_id, reply in zip(members, replies, strict=True)
         ]
 
     async def unmark_dirty(self, member: str) -> None:
         """Remove one game id from the dirty set."""
+        with suppress(ValueError):
+            await self._redis.zrem(self.dirty_key_for(UUID(member)), member)
+            return
         await self._redis.zrem(self.dirty_key, member)
 
     async def dirty_stats(self) -> DirtyStats:
         """See `GameStateManager.dirty_stats`."""
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.zcard(self.dirty_key)
-                pipe.zrange(self.dirty_key, 0, 0, withscores=True)
-                pipe.time()
-                count, oldest, (seconds, micros) = await pipe.execute()
+                for scope in self.layout.scopes:
+                    pipe.zcard(self.layout.dirty(scope))
+                    pipe.zrange(self.layout.dirty(scope), 0, 0, withscores=True)
+                replies = await pipe.execute()
+            seconds, micros = await self._redis.time()
+            count = sum(int(n) for n in replies[0::2])
+            firsts: list[list[tuple[bytes, float]]] = [first for first in replies[1::2] if first]
+            oldest = min(firsts, key=lambda first: first[0][1], default=[])
         except RedisError as exc:
             self.health.failed("dirty_stats", exc)
             raise GameStoreUnavailableError(f"cannot read the dirty games: {exc}") from exc

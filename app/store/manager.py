@@ -80,11 +80,13 @@ Where the code lives
 `GameStateManager` is the one public entry point and only delegates; every
 name callers import is re-exported here. Behind it: `copies` decides which
 store serves and takes each game (and when a cached copy must be compared with
-PostgreSQL), `cache` runs everything sent to Redis, `log` the snapshot and
+PostgreSQL), `cache` runs everything sent to Redis, `keys` says where its keys
+live (one Redis, or a Cluster's buckets, one hash slot each), `log` the snapshot and
 action log a game is kept as there (and its replay), `rows` everything
 sent to PostgreSQL for one game, `batches` recovery and the flush, `restore`
 the check for a PostgreSQL restored from an older backup and the write-back,
-`redis_health` tracks a Redis outage, `history` builds the history row, and
+`redis_health` tracks a Redis outage, `redis_epoch` which Redis instance (per
+bucket) the cached copies were checked on, `history` builds the history row, and
 `errors` / `results` hold what callers catch and receive.
 """
 
@@ -101,7 +103,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.config import Settings
 from app.core.cards import CardDefinition
 from app.core.game_state import GameResult, GameState
-from app.db.redis import RedisClient
+from app.db.redis import RedisClient, is_cluster
 from app.engine.events import Event
 from app.observability.metrics import GameMetrics, instrumented
 from app.store.batches import GameBatches
@@ -121,6 +123,7 @@ from app.store.errors import (
     parse_uuid,
 )
 from app.store.history import replay_data as _replay_data
+from app.store.keys import KeyLayout
 from app.store.log import Replayer
 from app.store.redis_epoch import RedisEpoch
 from app.store.redis_health import RedisHealth
@@ -216,10 +219,11 @@ class GameStateManager:
         # sides: a refused branch distrusts the cached copy, and a PostgreSQL error says
         # whether Redis is down too.
         health = RedisHealth(redis_probe_interval, self.metrics)
-        epoch = RedisEpoch()
+        layout = KeyLayout(key_prefix, cluster=is_cluster(redis))
+        epoch = RedisEpoch(scope_of=layout.scope)
         self._cache = GameCache(
             redis,
-            key_prefix=key_prefix,
+            layout=layout,
             ttl_seconds=cache_ttl_seconds,
             health=health,
             epoch=epoch,
@@ -258,13 +262,22 @@ class GameStateManager:
         )
 
     def game_key(self, game_id: UUID) -> str:
-        """The Redis key of a game's cached state: ``<prefix>game:<id>``."""
+        """The Redis key of a game's cached state: ``<prefix>game:<id>`` (`app.store.keys`)."""
         return self._cache.game_key(game_id)
 
     @property
     def dirty_key(self) -> str:
-        """The Redis sorted set of games with unpersisted changes."""
+        """The Redis sorted set of games with unpersisted changes, on a single Redis."""
         return self._cache.dirty_key
+
+    def dirty_key_for(self, game_id: UUID) -> str:
+        """The sorted set `game_id`'s dirty mark is in (its bucket's, on a Cluster)."""
+        return self._cache.dirty_key_for(game_id)
+
+    @property
+    def key_layout(self) -> KeyLayout:
+        """Where this manager's keys live (one Redis, or a Cluster's buckets)."""
+        return self._cache.layout
 
     async def _on_one_instance(self, operation: Callable[[], Awaitable[_T]]) -> _T:
         """Run `operation`, starting over while Redis turns out to be another instance.

@@ -19,6 +19,7 @@ never correctness.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 from uuid import UUID
 
@@ -48,14 +49,33 @@ class RedisIdentityChanged(Exception):
 
 
 class RedisEpoch:
-    """The expected Redis instance identity and the games trusted on it (one per process)."""
+    """The expected Redis instance identity and the games trusted on it (one per process).
 
-    def __init__(self, *, max_trusted: int = 100_000) -> None:
+    On a Redis Cluster each bucket of games (`app.store.keys`) lives on the node
+    that owns its hash slot, so the identity is expected per bucket (`scope_of`
+    maps a game to its bucket): a failover or a resharding that moves a bucket
+    to another node distrusts that bucket's games only. A single Redis is one
+    bucket, ``""``.
+    """
+
+    def __init__(
+        self, *, max_trusted: int = 100_000, scope_of: Callable[[UUID], str] | None = None
+    ) -> None:
         if max_trusted < 1:
             raise ValueError(f"max_trusted must be at least 1, got {max_trusted}")
-        self.identity = UNKNOWN_IDENTITY
+        self._identities: dict[str, str] = {}
         self._max_trusted = max_trusted
-        self._trusted: set[UUID] = set()
+        self._scope_of = scope_of or (lambda _game_id: "")
+        self._trusted: dict[str, set[UUID]] = {}
+
+    @property
+    def identity(self) -> str:
+        """The identity expected of a single Redis (the ``""`` bucket)."""
+        return self._identities.get("", UNKNOWN_IDENTITY)
+
+    def scope_of(self, game_id: UUID) -> str:
+        """The bucket of `game_id` (``""`` on a single Redis)."""
+        return self._scope_of(game_id)
 
     def snapshot(self, game_id: UUID) -> tuple[str, bool]:
         """The identity to pass to a script, and whether `game_id`'s copy is trusted under it.
@@ -63,32 +83,36 @@ class RedisEpoch:
         Both are read at once, so a decision based on the second is checked by
         the script against the first.
         """
-        return self.identity, game_id in self._trusted
+        scope = self._scope_of(game_id)
+        identity = self._identities.get(scope, UNKNOWN_IDENTITY)
+        return identity, game_id in self._trusted.get(scope, ())
 
-    def adopt(self, identity: str) -> str | None:
-        """Expect `identity` from now on; returns the previous one when it changed, else None.
+    def adopt(self, identity: str, scope: str = "") -> str | None:
+        """Expect `identity` of `scope` from now on; returns the previous one when it changed.
 
-        A change forgets every trusted game.
+        A change forgets every trusted game of that bucket.
         """
-        if identity == self.identity:
+        previous = self._identities.get(scope, UNKNOWN_IDENTITY)
+        if identity == previous:
             return None
-        previous, self.identity = self.identity, identity
-        self._trusted.clear()
+        self._identities[scope] = identity
+        self._trusted.pop(scope, None)
         return previous
 
     def trust(self, game_id: UUID, identity: str) -> None:
         """Trust `game_id`'s cached copy, if `identity` (checked against) is still expected."""
-        if identity != self.identity:
+        scope = self._scope_of(game_id)
+        if identity != self._identities.get(scope, UNKNOWN_IDENTITY):
             return
-        if len(self._trusted) >= self._max_trusted:
+        if self.trusted_count >= self._max_trusted:
             self._trusted.clear()
-        self._trusted.add(game_id)
+        self._trusted.setdefault(scope, set()).add(game_id)
 
     def distrust(self, game_id: UUID) -> None:
         """Compare `game_id` with PostgreSQL again before its cached copy is next used."""
-        self._trusted.discard(game_id)
+        self._trusted.get(self._scope_of(game_id), set()).discard(game_id)
 
     @property
     def trusted_count(self) -> int:
         """How many games are trusted right now (for tests and health output)."""
-        return len(self._trusted)
+        return sum(len(games) for games in self._trusted.values())

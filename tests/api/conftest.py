@@ -20,7 +20,12 @@ from app.api.deps import AppServices
 from app.config import Environment, Settings
 from app.db.redis import build_redis
 from app.main import create_app
-from tests.harness.redis import TEST_KEY_NAMESPACE, delete_keys_under, redis_test_settings
+from tests.harness.redis import (
+    TEST_KEY_NAMESPACE,
+    cluster_run,
+    delete_keys_under,
+    redis_test_settings,
+)
 
 
 def unique_prefix() -> str:
@@ -32,6 +37,7 @@ def make_settings(database_url: str, redis_url: str, **overrides: Any) -> Settin
         "environment": Environment.TEST,
         "database_url": database_url,
         "redis_url": redis_url,
+        "redis_cluster": cluster_run(),
         "redis_key_prefix": unique_prefix(),
         "redis_retry_attempts": 1,
         "redis_connect_timeout": 1.0,

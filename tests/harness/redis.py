@@ -30,6 +30,17 @@ from app.db.embedded_redis import EmbeddedRedis, free_tcp_port, redis_server_exe
 from app.db.redis import RedisClient, build_redis
 
 REDIS_URL_ENV = "MANTIMON_TEST_REDIS_URL"
+REDIS_CLUSTER_ENV = "MANTIMON_TEST_REDIS_CLUSTER"
+"""Set to 1: the run starts a Redis Cluster of three primaries of its own (system
+``redis-server``) and every client of the suite's Redis is a Cluster client; tests
+that start or kill servers of their own are not meant for it (see README)."""
+
+
+def cluster_run() -> bool:
+    """Whether this run plays against a Redis Cluster (``MANTIMON_TEST_REDIS_CLUSTER=1``)."""
+    return os.environ.get(REDIS_CLUSTER_ENV, "").strip() not in ("", "0")
+
+
 TEST_KEY_NAMESPACE = "mantimon-test:"
 
 
@@ -37,6 +48,7 @@ def redis_test_settings(redis_url: str, **overrides: Any) -> Settings:
     """Settings for a client of the test server, with quick retries so fault tests stay fast."""
     values: dict[str, Any] = {
         "redis_url": redis_url,
+        "redis_cluster": cluster_run(),
         "redis_retry_attempts": 1,
         "redis_connect_timeout": 1.0,
         "redis_socket_timeout": 5.0,
@@ -62,6 +74,16 @@ async def delete_keys_under(client: RedisClient, prefix: str) -> int:
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of the Redis server of this run (configured, or embedded and started here)."""
+    if cluster_run():
+        from tests.harness.topologies import RedisClusterDeployment
+
+        cluster = RedisClusterDeployment(tmp_path_factory.mktemp("redis-cluster"))
+        try:
+            cluster.start()
+            yield cluster.url
+        finally:
+            cluster.close()
+        return
     configured = os.environ.get(REDIS_URL_ENV, "").strip()
     if configured:
         yield configured

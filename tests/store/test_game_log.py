@@ -229,7 +229,7 @@ async def test_a_flush_that_refreshes_an_older_copy_names_postgresqls_version(
     key = manager.game_key(state.game_id)
     await redis_client.delete(key)
     await redis_client.hset(key, mapping={"v": older.version, "s": older.model_dump_json()})
-    await redis_client.zadd(manager.dirty_key, {str(state.game_id): 1})
+    await redis_client.zadd(manager.dirty_key_for(state.game_id), {str(state.game_id): 1})
     with caplog.at_level(logging.WARNING, logger="app.store.manager"):
         summary = await manager.flush_dirty()
     assert summary.refreshed == 1

@@ -54,9 +54,18 @@ async def row(
         return await session.get(ActiveGame, game_id)
 
 
+def tagged(manager: GameStateManager, game_id: uuid.UUID) -> str:
+    """The game id as its key ends: ``<id>``, or ``{bNN}:<id>`` on a Redis Cluster."""
+    scope = manager.key_layout.scope(game_id)
+    return f"{scope}:{game_id}" if scope else str(game_id)
+
+
 async def dirty_ids(redis_client: RedisClient, manager: GameStateManager) -> set[str]:
-    members: list[bytes] = await redis_client.zrange(manager.dirty_key, 0, -1)  # type: ignore[assignment]
-    return {m.decode() for m in members}
+    members: set[str] = set()
+    for scope in manager.key_layout.scopes:
+        found: list[bytes] = await redis_client.zrange(manager.key_layout.dirty(scope), 0, -1)  # type: ignore[assignment]
+        members |= {m.decode() for m in found}
+    return members
 
 
 # -- save_to_cache and load_state ------------------------------------------------------------
@@ -68,7 +77,7 @@ async def test_save_then_load_is_a_cache_hit(
     state = new_state()
     assert await manager.save_to_cache(state) is SaveOutcome.CACHED
     key = manager.game_key(state.game_id)
-    assert key.endswith(f"game:{state.game_id}")
+    assert key.endswith(f"game:{tagged(manager, state.game_id)}")
     assert 3500 < await redis_client.ttl(key) <= 3600
     assert await cached_version(redis_client, manager, state.game_id) == state.version
     assert await manager.load_state(state.game_id) == state
@@ -80,9 +89,14 @@ async def test_save_marks_dirty_and_keeps_the_oldest_change_time(
 ) -> None:
     state = new_state()
     await manager.save_to_cache(state)
-    first_score = await redis_client.zscore(manager.dirty_key, str(state.game_id))
+    first_score = await redis_client.zscore(
+        manager.dirty_key_for(state.game_id), str(state.game_id)
+    )
     await manager.save_to_cache(advance(state))
-    assert await redis_client.zscore(manager.dirty_key, str(state.game_id)) == first_score
+    assert (
+        await redis_client.zscore(manager.dirty_key_for(state.game_id), str(state.game_id))
+        == first_score
+    )
     stats = await manager.dirty_stats()
     assert stats.count == 1
     assert stats.oldest_age_seconds is not None
@@ -392,7 +406,9 @@ async def test_player_games_are_found_without_redis(
     ended = new_state()
     await manager.persist_to_db(ended)
     await manager.end_game(ended.game_id, GameResult(winner=0, end_reason=EndReason.POINTS))
-    cold = GameStateManager(redis_client, sessionmaker, key_prefix=f"{manager.dirty_key}-empty:")
+    cold = GameStateManager(
+        redis_client, sessionmaker, key_prefix=f"{manager.key_layout.prefix}empty:"
+    )
 
     first = await cold.get_player_active_games(players[0])
     assert {g.game_id for g in first} == {vs_user.game_id, vs_npc.game_id}
@@ -460,7 +476,7 @@ async def test_from_settings_uses_prefix_and_ttl(
     configured = GameStateManager.from_settings(settings, redis_client, sessionmaker)
     state = new_state()
     await configured.save_to_cache(state)
-    key = f"{redis_key_prefix}s:game:{state.game_id}"
+    key = f"{redis_key_prefix}s:game:{tagged(configured, state.game_id)}"
     assert configured.game_key(state.game_id) == key
     assert 0 < await redis_client.ttl(key) <= 120
     with pytest.raises(ValueError, match="cache_ttl_seconds"):

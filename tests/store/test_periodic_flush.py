@@ -130,5 +130,8 @@ async def test_stopping_mid_round_leaves_every_game_persisted_or_still_dirty(
         async with sessionmaker() as session:
             row = await session.get(ActiveGame, state.game_id)
         persisted = row is not None and row.version == state.version
-        still_dirty = await redis_client.zscore(manager.dirty_key, str(state.game_id)) is not None
+        still_dirty = (
+            await redis_client.zscore(manager.dirty_key_for(state.game_id), str(state.game_id))
+            is not None
+        )
         assert persisted or still_dirty
