@@ -219,5 +219,6 @@ def test_sentinels_count_as_redis_in_prod() -> None:
         database_url="postgresql://h/db",
         redis_sentinels="h:26379",
         redis_sentinel_master="mantimon",
+        jwt_signing_keys=signing_keys_json(),
     )
     assert settings.redis_url is None
