@@ -148,6 +148,16 @@ class WaitingSentinelPool(_FairWaiting, SentinelConnectionPool):
     there, and those writes are lost when it resynchronises. So at most every
     `check_interval` seconds (``REDIS_SENTINEL_CHECK_INTERVAL``) a checkout asks
     the sentinels first, and a moved primary closes the idle connections then.
+
+    Connections that were in use at that moment come back to the pool later,
+    still open to the old primary: redis-py's asyncio pool, unlike its
+    synchronous one, checks on neither release nor checkout where a connection
+    leads (its ``owns_connection`` is never called). Left alone, such a
+    connection kept writing to the old primary for the seconds it stayed
+    writable, and those writes vanished with its resynchronisation. So every
+    checkout closes a connection open to any address but the primary the
+    sentinels last named and reconnects it there: once the pool has heard of
+    the switch, no command goes to the old primary.
     """
 
     def __init__(self, *args: Any, check_interval: float = 1.0, **kwargs: Any) -> None:
@@ -163,6 +173,15 @@ class WaitingSentinelPool(_FairWaiting, SentinelConnectionPool):
             with suppress(RedisConnectionError, RedisTimeoutError):
                 await self.get_master_address()  # type: ignore[no-untyped-call]
         return await super().get_connection(*args, **options)
+
+    async def ensure_connection(self, connection: AbstractConnection) -> None:
+        """Connect `connection` to the current primary, closing it first if it is open elsewhere."""
+        if connection.is_connected and self.master_address != (
+            getattr(connection, "host", None),
+            getattr(connection, "port", None),
+        ):
+            await connection.disconnect()
+        await super().ensure_connection(connection)
 
 
 def prefixed(prefix: str, *parts: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from pydantic import BaseModel
@@ -21,6 +22,7 @@ from app.db.redis import (
     RedisPayloadError,
     RedisPoolExhaustedError,
     WaitingConnectionPool,
+    WaitingSentinelPool,
     build_redis,
     close_redis,
     delete,
@@ -189,6 +191,50 @@ async def test_connection_errors_are_retried_with_backoff_then_raised() -> None:
             await client.ping()
         # three jittered waits of at most 0.05, 0.1 and 0.2 s: never instant, never long
         assert time.monotonic() - started < 5
+
+
+class _Sentinels:
+    """Stands in for redis-py's `Sentinel`: names whichever primary the test says."""
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        self.address = address
+
+    async def discover_master(self, _service_name: str) -> tuple[str, int]:
+        return self.address
+
+
+async def test_a_connection_in_use_during_a_switch_never_reaches_the_old_primary(
+    redis_url: str,
+) -> None:
+    # Two names of one server stand for the old and the new primary: the pool tells
+    # its connections apart by the address the sentinels named.
+    url = urlsplit(redis_url)
+    assert url.hostname is not None
+    assert url.port is not None
+    if url.hostname not in ("127.0.0.1", "localhost"):
+        pytest.skip("needs a test Redis on the loopback interface")
+    old = (url.hostname, url.port)
+    new = ("localhost" if url.hostname == "127.0.0.1" else "127.0.0.1", url.port)
+    sentinels = _Sentinels(old)
+    pool = WaitingSentinelPool(
+        "mantimon", sentinels, timeout=1.0, max_connections=4, check_interval=0.0
+    )
+    try:
+        held = await pool.get_connection()
+        assert (held.host, held.port) == old  # type: ignore[attr-defined]
+        sentinels.address = new  # the switch, while `held` runs a command
+        other = await pool.get_connection()  # this checkout asks the sentinels again
+        await pool.release(other)
+        await pool.release(held)  # back in the pool, still open to the old primary
+        handed = [await pool.get_connection() for _ in range(2)]
+        assert held in handed
+        for connection in handed:
+            assert (connection.host, connection.port) == new  # type: ignore[attr-defined]
+            await connection.send_command("PING")
+            assert await connection.read_response() in (b"PONG", "PONG")
+            await pool.release(connection)
+    finally:
+        await pool.aclose()
 
 
 async def test_process_wide_client_lifecycle(redis_url: str) -> None:
