@@ -15,7 +15,6 @@ many saves were written through to PostgreSQL meanwhile, and how many calls fail
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -211,13 +210,6 @@ async def test_the_store_follows_a_primary_killed_under_sentinel(
     )
 
 
-@pytest.mark.skipif(
-    os.environ.get("MANTIMON_RUN_UNSTABLE") != "1",
-    reason=(
-        "unstable: one CI run found the state after a planned SENTINEL FAILOVER different "
-        "from the one played (issue 22 stays open for it); run with MANTIMON_RUN_UNSTABLE=1"
-    ),
-)
 async def test_the_store_follows_a_planned_sentinel_failover(
     deployment: SentinelDeployment,
     sentinel_client: Callable[[], RedisClient],
