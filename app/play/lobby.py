@@ -27,6 +27,9 @@ from app.play.turns import update_clock
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Letters and digits that cannot be misread for one another (no 0/O, 1/I)."""
 INVITE_LENGTH = 8
+TAKEN = b"taken"
+"""What an invite code holds once a friend took it (until it expires), so a late joiner is
+told the game started rather than that the code does not exist."""
 
 
 class Lobby:
@@ -121,13 +124,17 @@ class Lobby:
         raw = await storage.redis.get(key)
         if raw is None:
             raise PlayNotFoundError(f"no game has the invite code {code!r} (it may have expired)")
+        if raw == TAKEN:
+            raise NotJoinableError("someone else took this invite first")
         game_id = UUID(raw.decode() if isinstance(raw, bytes) else raw)
         record = await storage.load(game_id)
         if record is None or record.status is not GameStatus.WAITING:
             raise NotJoinableError("this game has started already")
         if player.user_id is not None and record.seat_of(player.user_id) is not None:
             raise NotJoinableError("this is your own game: send the invite to a friend")
-        if await storage.redis.getdel(key) is None:
+        # Claim it atomically: of two friends joining at once, one gets the game id back.
+        claimed = await storage.redis.set(key, TAKEN, xx=True, get=True, keepttl=True)
+        if claimed is None or claimed == TAKEN:
             raise NotJoinableError("someone else took this invite first")
         record.seats.append(player)
         record.invite_code = None

@@ -76,6 +76,8 @@ def start_service(
         "LOG_LEVEL": "INFO",
         "BOT_THINK_MS": "0",
         "GAME_FLUSH_INTERVAL_SECONDS": "5",
+        # Tests sign in many guests from one address.
+        "AUTH_RATE_LIMIT": "100000",
         **{key.upper(): value for key, value in settings.items()},
     }
     mantimon = Path(sys.executable).with_name("mantimon")
@@ -129,10 +131,15 @@ class Player:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def new_player(base: str, starter: str = "fire") -> Player:
-    """Sign in as a guest and choose `starter` (its deck is saved as the first deck)."""
+def new_player(base: str, starter: str = "fire", dev_name: str | None = None) -> Player:
+    """Sign in as a guest (or the dev account `dev_name`, a full account) and choose `starter`
+    (its deck is saved as the first deck)."""
     with httpx.Client(base_url=base, timeout=30) as http:
-        tokens = http.post("/api/v1/auth/guest").raise_for_status().json()
+        if dev_name is None:
+            tokens = http.post("/api/v1/auth/guest").raise_for_status().json()
+        else:
+            signin = http.post("/api/v1/auth/dev", json={"display_name": dev_name})
+            tokens = signin.raise_for_status().json()
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
         http.post(
             "/api/v1/me/starter", json={"starter_type": starter}, headers=headers
@@ -215,15 +222,15 @@ class PlayClient:
         while True:
             left = end - asyncio.get_running_loop().time()
             if left <= 0:
-                raise TimeoutError(
-                    f"no matching frame within {wait} s; last: {self.frames[-3:]}"
-                )
+                raise TimeoutError(f"no matching frame within {wait} s; last: {self.frames[-3:]}")
             frame = await self.recv(left)
             if predicate(frame):
                 return frame
 
     async def my_turn(self, wait: float = RECV_TIMEOUT) -> dict[str, Any] | None:
         """Wait for a request with actions for me (None if the game ended first)."""
+        if self.ended():
+            return None
         if self.request is not None and self.request["actions"] and self._current():
             return self.request
         frame = await self.until(
