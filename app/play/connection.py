@@ -26,6 +26,7 @@ from app.accounts.errors import NotAuthenticatedError
 from app.accounts.service import Accounts
 from app.core.game_state import PlayerIndex
 from app.play.frames import request_for
+from app.play.turns import clock_message
 from app.play.hub import Hub
 from app.play.lobby import Lobby
 from app.play.protocol import (
@@ -239,7 +240,7 @@ class PlayConnection:
 
     async def _catch_up_frames(self, since: int | None) -> list[ServerMessage]:
         """Welcome (first time), what was missed after `since` (or a resync), the request."""
-        _, state = await self.service.load(self.game_id)
+        record, state = await self.service.load(self.game_id)
         if state is None:
             raise ProtocolError(ErrorCode.GAME_OVER, "the game has ended")
         frames: list[ServerMessage] = []
@@ -255,6 +256,9 @@ class PlayConnection:
                 # The store filtered them for this seat (or a spectator) already.
                 frames.append(Events(from_v=since, v=state.version, events=_as_payloads(events)))
         frames.append(request_for(state, self.seat, self.service.cards))
+        clock = clock_message(record, state)
+        if clock is not None:
+            frames.append(clock)
         self.last_v = state.version
         return frames
 
