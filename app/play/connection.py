@@ -26,7 +26,6 @@ from app.accounts.errors import NotAuthenticatedError
 from app.accounts.service import Accounts
 from app.core.game_state import PlayerIndex
 from app.play.frames import request_for
-from app.play.turns import clock_message
 from app.play.hub import Hub
 from app.play.lobby import Lobby
 from app.play.protocol import (
@@ -53,6 +52,7 @@ from app.play.protocol import (
 from app.play.records import GameStatus
 from app.play.service import PlayService
 from app.play.storage import GameBusyError
+from app.play.turns import clock_message
 from app.store.errors import GameStateError, GameStoreUnavailableError
 
 logger = logging.getLogger(__name__)
