@@ -223,7 +223,10 @@ class PlayConnection:
         self.game_id = record.game_id
         # Join before reading the game, so no change published meanwhile is missed.
         await self.hub.join(self)
-        await self._start(hello.since)
+        try:
+            await self._start(hello.since)
+        except ProtocolError as exc:
+            raise self._refuse(exc) from None
 
     def _refuse(self, error: ProtocolError) -> _Closing:
         self.send(error.to_message())
