@@ -1,4 +1,4 @@
-"""Several service processes on one PostgreSQL and Redis; instances killed and restarted mid-game."""
+"""Several service processes on one PostgreSQL and Redis; instances killed and restarted."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ async def test_a_restart_of_the_only_instance_resumes_its_games_bots_and_timers(
         await _play(client, random.Random(8), 16)
         seen = client.v
         await client.close()
-        host, friend, timed_id = _friend_game(first.base)
+        host, _, timed_id = _friend_game(first.base)
     finally:
         first.kill()
     with service_process(database_url, redis_url, prefix, tmp_path / "2.log", **settings) as second:
