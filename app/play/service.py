@@ -372,7 +372,8 @@ class PlayService:
         events: list[Event],
         ack: tuple[int, str] | None = None,
     ) -> None:
-        from_v = record.version if record.version < state.version else state.version - 1
+        # One action, one version: these events take a viewer from the version before to this.
+        from_v = state.version - 1
         await self.games.save_to_cache(state, events)
         boundary = is_turn_boundary(events)
         if boundary:
