@@ -171,6 +171,12 @@ class PlayStorage:
         raw = await self.redis.zrangebyscore(self.deadlines_key, "-inf", now_ms, 0, limit)
         return [UUID(item.decode() if isinstance(item, bytes) else str(item)) for item in raw]
 
+    async def active_game_ids(self) -> list[UUID]:
+        """Every game PostgreSQL knows as started and not ended (for rebuilding deadlines)."""
+        query = select(PlayGame.game_id).where(PlayGame.status == "active")
+        async with session_scope(self._sessionmaker) as session:
+            return list((await session.execute(query)).scalars().all())
+
     async def publish(self, game_id: UUID, payload: str) -> None:
         """Tell every instance with a connection to the game what changed."""
         await self.redis.publish(self.channel(game_id), payload)
