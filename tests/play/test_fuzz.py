@@ -306,11 +306,11 @@ class Table:
             conn.settle(version)
         return version, view
 
-    def acting(self) -> str | None:
-        """The connection whose request has actions, if any."""
+    def acting(self, version: int) -> str | None:
+        """The connection whose request at `version` has actions, if any."""
         for name in ("p0", "p1"):
             request = self.conns[name].request
-            if request is not None and request["actions"]:
+            if request is not None and request["v"] == version and request["actions"]:
                 return name
         return None
 
@@ -454,17 +454,23 @@ steps = st.fixed_dictionaries(
 )
 
 
-def draw_message(step: dict[str, Any], table: Table) -> tuple[str, str | bytes, Expect]:
-    """One fuzz step on the live game: who sends, the frame, and what must be answered."""
-    acting = table.acting()
+def draw_message(
+    step: dict[str, Any], table: Table, version: int
+) -> tuple[str, str | bytes, Expect]:
+    """One fuzz step on the game at `version`: who sends, the frame, what must be answered.
+
+    Only a request made at `version` counts as current: a connection may not have been sent
+    the newest one yet, and an old request read as current would misjudge what is stale.
+    """
+    acting = table.acting(version)
     sender = step["sender"]
     if sender == "acting":
         sender = acting or "p0"
     conn = table.conns[sender]
     request = table.conns[acting].request if acting else conn.request
     assert request is not None
-    actions: list[dict[str, Any]] = request["actions"]
-    rqid: int = request["rqid"]
+    actions: list[dict[str, Any]] = request["actions"] if acting else []
+    rqid = version
     kind = step["kind"]
     mine = sender == acting
     refused = Expect.ERROR if sender == "spectator" else Expect.ANY
@@ -481,7 +487,8 @@ def draw_message(step: dict[str, Any], table: Table) -> tuple[str, str | bytes, 
     if kind == "legal" and actions:
         return sender, act(legal()), Expect.ACK if mine else Expect.ERROR
     if kind in ("legal", "stale"):
-        return sender, act(legal(), rqid_=max(0, rqid + step["offset"])), Expect.ERROR
+        old = rqid + step["offset"] if rqid + step["offset"] >= 0 else rqid - step["offset"]
+        return sender, act(legal(), rqid_=old), Expect.ERROR
     if kind == "mutated":
         # What the parser refuses is checked in `step`; here, what the game must refuse.
         base = legal()
@@ -594,7 +601,7 @@ def run_example(table: Table, plan: list[dict[str, Any]]) -> None:
         if spec["pre"] == 0:
             pre_hello(table, spec)
             continue
-        sender, frame, expect = draw_message(spec, table)
+        sender, frame, expect = draw_message(spec, table, moved)
         acked = step(table, sender, frame, expect)
         if acked is not None and acked > moved:
             moved = acked
