@@ -147,11 +147,12 @@ class Conn:
     request: dict[str, Any] | None = None
     v: int = -1
     seat: int | None = None
+    over: bool = False
     pings: Iterator[int] = field(default_factory=itertools.count)
 
     def open(self) -> dict[str, Any]:
         self.ws = connect(self.url, open_timeout=WAIT, max_size=None, legacy=True)
-        self.request, self.v = None, -1
+        self.request, self.v, self.over = None, -1, False
         self.send(self.hello())
         welcome = self.recv()
         assert welcome["type"] == "welcome", welcome
@@ -186,6 +187,9 @@ class Conn:
             self.request, self.v = frame, frame["v"]
         elif frame["type"] in ("events", "resync"):
             self.v = frame["v"]
+            self.over = self.over or any(
+                event["kind"] == "game_ended" for event in frame.get("events", [])
+            )
         return frame
 
     def exchange(self, frame: str | bytes) -> list[dict[str, Any]]:
@@ -203,9 +207,12 @@ class Conn:
         return answers
 
     def settle(self, version: int) -> None:
-        """Read until this connection has seen `version` (pushed frames come on their own)."""
+        """Read until this connection has the request of `version` (pushes come on their own)."""
         deadline = time.monotonic() + WAIT
-        while self.v < version:
+        # A spectator gets no request after the end (the game has left the store): only events.
+        while (self.request is None or self.request["v"] < version) and not (
+            self.over and self.v >= version
+        ):
             left = deadline - time.monotonic()
             assert left > 0, f"{self.role} {self.seat} never saw v{version}"
             self.recv(left)
@@ -469,10 +476,13 @@ def draw_message(
     conn = table.conns[sender]
     request = table.conns[acting].request if acting else conn.request
     assert request is not None
+    own = conn.request if conn.request is not None and conn.request["v"] == version else None
+    if own is not None and own["actions"]:
+        request = own  # in setup both seats act at once
     actions: list[dict[str, Any]] = request["actions"] if acting else []
     rqid = version
     kind = step["kind"]
-    mine = sender == acting
+    mine = own is not None and bool(own["actions"])
     refused = Expect.ERROR if sender == "spectator" else Expect.ANY
     semantic = Expect.ANY if mine else Expect.ERROR
 
