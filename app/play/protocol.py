@@ -191,12 +191,12 @@ class EventPayload(_Message):
 
 
 class Welcome(_Message):
-    """The answer to `Hello`: the seat this connection plays (None for a spectator)."""
+    """The answer to `Hello`: the seat this connection plays (absent for a spectator)."""
 
     type: Literal["welcome"] = "welcome"
     protocol: int = PROTOCOL_VERSION
     game_id: UUID
-    seat: Seat | None
+    seat: Seat | None = None
     v: Version
 
 
