@@ -411,11 +411,17 @@ class PlayConnection:
         if message["from_v"] != self.last_v:
             frames.extend(await self._catch_up_frames(self.last_v))
         elif self.seat is None:
+            # A spectator's view is built here, from the state as it is now, which may be
+            # newer than this message: send the events in between too, so none is skipped.
             _, state = await self.service.load(self.game_id)
-            frames = [message["public"]]
+            frames.append(message["public"])
+            self.last_v = message["v"]
             if state is not None:
-                frames.append(request_for(state, None, self.service.cards))
-                self.last_v = state.version
+                if state.version > self.last_v:
+                    frames.extend(await self._catch_up_frames(self.last_v))
+                else:
+                    frames.append(request_for(state, None, self.service.cards))
+                    self.last_v = state.version
         else:
             mine = message["seats"][str(self.seat)]
             frames = [{"type": "events", **mine["events"]}, {"type": "request", **mine["request"]}]

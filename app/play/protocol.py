@@ -275,7 +275,7 @@ class Clock(_Message):
 
     type: Literal["clock"] = "clock"
     v: Version
-    acting: Seat | None
+    acting: Seat | None = None
     deadline: str | None = None
     banks_ms: tuple[int, int]
     timeouts: tuple[int, int] = (0, 0)
