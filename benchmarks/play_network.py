@@ -7,13 +7,14 @@ Usage:  .venv/bin/python benchmarks/play_network.py [--games N] [--interval S]
 Starts 1 or 2 ``mantimon serve`` processes (`tests.play.harness.start_service`) on a
 database and a Redis key prefix of the run's own, and client processes (`--workers`,
 asyncio + ``websockets``, so the clients never share an event loop with the service). Each
-of N friend games has two guests with starter decks, made over the REST API (create, then
-join by the invite code), each playing its seat over ``/ws/play`` by choosing among the
-actions its request offers (`tests.play.harness.pick`: an attack when it can, else any
-action but resigning, seeded). With two instances a game's creator plays on the first and
-the friend on the second, so every change crosses Redis pub/sub. A game that ends is
-replaced by a new one between the same two players (REST and two new connections), so N
-games play throughout; those starts are in the service's CPU and are counted.
+of N friend games has two guests with starter decks (from `--pairs` pairs: a guest may play
+several games at once), made over the REST API (create, then join by the invite code), each
+playing its seat over ``/ws/play`` by choosing among the actions its request offers
+(`tests.play.harness.pick`: an attack when it can, else any action but resigning, seeded).
+With two instances a game's creator plays on the first and the friend on the second, so
+every change crosses Redis pub/sub. A game that ends is replaced by a new one between the
+same two players (REST and two new connections), so N games play throughout; those starts
+are in the service's CPU and are counted.
 
 Phases, each measured over `--duration` seconds after `--warmup` seconds:
   * paced: every game acts once every `--interval` seconds (default 2; start times spread
@@ -62,8 +63,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -230,7 +231,9 @@ class Worker:
         ws_url = base.replace("http://", "ws://") + "/ws/play"
         return Seat(token, granted["deck"]["id"], base, ws_url)
 
-    async def players(self) -> dict[str, Any]:
+    async def players(self, pairs: int) -> dict[str, Any]:
+        """`pairs` pairs of guests (at most one a game); game n is played by pair n % pairs."""
+
         async def pair(n: int) -> tuple[Seat, Seat]:
             rng = random.Random(self.seed + self.first + n)
             return (
@@ -238,9 +241,13 @@ class Worker:
                 await self._player(1, rng.choice(STARTERS)),
             )
 
-        self.pairs = list(await asyncio.gather(*(pair(n) for n in range(self.games))))
+        count = max(1, min(pairs, self.games))
+        made = list(await asyncio.gather(*(pair(n) for n in range(count))))
+        self.pairs = [
+            (replace(made[n % count][0]), replace(made[n % count][1])) for n in range(self.games)
+        ]
         self.changed = [asyncio.Event() for _ in self.pairs]
-        return {"players": 2 * len(self.pairs)}
+        return {"players": 2 * count}
 
     async def _new_game(self, pair: tuple[Seat, Seat]) -> str:
         creator, friend = pair
@@ -462,7 +469,7 @@ async def worker_main() -> None:
             else:
                 assert worker is not None
                 if name == "players":
-                    reply = await worker.players()
+                    reply = await worker.players(command["pairs"])
                 elif name == "games":
                     reply = await worker.new_games()
                 elif name == "connect":
@@ -586,10 +593,17 @@ class Baseline:
     save: float = 0.0
     persist: float = 0.0
     end: float = 0.0
+    act_actions: int = 0
+    act_parts: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    """`PlayService.act` in process, CPU seconds by step ("act" is the whole call)."""
 
     @property
     def per_action(self) -> float:
         return (self.legal + self.apply + self.save + self.persist + self.end) / self.actions
+
+    @property
+    def act_per_action(self) -> float:
+        return self.act_parts["act"] / self.act_actions if self.act_actions else float("nan")
 
 
 async def engine_baseline(
@@ -679,10 +693,125 @@ async def engine_baseline(
                     ),
                 )
                 result.end += clock() - began
+        await service_act_path(settings, redis, sessionmaker, games, cards, starters, result, rng)
     finally:
         await redis.aclose()
         await engine.dispose()
     return result
+
+
+async def service_act_path(
+    settings: Any,
+    redis: Any,
+    sessionmaker: Any,
+    games: Any,
+    cards: Any,
+    starters: Any,
+    result: Baseline,
+    rng: random.Random,
+) -> None:
+    """`PlayService.act` on friend games in process, one action at a time: its CPU by step.
+
+    The same service code as behind the WebSocket, without a connection: what the
+    service's own bookkeeping (lock, record, reloading the state, clock, frames) adds to
+    the engine and the store, apart from the delivery to the connections.
+    """
+    from app.core.decks import DeckList
+    from app.db.models import User
+    from app.db.session import session_scope
+    from app.engine import acting_player, legal_actions
+    from app.play import service as service_module
+    from app.play.frames import action_payload
+    from app.play.lobby import Lobby
+    from app.play.records import SeatInfo
+    from app.play.service import PlayService
+    from app.play.storage import PlayStorage
+
+    parts = result.act_parts
+    clock = time.process_time
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        original = getattr(owner, name)
+        if asyncio.iscoroutinefunction(original):
+
+            async def waited(*args: Any, **kwargs: Any) -> Any:
+                began = clock()
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    parts[label] += clock() - began
+
+            setattr(owner, name, waited)
+        else:
+
+            def called(*args: Any, **kwargs: Any) -> Any:
+                began = clock()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    parts[label] += clock() - began
+
+            setattr(owner, name, called)
+
+    storage = PlayStorage(redis, sessionmaker, settings.redis_key_prefix)
+    service = PlayService(settings, storage, games, cards)
+    lobby = Lobby(service, starters)
+    users = [
+        User(
+            email=f"a{n}-{uuid.uuid4().hex}@example.com",
+            display_name=f"Act {n} {uuid.uuid4().hex[:8]}",
+        )
+        for n in (0, 1)
+    ]
+    async with session_scope(sessionmaker) as session:
+        session.add_all(users)
+    original_change_message = getattr(service_module, "change_message")  # noqa: B009
+    load_for_choosing = games.load_state  # not timed: the clients' side of the table
+    try:
+        for owner, name, label in (
+            (storage, "load", "record load"),
+            (storage, "save", "record save"),
+            (storage, "set_deadline", "deadline"),
+            (storage, "publish", "publish"),
+            (games, "load_state", "load_state"),
+            (games, "save_to_cache", "save_to_cache"),
+            (games, "persist_to_db", "persist_to_db"),
+            (games, "end_game", "end_game"),
+            (service, "_apply", "apply"),
+            (service_module, "change_message", "frames"),
+        ):
+            timed(owner, name, label)
+        target = result.actions
+        while result.act_actions < target:
+            seats = [
+                SeatInfo(
+                    user_id=user.id,
+                    name=user.display_name,
+                    deck=DeckList.from_starter(starters[rng.choice(STARTERS)]),
+                )
+                for user in users
+            ]
+            record = await lobby.create_friend_game(seats[0], "mantimon")
+            assert record.invite_code is not None
+            await lobby.join(record.invite_code, seats[1])
+            while result.act_actions < target:
+                state = await load_for_choosing(record.game_id)
+                if state is None or not (offered := legal_actions(state, cards)):
+                    break
+                chosen = pick([{"kind": a.kind.value, "n": n} for n, a in enumerate(offered)], rng)
+                payload = action_payload(offered[chosen["n"]])
+                began = clock()
+                await service.act(
+                    record.game_id,
+                    acting_player(state),
+                    f"m{result.act_actions}",
+                    state.version,
+                    payload,
+                )
+                parts["act"] += clock() - began
+                result.act_actions += 1
+    finally:
+        setattr(service_module, "change_message", original_change_message)  # noqa: B010
 
 
 async def delete_prefix(redis_url: str, prefix: str) -> None:
@@ -856,10 +985,11 @@ async def run(args: argparse.Namespace) -> None:
         )
         began = time.perf_counter()
         cpu_before = sum(cpu_seconds(pid) for pid in pids)
-        await ask_all(workers, {"cmd": "players"})
-        cpu_per_player = (sum(cpu_seconds(pid) for pid in pids) - cpu_before) / (2 * args.games)
+        made = await ask_all(workers, {"cmd": "players", "pairs": -(-args.pairs // len(workers))})
+        guests = sum(reply["players"] for reply in made)
+        cpu_per_player = (sum(cpu_seconds(pid) for pid in pids) - cpu_before) / guests
         print(
-            f"set-up: {2 * args.games} guests with starter decks in "
+            f"set-up: {guests} guests with starter decks in "
             f"{time.perf_counter() - began:.1f} s "
             f"(service CPU {cpu_per_player * 1e3:.1f} ms a guest)"
         )
@@ -952,6 +1082,21 @@ async def run(args: argparse.Namespace) -> None:
             f"{baseline.persist / baseline.actions * 1e3:.2f} + end_game "
             f"{baseline.end / baseline.actions * 1e3:.2f}"
         )
+        if baseline.act_actions:
+            act = baseline.act_per_action * 1e3
+            steps = sorted(
+                ((k, v) for k, v in baseline.act_parts.items() if k != "act"),
+                key=lambda item: item[1],
+                reverse=True,
+            )
+            accounted = sum(v for _, v in steps)
+            n = baseline.act_actions
+            print(
+                f"PlayService.act in process ({baseline.act_actions} actions, no connection): "
+                f"{act:.2f} ms CPU an action = "
+                + " + ".join(f"{k} {v / baseline.act_actions * 1e3:.2f}" for k, v in steps)
+                + f" + lock, checks, clock {(baseline.act_parts['act'] - accounted) / n * 1e3:.2f}"
+            )
         print(
             f"a game start costs the service {start_cost * 1e3:.1f} ms CPU "
             "(create + join + 2 connections)"
@@ -1018,6 +1163,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds a phase")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds first")
     parser.add_argument("--workers", type=int, default=2, help="client processes")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=100,
+        help="pairs of guests (a guest may play several games at once; guests cost set-up time)",
+    )
     parser.add_argument(
         "--engine-actions", type=int, default=3000, help="actions of the in-process baseline"
     )
