@@ -1,7 +1,8 @@
 """Live games over real WebSockets against real service processes: what the network layer costs.
 
 Usage:  .venv/bin/python benchmarks/play_network.py [--games N] [--interval S]
-            [--instances 1|2] [--duration S] [--warmup S] [--workers K] [--engine-actions N]
+            [--instances 1|2] [--duration S] [--warmup S] [--idle S] [--workers K]
+            [--pairs N] [--engine-actions N] [--profile] [--keep-logs]
             [--no-flat-out] [--no-compression] [--seed N]
 
 Starts 1 or 2 ``mantimon serve`` processes (`tests.play.harness.start_service`) on a
@@ -22,11 +23,13 @@ Phases, each measured over `--duration` seconds after `--warmup` seconds:
     -> both seats hold the request of the new version (what the opponent waits for).
   * flat-out (unless --no-flat-out): every game acts as soon as its new request arrives,
     so actions/s is the service's throughput with N games open.
-Memory per connection: the service's RSS (``/proc/<pid>/status``) before and after opening
-the 2N connections, divided by the connections. CPU per action: the service processes'
-utime + stime (``/proc/<pid>/stat``) over the window, divided by the acks in the window;
-also shown without the game starts in the window (each costed at what creating and joining
-a game and opening a connection cost the service during set-up, measured the same way).
+Idle: the services' CPU with every connection open and no action (per-connection
+background work). Memory per connection: the service's RSS (``/proc/<pid>/status``)
+before and after opening the 2N connections, divided by the connections. CPU per action:
+the service processes' utime + stime (``/proc/<pid>/stat``) over the window, divided by
+the acks in the window; also shown without the game starts in the window (each costed at
+what creating and joining a game and opening a connection cost the service during
+set-up, measured the same way).
 
 The engine + store baseline, in this process after the network phases: games of the same
 kind (the same starter decks, preset and choice of action) played one at a time, timing
@@ -34,7 +37,9 @@ kind (the same starter decks, preset and choice of action) played one at a time,
 + `persist_to_db` at turn boundaries (+ `end_game` at the end), per action. The ratio
 service CPU / baseline CPU per action is the cost of the network layer (issue 19 aims at
 2x or less, and 1,000 games at one action each every 2 s on one instance of a 2-core
-machine with round trip p99 under 100 ms).
+machine with round trip p99 under 100 ms). Then `PlayService.act` itself in process, on
+the same kind of games without a connection, its CPU by step: what the service's own
+bookkeeping adds before any delivery to connections.
 
 Servers as the other benchmarks: PostgreSQL from MANTIMON_BENCH_POSTGRES_URL or
 MANTIMON_TEST_POSTGRES_URL (a temporary database, migrated, dropped afterwards), else an
@@ -1018,6 +1023,15 @@ async def run(args: argparse.Namespace) -> None:
             f"{cpu_per_connection * 1e3:.1f} ms a connection); load average {loadavg()}"
         )
         start_cost = cpu_per_game + 2 * cpu_per_connection
+        idle_before = sum(cpu_seconds(pid) for pid in pids)
+        await asyncio.sleep(args.idle)
+        idle_cpu = (sum(cpu_seconds(pid) for pid in pids) - idle_before) / args.idle
+        print(
+            f"idle, {2 * args.games} connections open and no action for {args.idle:g} s: service "
+            f"CPU {idle_cpu * 100 / args.instances:.1f}% of a core an instance "
+            f"({idle_cpu / (2 * args.games) * 1e6:.0f} us a connection a second: session "
+            f"checks, presence leases, the deadline loop); load average {loadavg()}"
+        )
 
         results: list[tuple[PhaseResult, float | None]] = []
         paced = await run_phase(
@@ -1162,6 +1176,9 @@ def main() -> None:
     parser.add_argument("--instances", type=int, choices=(1, 2), default=1)
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds a phase")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds first")
+    parser.add_argument(
+        "--idle", type=float, default=10.0, help="seconds of open connections without actions"
+    )
     parser.add_argument("--workers", type=int, default=2, help="client processes")
     parser.add_argument(
         "--pairs",
