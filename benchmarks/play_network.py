@@ -92,6 +92,9 @@ REST_CONCURRENCY = 6
 """REST calls in flight a client process: a game's creation holds two pooled PostgreSQL
 connections at once (the request's session, then the record's), so 30 creations at once
 exhaust the shipped pool of 10 + 20 and wait its 30 s out (issue noted in the report)."""
+CONNECT_CONCURRENCY = 16
+"""Games a client process connects at once: 2,000 hellos at the same instant (each a token
+check, a game load and its first frames) outlast any reasonable wait on a busy machine."""
 REPLY_TIMEOUT = 60.0
 SERVICE_SETTINGS = {
     "auth_rate_limit": "10000000",
@@ -207,6 +210,7 @@ class Worker:
             for base in self.bases
         ]
         self.rest_slots = asyncio.Semaphore(REST_CONCURRENCY)
+        self.connect_slots = asyncio.Semaphore(CONNECT_CONCURRENCY)
         self.pairs: list[tuple[Seat, Seat]] = []
         self.changed: list[asyncio.Event] = []
         self.rngs = [
@@ -274,7 +278,11 @@ class Worker:
     async def _open(self, index: int, seat: Seat, game_id: str) -> None:
         seat.request = None
         seat.ws = await connect(
-            seat.ws_url, max_size=None, open_timeout=REPLY_TIMEOUT, compression=self.compression
+            seat.ws_url,
+            max_size=None,
+            open_timeout=REPLY_TIMEOUT,
+            compression=self.compression,
+            ping_interval=None,  # as a browser: it answers the server's pings, sends none
         )
         hello = {"type": "hello", "protocol": 1, "token": seat.token, "game_id": game_id}
         await seat.ws.send(json.dumps(hello))
@@ -306,8 +314,9 @@ class Worker:
 
     async def _connect_pair(self, index: int, game_id: str) -> None:
         creator, friend = self.pairs[index]
-        await self._open(index, creator, game_id)
-        await self._open(index, friend, game_id)
+        async with self.connect_slots:
+            await self._open(index, creator, game_id)
+            await self._open(index, friend, game_id)
 
     async def connect_all(self) -> dict[str, Any]:
         await asyncio.gather(
