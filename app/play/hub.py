@@ -26,6 +26,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.play.scheduler import stop_task
 from app.play.service import PlayService
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class Hub:
         self._pubsub: Any = None
         self._tasks: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
+        self._stopping = False
 
     async def start(self) -> None:
         """Start listening and renewing leases."""
@@ -62,11 +64,10 @@ class Hub:
         for connections in list(self._by_game.values()):
             for connection in list(connections):
                 await connection.close(1012, "the server is restarting; reconnect")
+        self._stopping = True
+        self._subscribed.set()
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await stop_task(task)
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
@@ -130,7 +131,7 @@ class Hub:
             await self.service.set_connected(connection.game_id, connection.seat, False)
 
     async def _renew(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(RENEW_S)
             now = self.service.now_ms()
             redis = self.service.storage.redis
@@ -148,7 +149,7 @@ class Hub:
     # -- the channel -----------------------------------------------------------------------
 
     async def _listen(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._listen_once()
             except asyncio.CancelledError:
@@ -170,10 +171,12 @@ class Hub:
                 await self._pubsub.aclose()
         self._pubsub = self.service.storage.redis.pubsub()
         await self._subscribed.wait()
+        if self._stopping:
+            return
         channels = list(self._channels)
         # A channel of its own keeps the subscription open while no game is served.
         await self._pubsub.subscribe(self.service.storage.key("hub", self.instance), *channels)
-        while True:
+        while not self._stopping:
             message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if message is None or message.get("type") != "message":
                 continue

@@ -28,6 +28,7 @@ from app.play.errors import PlayNotFoundError
 from app.play.lobby import Lobby
 from app.play.pairing import RankedWindow, Ticket, pair_casual, pair_ranked
 from app.play.records import GameKind, SeatInfo
+from app.play.scheduler import stop_task
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class Matchmaker:
         self._task: asyncio.Task[None] | None = None
         self._token = uuid.uuid4().hex
         self.window = RankedWindow()
+        self._stopping = False
 
     @property
     def _now(self) -> int:
@@ -175,14 +177,13 @@ class Matchmaker:
 
     async def stop(self) -> None:
         """Stop it."""
+        self._stopping = True
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_task(self._task)
 
     async def _loop(self) -> None:
         lease = self.storage.key("matchmaker-lease")
-        while True:
+        while not self._stopping:
             await asyncio.sleep(PAIR_EVERY_S)
             try:
                 redis = self.storage.redis

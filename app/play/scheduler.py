@@ -23,6 +23,16 @@ logger = logging.getLogger(__name__)
 ALIVE_CHECK_S = 5.0
 """How often an instance checks that Redis still holds the deadlines (it restarted empty?)."""
 POLL_S = 0.05
+STOP_WAIT_S = 5.0
+
+
+async def stop_task(task: asyncio.Task[None]) -> None:
+    """Cancel a service loop and wait for it, at most `STOP_WAIT_S` (its flag ends it then)."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
+        await asyncio.wait_for(asyncio.shield(task), STOP_WAIT_S)
+
+
 """How often the deadlines are read: a bot's think delay and a timer are late by at most this."""
 CONCURRENCY = 32
 
@@ -36,6 +46,7 @@ class Scheduler:
         self._slots = asyncio.Semaphore(CONCURRENCY)
         self._task: asyncio.Task[None] | None = None
         self._fired: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     async def start(self) -> None:
         """Start the loop."""
@@ -43,10 +54,9 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Stop the loop and wait for what it fired."""
+        self._stopping = True
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_task(self._task)
         if self._fired:
             await asyncio.wait(self._fired, timeout=10)
 
@@ -70,7 +80,9 @@ class Scheduler:
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
         checked = 0.0
-        while True:
+        # A flag as well as the cancellation: a client library that turns a CancelledError
+        # into its own error (caught below, to keep the loop alive) must not keep it running.
+        while not self._stopping:
             if loop.time() - checked > ALIVE_CHECK_S:
                 checked = loop.time()
                 try:

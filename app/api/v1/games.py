@@ -151,6 +151,9 @@ async def _seat(user: User, deck_id: uuid.UUID, session: SessionDep, cards: Card
         problems = "; ".join(saved.check.validation_errors)
         raise DeckNotPlayableError(f"deck {saved.deck.name!r} cannot be played: {problems}")
     deck = DeckList(main=dict(saved.deck.cards), energy=dict(saved.deck.energy_cards))
+    # Give the request's connection back now: starting the game takes connections of its own,
+    # and many starts at once must not each hold two and exhaust the pool.
+    await session.close()
     return SeatInfo(user_id=user.id, name=user.display_name, deck=deck, deck_id=deck_id)
 
 
