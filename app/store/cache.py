@@ -173,7 +173,8 @@ class GameCache:
             self.health.ok()
             # Compared with PostgreSQL again on next use, whatever the cached copy was.
             self.epoch.distrust(game_id)
-            if self._uncached.get(game_id) == entry:
+            # Another caller may have re-cached (and removed) it while this one waited.
+            if game_id in self._uncached and self._uncached[game_id] == entry:
                 del self._uncached[game_id]
 
     def written_through(self, game_id: UUID, version: int, payload: str) -> None:

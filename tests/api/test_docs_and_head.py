@@ -56,6 +56,8 @@ def _example_paths(schema: dict[str, Any]) -> list[str]:
         "{name}": "pocket",
         "{deck_id}": "00000000-0000-4000-8000-000000000000",
         "{provider}": "google",
+        "{game_id}": "00000000-0000-4000-8000-000000000000",
+        "{ticket_id}": "00000000-0000-4000-8000-000000000000",
     }
     paths = []
     for path, item in schema["paths"].items():

@@ -226,6 +226,14 @@ async def test_openapi_documents_every_route_and_the_problem_shape(api: httpx.As
         ("/api/v1/me/decks/{deck_id}/code", "get"),
         ("/api/v1/decks/code/decode", "post"),
         ("/api/v1/decks/code/encode", "post"),
+        ("/api/v1/games", "post"),
+        ("/api/v1/games/join", "post"),
+        ("/api/v1/games/{game_id}", "get"),
+        ("/api/v1/games/{game_id}/replay", "get"),
+        ("/api/v1/me/games", "get"),
+        ("/api/v1/matchmaking/tickets", "post"),
+        ("/api/v1/matchmaking/tickets/{ticket_id}", "get"),
+        ("/api/v1/matchmaking/tickets/{ticket_id}", "delete"),
     }
     assert operations[("/api/v1/cards/{card_id}", "get")]["operationId"] == "get_card"
     problem_ref = {"$ref": "#/components/schemas/Problem"}
