@@ -84,7 +84,7 @@ async def test_a_seat_that_leaves_on_its_turn_loses_when_its_window_ends(patient
             api(patient.base, "GET", f"/api/v1/games/{game_id}", host).json()["status"] == "active"
         )
         back = PlayClient(patient.ws_url, stayer.token, game_id)
-        async with connected(back, since=stayer.v):
+        async with connected(back, since=max(stayer.v, 0)):
             returned = await mover.until(lambda f: f["type"] == "presence" and f["connected"])
             assert returned["seat"] == back.seat
             # Now the seat that must act leaves: it has the grace window, then loses.
