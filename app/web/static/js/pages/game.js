@@ -1,0 +1,305 @@
+// A live game, as a player (#/game/<id>) or a spectator (#/watch/<id>): the board, the
+// offered actions (nothing else is clickable), choices, the log, clocks, presence, the end.
+import { api } from "../api.js";
+import { go } from "../app.js";
+import { cardOf, loadCatalog, nameOf } from "../cards.js";
+import { announce, clear, h } from "../dom.js";
+import { actionText, sortActions, subjectOf } from "../game/actions.js";
+import { boardView, handView } from "../game/board.js";
+import { clockText, presenceText } from "../game/clock.js";
+import { GameConnection } from "../game/connection.js";
+import { eventText, namingContext, reasonText } from "../game/events.js";
+import { GameLog } from "../game/log.js";
+
+export async function render(main, { params: [gameId], name }) {
+  await loadCatalog();
+  const role = name === "watch" ? "spectator" : "player";
+  const st = { view: null, actions: [], rqid: null, seat: null, names: ["Player 1", "Player 2"], focus: null, busy: false, clock: null, presence: {}, offer: null, status: "connecting", rematchAsked: false, gameOut: null };
+  const log = new GameLog(gameId, role);
+
+  try {
+    st.gameOut = await api(`/games/${gameId}`);
+    for (const player of st.gameOut.players) st.names[player.seat] = player.bot ? `${player.name} (bot, ${player.bot})` : player.name;
+  } catch {
+    /* spectators of other people's games may not read it; the seats keep their numbers */
+  }
+
+  const bar = h("div", { class: "gamebar" });
+  const table = h("div", { class: "table" });
+  const panel = h("section", { class: "actions", "aria-labelledby": "actions-title" });
+  const logList = h("ol", { class: "log", "aria-label": "Game log", "aria-live": "polite" });
+  const end = h("div", { class: "gameover-slot" });
+  main.append(
+    h(
+      "div",
+      { class: "game", dataset: { gameId } },
+      h("h2", { class: "visually-hidden" }, role === "spectator" ? "Watching a game" : "Game"),
+      bar,
+      end,
+      h("div", { class: "layout" }, table, h("aside", { class: "side-panel" }, panel, h("section", { "aria-labelledby": "log-title" }, h("h3", { id: "log-title" }, "Log"), logList))),
+    ),
+  );
+
+  const me = () => (role === "player" ? st.seat : null);
+  const look = {
+    card: (id) => (log.known(id) ? nameOf(log.known(id)) : "a card"),
+    def: (id) => cardOf(log.known(id)),
+    option: (id) => (log.known(id) ? nameOf(log.known(id)) : id.replace(/_/g, " ")),
+  };
+  const naming = () => namingContext({ me: me(), names: st.names, card: look.card, def: (d) => (d ? nameOf(d) : null) });
+
+  function wrap(instanceId, face, words) {
+    const offered = st.actions.some((a) => subjectOf(a) === instanceId || a.card === instanceId || a.target === instanceId);
+    if (!offered || st.busy) return h("div", { class: "cardslot", "aria-label": words, role: "img" }, face);
+    return h(
+      "button",
+      {
+        type: "button",
+        class: `cardslot actionable ${st.focus === instanceId ? "focused" : ""}`,
+        dataset: { key: `card-${instanceId}`, instance: instanceId },
+        "aria-label": `${words}: show its moves`,
+        "aria-pressed": st.focus === instanceId ? "true" : "false",
+        onclick: () => {
+          st.focus = st.focus === instanceId ? null : instanceId;
+          draw();
+        },
+      },
+      face,
+    );
+  }
+
+  function presenceChip(seat) {
+    const p = st.presence[seat];
+    if (!p) return null;
+    return h("span", { class: `presence ${p.connected ? "on" : "off"}`, "aria-label": p.connected ? "connected" : "disconnected" }, p.connected ? " ●" : " ○");
+  }
+
+  function act(action) {
+    if (st.busy) return;
+    st.busy = true;
+    st.focus = null;
+    st.conn.command({ type: "act", rqid: st.rqid, action });
+    draw();
+  }
+
+  function choicePanel(choice) {
+    const options = choice.options.map((id) => look.option(id));
+    return h(
+      "div",
+      { class: "choice" },
+      h("p", { class: "prompt" }, choice.prompt || "Choose"),
+      choice.revealed?.length ? h("p", { class: "sub" }, `Seen: ${choice.revealed.map((id) => look.option(id)).join(", ")}`) : null,
+      h("p", { class: "sub" }, `Options: ${options.join(", ") || "none"} (pick ${choice.min_count}–${choice.max_count})`),
+    );
+  }
+
+  function actionButtons() {
+    const mine = st.actions;
+    if (role === "spectator") return h("p", { class: "sub" }, "You are watching.");
+    if (!mine.length) {
+      if (st.view?.phase === "ended") return h("p", {}, "The game is over.");
+      return h("p", { class: "sub" }, st.view ? `Waiting for ${st.names[1 - st.seat]}…` : "Waiting for the game…");
+    }
+    const shown = sortActions(mine).filter(({ action }) => !st.focus || subjectOf(action) === st.focus || action.card === st.focus || action.target === st.focus);
+    return h(
+      "div",
+      { class: "moves-list" },
+      st.focus ? h("p", { class: "sub" }, `Moves with ${look.card(st.focus)} `, h("button", { type: "button", class: "link", onclick: () => ((st.focus = null), draw()) }, "show all")) : null,
+      h(
+        "ul",
+        {},
+        shown.map(({ action, i }) =>
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              { type: "button", class: `move k-${action.kind}`, disabled: st.busy, dataset: { kind: action.kind, index: i, key: `move-${i}` }, onclick: () => act(action) },
+              actionText(action, look, st.view),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function drawPanel() {
+    clear(panel);
+    const choice = st.view?.pending_choice;
+    const mineChoice = choice && choice.player === me() && choice.options;
+    panel.append(
+      h("h3", { id: "actions-title" }, mineChoice ? "Your choice" : st.actions.length ? "Your moves" : "Moves"),
+      mineChoice ? choicePanel(choice) : null,
+      actionButtons(),
+    );
+    if (st.offer?.kind === "draw" && role === "player" && st.view?.phase !== "ended") {
+      panel.append(
+        h(
+          "div",
+          { class: "offer", role: "alertdialog", "aria-label": "Draw offer" },
+          h("p", {}, `${st.names[st.offer.seat]} offers a draw.`),
+          h("button", { type: "button", onclick: () => answerDraw(true) }, "Accept draw"),
+          h("button", { type: "button", onclick: () => answerDraw(false) }, "Decline"),
+        ),
+      );
+    }
+    if (role === "player" && st.view && st.view.phase !== "ended") {
+      panel.append(
+        h(
+          "div",
+          { class: "row controls" },
+          h("button", { type: "button", onclick: () => st.conn.command({ type: "offer_draw" }) }, "Offer a draw"),
+          h("button", { type: "button", class: "danger", onclick: () => confirm("Resign this game?") && st.conn.command({ type: "resign" }) }, "Resign"),
+        ),
+      );
+    }
+  }
+
+  function answerDraw(accept) {
+    st.offer = null;
+    st.conn.command({ type: "answer_draw", accept });
+    draw();
+  }
+
+  function drawEnd() {
+    clear(end);
+    const view = st.view;
+    if (!view || view.phase !== "ended") return;
+    const winner = view.winner;
+    const title = winner === null || winner === undefined ? "A draw" : winner === me() ? "You won!" : role === "player" ? "You lost" : `${st.names[winner]} won`;
+    end.append(
+      h(
+        "section",
+        { class: "gameover", role: "dialog", "aria-labelledby": "gameover-title" },
+        h("h2", { id: "gameover-title" }, title),
+        h("p", {}, `The game ended ${reasonText(view.end_reason)}.`),
+        st.offer?.kind === "rematch" && !st.rematchAsked ? h("p", {}, `${st.names[st.offer.seat]} wants a rematch.`) : null,
+        h(
+          "div",
+          { class: "row" },
+          role === "player"
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "primary",
+                  id: "rematch",
+                  disabled: st.rematchAsked,
+                  onclick: () => {
+                    st.rematchAsked = true;
+                    st.conn.command({ type: "rematch" });
+                    drawEnd();
+                  },
+                },
+                st.rematchAsked ? "Rematch asked…" : "Rematch",
+              )
+            : null,
+          h("a", { class: "button", href: `#/replay/${gameId}` }, "Replay step by step"),
+          h("a", { class: "button", href: "#/play" }, "Back to the lobby"),
+        ),
+      ),
+    );
+  }
+
+  function drawBar() {
+    clear(bar);
+    const now = Date.now();
+    const opponent = me() === null ? null : 1 - me();
+    bar.append(
+      h("span", { class: `conn ${st.status}` }, st.status === "connected" ? "Connected" : st.status === "connecting" ? "Connecting…" : st.status === "disconnected" ? "Connection lost: reconnecting…" : st.status),
+      h("span", { class: "clock", id: "clock", dataset: { warning: st.clock?.warning ? "1" : "0" } }, clockText(st.clock, me(), st.names, now)),
+      ...[0, 1]
+        .filter((seat) => seat !== me())
+        .map((seat) => h("span", { class: "away", id: seat === opponent ? "opponent-presence" : null, role: "status" }, presenceText(st.presence[seat], st.names[seat], now))),
+    );
+  }
+
+  function draw() {
+    const key = document.activeElement?.dataset?.key;
+    clear(table);
+    if (st.view) {
+      log.learn(st.view);
+      const ctx = { me: me(), names: st.names, wrap, presence: presenceChip };
+      table.append(boardView(st.view, ctx), handView(st.view, ctx));
+    } else table.append(h("p", { class: "loading" }, "Loading the board…"));
+    drawPanel();
+    drawBar();
+    drawEnd();
+    clear(logList).append(...log.lines.slice(-200).map((line) => h("li", {}, line)));
+    logList.scrollTop = logList.scrollHeight;
+    if (key) main.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
+  }
+
+  function onMessage(message) {
+    switch (message.type) {
+      case "welcome":
+        st.seat = message.seat ?? null;
+        break;
+      case "events": {
+        const ctx = naming();
+        for (const event of message.events) {
+          log.learnEvent(event);
+          const line = eventText(event, ctx);
+          if (line) log.add(line);
+          if (event.kind === "coin_flipped") announce(line);
+        }
+        break;
+      }
+      case "resync":
+        st.view = message.view;
+        break;
+      case "request": {
+        const wasIdle = !st.actions.length;
+        st.view = message.view;
+        st.actions = message.actions;
+        st.rqid = message.rqid;
+        st.busy = false;
+        if (st.focus && !st.actions.some((a) => subjectOf(a) === st.focus || a.card === st.focus || a.target === st.focus)) st.focus = null;
+        if (wasIdle && st.actions.length) announce("Your move");
+        if (st.view.phase === "ended") announce(st.view.winner === me() ? "You won" : "Game over");
+        break;
+      }
+      case "error":
+        st.busy = false;
+        announce(message.message, { error: true });
+        break;
+      case "presence":
+        st.presence[message.seat] = message;
+        if (message.seat !== me()) announce(message.connected ? `${st.names[message.seat]} is back` : `${st.names[message.seat]} disconnected`);
+        break;
+      case "clock":
+        st.clock = message;
+        if (message.warning && message.acting === me()) announce("Hurry: your time is almost up");
+        break;
+      case "offer":
+        st.offer = message;
+        announce(`${st.names[message.seat]} offers ${message.kind === "draw" ? "a draw" : "a rematch"}`);
+        break;
+      case "rematch_ready":
+        announce("Rematch!");
+        go(`/game/${message.game_id}`);
+        return;
+      default:
+        return;
+    }
+    draw();
+  }
+
+  st.conn = new GameConnection({
+    gameId,
+    role,
+    onMessage,
+    onStatus: (status) => {
+      st.status = status;
+      if (status === "signed-out") return go("/signin");
+      drawBar();
+    },
+  });
+  draw();
+  st.conn.start();
+  const ticker = setInterval(drawBar, 1000);
+  return () => {
+    clearInterval(ticker);
+    st.conn.stop();
+  };
+}
