@@ -62,6 +62,9 @@ async def browser() -> AsyncIterator[Any]:
         from playwright.async_api import async_playwright
     except ImportError:  # pragma: no cover - a dev dependency
         pytest.skip("Playwright for Python is not installed (pip install -e '.[dev]')")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
     playwright = await async_playwright().start()
     try:
         launched = await playwright.chromium.launch(

@@ -1,0 +1,85 @@
+"""Whole games in a real browser: against the heuristic bot, across a reload, between friends."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from tests.web.conftest import NewPage, shot
+from tests.web.flows import (
+    GAME_OVER,
+    is_over,
+    play_moves,
+    sign_in_as_guest,
+    start_bot_game,
+    take_a_move,
+)
+
+pytestmark = pytest.mark.timeout(900)
+
+
+async def test_a_whole_game_against_the_heuristic_bot_by_clicking(new_page: NewPage) -> None:
+    page = await new_page()
+    await sign_in_as_guest(page, "fire")
+    await start_bot_game(page, "normal")
+    await expect(page.locator("button.move").first).to_be_visible(timeout=30_000)
+    await shot(page, "10-bot-game-setup")
+    await play_moves([page], moves=40, until_over=False)
+    if not await is_over(page):
+        await shot(page, "11-bot-game-mid")
+    await play_moves([page])
+    await expect(page.locator(GAME_OVER)).to_contain_text(re.compile("You won|You lost|A draw"))
+    await expect(page.locator(".log li").first).to_be_visible()
+    await shot(page, "12-bot-game-over")
+    # Nothing is offered once the game is over: the only buttons are the end screen's.
+    await expect(page.locator("button.move")).to_have_count(0)
+
+
+async def test_a_reload_mid_game_resumes_from_the_last_version(new_page: NewPage) -> None:
+    page = await new_page()
+    await sign_in_as_guest(page, "water")
+    game_id = await start_bot_game(page, "easy")
+    await play_moves([page], moves=25, until_over=False)
+    key = f"mantimon.v.{game_id}.player"
+    before = int(await page.evaluate(f"sessionStorage.getItem('{key}')"))
+    lines = await page.locator(".log li").count()
+    assert before > 0
+    assert lines > 0
+    await page.reload()
+    await expect(page.locator(".game .board")).to_be_visible()
+    await expect(page.locator(".conn")).to_have_text("Connected")
+    # The log survived the reload and the page picked up where it was.
+    assert await page.locator(".log li").count() >= lines
+    await shot(page, "13-after-reload")
+    await play_moves([page], moves=10, until_over=False)
+    after = int(await page.evaluate(f"sessionStorage.getItem('{key}')"))
+    assert after > before or await is_over(page)
+
+
+async def test_two_friends_play_by_invite_link_and_ask_for_a_rematch(new_page: NewPage) -> None:
+    host = await new_page()
+    guest = await new_page(width=390, height=844)  # a phone
+    await sign_in_as_guest(host, "lightning")
+    await host.get_by_role("button", name="Make an invite link").click()
+    invite = await host.locator("#invite-url").input_value()
+    assert "/play?invite=" in invite
+    await shot(host, "20-invite-link")
+    await sign_in_as_guest(guest, "psychic", path=invite)
+    await expect(guest.get_by_role("heading", name="Join a friend's game")).to_be_visible()
+    await guest.get_by_role("button", name="Join the game").click()
+    for page in (host, guest):
+        await expect(page.locator(".game .board")).to_be_visible(timeout=30_000)
+    await play_moves([host, guest], moves=30, until_over=False)
+    await shot(host, "21-friends-host")
+    await shot(guest, "22-friends-guest-phone")
+    await play_moves([host, guest])
+    await shot(host, "23-friends-over")
+    old = host.url
+    for page in (host, guest):
+        await page.get_by_role("button", name="Rematch").click()
+    for page in (host, guest):
+        await expect(page).not_to_have_url(old, timeout=30_000)
+        await expect(page.locator(".game .board")).to_be_visible(timeout=30_000)
+    assert await take_a_move(host) or await take_a_move(guest)
