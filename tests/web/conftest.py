@@ -27,7 +27,10 @@ from app.db.embedded_redis import free_tcp_port
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 STARTUP_TIMEOUT = 60.0
+EXPECT_TIMEOUT_MS = 20_000
+"""How long an assertion waits for the page: a shared two-core machine answers slowly at times."""
 CHROMIUM_ENV = "MANTIMON_TEST_CHROMIUM"
+SERVICE_ENV = "MANTIMON_TEST_WEB_URL"
 CHROMIUM_ARGS = [
     # As the machine's probe ran it: no sandbox as root, and no background traffic to
     # hosts a closed network refuses.
@@ -59,11 +62,12 @@ async def browser() -> AsyncIterator[Any]:
             f"{CHROMIUM_ENV} to a Chromium binary; .ci/run installs it"
         )
     try:
-        from playwright.async_api import async_playwright
+        from playwright.async_api import async_playwright, expect
     except ImportError:  # pragma: no cover - a dev dependency
         pytest.skip("Playwright for Python is not installed (pip install -e '.[dev]')")
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
+    for old in [*ARTIFACTS.glob("*.png"), *ARTIFACTS.glob("FAILED-*.log")]:
         old.unlink()
     playwright = await async_playwright().start()
     try:
@@ -78,9 +82,19 @@ async def browser() -> AsyncIterator[Any]:
 
 @pytest.fixture(scope="session")
 def service(
-    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """The base URL of a running `mantimon serve`; stopped with SIGTERM at the end."""
+    """The base URL of a running `mantimon serve`; stopped with SIGTERM at the end.
+
+    ``MANTIMON_TEST_WEB_URL`` points the tests at a service already running instead
+    (one started with a high ``AUTH_RATE_LIMIT``: every test signs a guest in).
+    """
+    running = os.environ.get(SERVICE_ENV)
+    if running:
+        yield running.rstrip("/")
+        return
+    database_url: str = request.getfixturevalue("database_url")
+    redis_url: str = request.getfixturevalue("redis_url")
     port = free_tcp_port()
     prefix = f"test:web:{uuid.uuid4().hex[:8]}:"
     env = os.environ | {
@@ -141,15 +155,19 @@ async def new_page(
     """A factory of pages, each in a fresh browser context (its own storage: its own player)."""
     contexts: list[Any] = []
     errors: list[str] = []
+    trace: list[str] = []
 
     async def make(width: int = 1280, height: int = 900) -> Any:
         context = await browser.new_context(
             viewport={"width": width, "height": height}, base_url=service
         )
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(EXPECT_TIMEOUT_MS)
         contexts.append(context)
         page = await context.new_page()
+        number = len(contexts) - 1
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda line: trace.append(f"{number} console {line.type}: {line.text}"))
+        page.on("websocket", lambda socket: _trace_socket(socket, number, trace))
         return page
 
     yield make
@@ -158,9 +176,18 @@ async def new_page(
         for number, context in enumerate(contexts):
             for page in context.pages:
                 await shot(page, f"FAILED-{request.node.name}-{number}")
+        (ARTIFACTS / f"FAILED-{request.node.name}.log").write_text("\n".join(trace))
     for context in contexts:
         await context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def _trace_socket(socket: Any, number: int, trace: list[str]) -> None:
+    """Keep the start of every frame a page's WebSocket sends and receives, for a failure."""
+    trace.append(f"{number} websocket {socket.url}")
+    socket.on("framesent", lambda frame: trace.append(f"{number} sent {str(frame)[:300]}"))
+    socket.on("framereceived", lambda frame: trace.append(f"{number} recv {str(frame)[:300]}"))
+    socket.on("close", lambda _: trace.append(f"{number} websocket closed"))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -67,14 +67,12 @@ async def is_over(page: Any) -> bool:
     return bool(await page.locator(GAME_OVER).count())
 
 
-async def play_moves(
-    pages: Sequence[Any], *, until_over: bool = True, moves: int = 10_000, deadline_s: float = 500
-) -> int:
-    """Take moves on whichever page has one, until the game ends (or `moves` were taken)."""
+async def play_moves(pages: Sequence[Any], *, moves: int = 10_000, deadline_s: float = 500) -> int:
+    """Take moves on whichever page has one until the game ends or `moves` were taken."""
     taken = 0
     ends = time.monotonic() + deadline_s
     while taken < moves:
-        if until_over and all([await is_over(page) for page in pages]):
+        if all([await is_over(page) for page in pages]):
             return taken
         assert time.monotonic() < ends, f"the game did not end in {deadline_s} s ({taken} moves)"
         moved = False

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from typing import Any
 
 import pytest
 from playwright.async_api import expect
@@ -26,7 +28,7 @@ async def test_a_whole_game_against_the_heuristic_bot_by_clicking(new_page: NewP
     await start_bot_game(page, "normal")
     await expect(page.locator("button.move").first).to_be_visible(timeout=30_000)
     await shot(page, "10-bot-game-setup")
-    await play_moves([page], moves=40, until_over=False)
+    await play_moves([page], moves=15)
     if not await is_over(page):
         await shot(page, "11-bot-game-mid")
     await play_moves([page])
@@ -41,7 +43,7 @@ async def test_a_reload_mid_game_resumes_from_the_last_version(new_page: NewPage
     page = await new_page()
     await sign_in_as_guest(page, "water")
     game_id = await start_bot_game(page, "easy")
-    await play_moves([page], moves=25, until_over=False)
+    await play_moves([page], moves=12)
     key = f"mantimon.v.{game_id}.player"
     before = int(await page.evaluate(f"sessionStorage.getItem('{key}')"))
     lines = await page.locator(".log li").count()
@@ -53,9 +55,33 @@ async def test_a_reload_mid_game_resumes_from_the_last_version(new_page: NewPage
     # The log survived the reload and the page picked up where it was.
     assert await page.locator(".log li").count() >= lines
     await shot(page, "13-after-reload")
-    await play_moves([page], moves=10, until_over=False)
+    await play_moves([page], moves=10)
     after = int(await page.evaluate(f"sessionStorage.getItem('{key}')"))
     assert after > before or await is_over(page)
+
+
+async def test_a_dropped_connection_reconnects_and_play_goes_on(new_page: NewPage) -> None:
+    page = await new_page()
+    sockets: list[Any] = []
+
+    async def through(socket: Any) -> None:
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    await page.route_web_socket(re.compile(r"/ws/play$"), through)
+    await sign_in_as_guest(page, "grass")
+    await start_bot_game(page, "easy")
+    await play_moves([page], moves=6)
+    await expect(page.locator(".conn")).to_have_text("Connected")
+    await sockets[-1].close(code=1011, reason="dropped by the test")
+    for _ in range(200):
+        if len(sockets) == 2:
+            break
+        await asyncio.sleep(0.1)
+    assert len(sockets) == 2, "the page did not open a second connection"
+    await expect(page.locator(".conn")).to_have_text("Connected")
+    if not await is_over(page):
+        assert await play_moves([page], moves=4) == 4
 
 
 async def test_two_friends_play_by_invite_link_and_ask_for_a_rematch(new_page: NewPage) -> None:
@@ -71,7 +97,7 @@ async def test_two_friends_play_by_invite_link_and_ask_for_a_rematch(new_page: N
     await guest.get_by_role("button", name="Join the game").click()
     for page in (host, guest):
         await expect(page.locator(".game .board")).to_be_visible(timeout=30_000)
-    await play_moves([host, guest], moves=30, until_over=False)
+    await play_moves([host, guest], moves=30)
     await shot(host, "21-friends-host")
     await shot(guest, "22-friends-guest-phone")
     await play_moves([host, guest])

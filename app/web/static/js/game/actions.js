@@ -1,5 +1,6 @@
 // Offered actions in words, and how they are grouped on screen. Pure: `look` names cards.
-//   look.card(instanceId) -> name; look.def(instanceId) -> card definition or null
+//   look.card(instanceId) -> name; look.at(instanceId) -> name and place ("Dreamsy (bench 2)");
+//   look.def(instanceId) -> card definition or null; look.option(id) -> a choice option in words
 
 function attackOf(action, look, view) {
   const me = view.players[view.viewer ?? view.current_player];
@@ -9,7 +10,7 @@ function attackOf(action, look, view) {
 
 export function actionText(action, look, view) {
   const card = action.card ? look.card(action.card) : null;
-  const target = action.target ? look.card(action.target) : null;
+  const target = action.target ? look.at(action.target) : null;
   switch (action.kind) {
     case "place_active":
       return `Put ${card} in the Front`;
@@ -27,7 +28,7 @@ export function actionText(action, look, view) {
       return target ? `Attach ${card} to ${target}` : `Play ${card}`;
     case "use_ability": {
       const ability = action.card ? look.def(action.card)?.abilities?.[action.index] : null;
-      return `Use ${ability ? ability.name : "ability"} of ${card}`;
+      return `Use ${ability ? ability.name : "ability"} of ${look.at(action.card)}`;
     }
     case "retreat": {
       const paying = action.choice?.length ? `, discarding ${action.choice.map((id) => look.card(id)).join(", ")}` : "";

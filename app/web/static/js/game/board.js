@@ -26,7 +26,7 @@ function inPlay(card, ctx, where) {
   const details = h(
     "div",
     { class: "state" },
-    card.damage ? h("span", { class: "damage" }, `${card.damage} damage · ${left} HP left`) : h("span", { class: "sub" }, `${hp} HP`),
+    card.damage ? h("span", { class: "damage" }, `${card.damage} damage · ${left} HP left`) : null,
     card.status_conditions.map((status) => h("span", { class: `status s-${status}` }, label(status))),
     card.attached_tool ? h("span", { class: "tool" }, `Tool: ${nameOf(card.attached_tool.definition_id)}`) : null,
     energyChips(card),
@@ -84,10 +84,13 @@ export function boardView(view, ctx) {
   const top = 1 - bottom;
   const turn = view.phase === "setup" ? "Setup" : `Turn ${view.turn_number}`;
   const acting = view.pending_choice ? view.pending_choice.player : view.current_player;
+  let who = acting === ctx.me ? "your move" : `${ctx.names[acting]} to move`;
+  if (view.phase === "ended") who = "game over";
+  else if (ctx.myMove !== undefined) who = ctx.myMove ? "your move" : `waiting for ${ctx.names[1 - ctx.me]}`;
   const middle = h(
     "div",
     { class: "middle" },
-    h("span", { class: "turn" }, `${turn} · ${view.phase === "ended" ? "game over" : `${ctx.me === acting ? "your move" : `${ctx.names[acting]} to move`}`}`),
+    h("span", { class: "turn" }, `${turn} · ${who}`),
     view.stadium ? h("span", { class: "stadium" }, `Stadium: ${nameOf(view.stadium.card.definition_id)}`) : h("span", { class: "sub" }, "No stadium"),
   );
   return h("div", { class: "board", "aria-label": "Board" }, side(view, top, ctx), middle, side(view, bottom, ctx));

@@ -29,8 +29,8 @@ function cards(ctx, ids) {
 const TEXT = {
   turn_started: (e, c) => `Turn ${e.data.turn}: ${c.who(e.player)} ${c.verb(e.player, "start", "starts")}.`,
   turn_ended: () => null,
-  setup_finished: () => "Setup is done; the Front creatures are revealed.",
-  revealed: () => null,
+  setup_finished: (e, c) => `${c.who(e.player)} ${c.verb(e.player, "are", "is")} ready.`,
+  revealed: (e, c) => `Both Front creatures are revealed: ${cards(c, e.data.actives)}.`,
   game_ended: (e, c) =>
     e.player === null || e.player === undefined
       ? `The game ends in a draw ${reasonText(e.data.reason)}.`

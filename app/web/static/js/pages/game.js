@@ -11,6 +11,20 @@ import { GameConnection } from "../game/connection.js";
 import { eventText, namingContext, reasonText } from "../game/events.js";
 import { GameLog } from "../game/log.js";
 
+const EVENT_WAIT_MS = 400;
+
+// Where a card in play is, in words: "Front", "bench 2", "their Front"...
+function placeOf(view, instanceId, me) {
+  if (!view?.players) return null;
+  for (const [seat, player] of view.players.entries()) {
+    const whose = me === null ? `seat ${seat + 1} ` : seat === me ? "" : "their ";
+    if (player.active?.instance_id === instanceId) return `${whose}Front`;
+    const slot = player.bench.findIndex((card) => card.instance_id === instanceId);
+    if (slot >= 0) return `${whose}bench ${slot + 1}`;
+  }
+  return null;
+}
+
 export async function render(main, { params: [gameId], name }) {
   await loadCatalog();
   const role = name === "watch" ? "spectator" : "player";
@@ -19,7 +33,7 @@ export async function render(main, { params: [gameId], name }) {
 
   try {
     st.gameOut = await api(`/games/${gameId}`);
-    for (const player of st.gameOut.players) st.names[player.seat] = player.bot ? `${player.name} (bot, ${player.bot})` : player.name;
+    for (const player of st.gameOut.players) st.names[player.seat] = player.name;
   } catch {
     /* spectators of other people's games may not read it; the seats keep their numbers */
   }
@@ -44,7 +58,11 @@ export async function render(main, { params: [gameId], name }) {
   const look = {
     card: (id) => (log.known(id) ? nameOf(log.known(id)) : "a card"),
     def: (id) => cardOf(log.known(id)),
-    option: (id) => (log.known(id) ? nameOf(log.known(id)) : id.replace(/_/g, " ")),
+    option: (id) => (log.known(id) ? look.at(id) : id.replace(/_/g, " ")),
+    at: (id) => {
+      const place = placeOf(st.view, id, me());
+      return place ? `${look.card(id)} (${place})` : look.card(id);
+    },
   };
   const naming = () => namingContext({ me: me(), names: st.names, card: look.card, def: (d) => (d ? nameOf(d) : null) });
 
@@ -127,11 +145,9 @@ export async function render(main, { params: [gameId], name }) {
     clear(panel);
     const choice = st.view?.pending_choice;
     const mineChoice = choice && choice.player === me() && choice.options;
-    panel.append(
-      h("h3", { id: "actions-title" }, mineChoice ? "Your choice" : st.actions.length ? "Your moves" : "Moves"),
-      mineChoice ? choicePanel(choice) : null,
-      actionButtons(),
-    );
+    panel.append(h("h3", { id: "actions-title" }, mineChoice ? "Your choice" : st.actions.length ? "Your moves" : "Moves"));
+    if (mineChoice) panel.append(choicePanel(choice));
+    panel.append(actionButtons());
     if (st.offer?.kind === "draw" && role === "player" && st.view?.phase !== "ended") {
       panel.append(
         h(
@@ -217,9 +233,9 @@ export async function render(main, { params: [gameId], name }) {
   function draw() {
     const key = document.activeElement?.dataset?.key;
     clear(table);
-    if (st.view) {
+    if (st.view?.players) {
       log.learn(st.view);
-      const ctx = { me: me(), names: st.names, wrap, presence: presenceChip };
+      const ctx = { me: me(), names: st.names, wrap, presence: presenceChip, myMove: role === "player" ? st.actions.length > 0 : undefined };
       table.append(boardView(st.view, ctx), handView(st.view, ctx));
     } else table.append(h("p", { class: "loading" }, "Loading the board…"));
     drawPanel();
@@ -230,27 +246,42 @@ export async function render(main, { params: [gameId], name }) {
     if (key) main.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
   }
 
+  // Events are written once the view that follows them is known: it names the cards they
+  // moved (an evolution from the opponent's hand, say). A view that does not come is not waited for.
+  const unwritten = [];
+  let flushTimer = null;
+  function writeEvents() {
+    clearTimeout(flushTimer);
+    const ctx = naming();
+    for (const event of unwritten.splice(0)) {
+      const line = eventText(event, ctx);
+      if (!line) continue;
+      log.add(line);
+      if (event.kind === "coin_flipped") announce(line);
+    }
+  }
+
   function onMessage(message) {
     switch (message.type) {
       case "welcome":
         st.seat = message.seat ?? null;
         break;
-      case "events": {
-        const ctx = naming();
-        for (const event of message.events) {
-          log.learnEvent(event);
-          const line = eventText(event, ctx);
-          if (line) log.add(line);
-          if (event.kind === "coin_flipped") announce(line);
-        }
-        break;
-      }
+      case "events":
+        for (const event of message.events) log.learnEvent(event);
+        unwritten.push(...message.events);
+        clearTimeout(flushTimer);
+        flushTimer = setTimeout(() => (writeEvents(), draw()), EVENT_WAIT_MS);
+        return;
       case "resync":
         st.view = message.view;
+        log.learn(st.view);
+        writeEvents();
         break;
       case "request": {
         const wasIdle = !st.actions.length;
         st.view = message.view;
+        log.learn(st.view);
+        writeEvents();
         st.actions = message.actions;
         st.rqid = message.rqid;
         st.busy = false;
@@ -285,6 +316,26 @@ export async function render(main, { params: [gameId], name }) {
     draw();
   }
 
+  // A connection that keeps dropping before its welcome may be to a game that ended while
+  // this page was away: then the final board comes from the replay, and no one reconnects.
+  let drops = 0;
+  async function showEndedGame() {
+    try {
+      const game = await api(`/games/${gameId}`);
+      if (game.status !== "ended") return;
+      st.conn.stop();
+      const replay = await api(`/games/${gameId}/replay`);
+      st.status = "game over";
+      if (replay.final_view) st.view = replay.final_view;
+      else st.view = { ...(st.view || {}), phase: "ended", winner: game.winner, end_reason: game.end_reason };
+      st.actions = [];
+      st.seat = game.seat;
+      draw();
+    } catch {
+      /* keep trying to reconnect */
+    }
+  }
+
   st.conn = new GameConnection({
     gameId,
     role,
@@ -292,6 +343,8 @@ export async function render(main, { params: [gameId], name }) {
     onStatus: (status) => {
       st.status = status;
       if (status === "signed-out") return go("/signin");
+      if (status === "connected") drops = 0;
+      if (status === "disconnected" && ++drops >= 2) showEndedGame();
       drawBar();
     },
   });
@@ -300,6 +353,7 @@ export async function render(main, { params: [gameId], name }) {
   const ticker = setInterval(drawBar, 1000);
   return () => {
     clearInterval(ticker);
+    clearTimeout(flushTimer);
     st.conn.stop();
   };
 }
