@@ -197,9 +197,45 @@ class Settings(BaseSettings):
     premium_deck_slots: int | None = Field(default=None, ge=0, le=10_000)
     """How many decks a premium account may hold; unset (the default) means no limit."""
 
+    time_control_bot: str = "off"
+    """The battle timer of games against a bot (`app.play.clock.TimeControl.parse`): off."""
+    time_control_friend: str = "bank=300s increment=15s cap=180s warn=30s timeouts=3 grace=60s"
+    """The battle timer of a private game by invite (``off`` for none)."""
+    time_control_casual: str = "bank=300s increment=15s cap=180s warn=30s timeouts=3 grace=60s"
+    """The battle timer of a casual quick match."""
+    time_control_ranked: str = "bank=210s increment=10s cap=150s warn=30s timeouts=3 grace=60s"
+    """The battle timer of a ranked quick match (Showdown's ladder timer is the anchor)."""
+    bot_grace_seconds: float = Field(default=0.0, ge=0)
+    """How long a bot game's player may stay away before losing by abandonment (0: never)."""
+    bot_think_ms: int = Field(default=600, ge=0, le=60_000)
+    """How long a bot waits before it plays, so a person can follow its moves."""
+    spectator_delay_seconds: float = Field(default=0.0, ge=0, le=3600)
+    """How far behind the game spectators of casual, friend and bot games are held."""
+    spectator_delay_ranked_seconds: float = Field(default=60.0, ge=0, le=3600)
+    """How far behind a ranked game its spectators are held, so a friend cannot coach."""
+    invite_ttl_seconds: int = Field(default=900, ge=10, le=7 * 86_400)
+    """How long an invite code to a private game can be used."""
+    play_allowed_origins: list[str] = Field(default_factory=list)
+    """Browser origins allowed to open the game WebSocket besides the service's own
+    (``PUBLIC_BASE_URL``'s); a client that sends no Origin (not a browser) is let through."""
+    play_rate_per_second: float = Field(default=10.0, gt=0)
+    """Messages a connection may send per second, on average."""
+    play_rate_burst: int = Field(default=40, ge=1)
+    """Messages a connection may send at once before the rate applies."""
+
     cards_dir: Path = PROJECT_ROOT / "data" / "cards"
     decks_dir: Path = PROJECT_ROOT / "data" / "decks"
     data_dir: Path = Path(".mantimon")
+
+    @field_validator(
+        "time_control_bot", "time_control_friend", "time_control_casual", "time_control_ranked"
+    )
+    @classmethod
+    def _check_time_control(cls, value: str) -> str:
+        from app.play.clock import TimeControl
+
+        TimeControl.parse(value)
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

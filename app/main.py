@@ -45,17 +45,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.accounts import redact
 from app.accounts.service import Accounts
 from app.accounts.signin import SignInFlows
-from app.api import health, metrics, v1
+from app.api import health, metrics, play_socket, v1
 from app.api.deps import AppServices
 from app.api.docs import install_docs
 from app.api.errors import install_problem_details, problem_responses
 from app.api.middleware import HeadAsGet, RecordRequests
 from app.api.web import install_web
 from app.catalog.card_service import CardService
+from app.catalog.deck_validation import load_starter_decks
 from app.config import Settings, get_settings
 from app.db.migrate import current_revision, head_revision, upgrade
 from app.errors import MantimonError
 from app.observability.metrics import AppMetrics
+from app.play.runtime import PlayRuntime
 from app.runtime import open_stores
 from app.store.manager import GameStateManager, GameStoreUnavailableError
 from app.store.periodic_flush import flush_periodically
@@ -154,7 +156,16 @@ async def _start(settings: Settings, metrics: AppMetrics, stack: AsyncExitStack)
         settings.environment.value,
     )
     accounts = Accounts(settings, stores.sessionmaker, stores.redis)
+    play = PlayRuntime.build(
+        settings,
+        stores.redis,
+        stores.sessionmaker,
+        games,
+        cards.by_id,
+        load_starter_decks(settings.decks_dir),
+    )
     return AppServices(
+        play=play,
         settings=settings,
         accounts=accounts,
         signin=SignInFlows(accounts),
@@ -182,6 +193,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.error("start-up refused: %s", exc)
             raise
         app.state.services = services
+        await services.play.start()
         stop_flushing = asyncio.Event()
         flusher = asyncio.create_task(
             flush_periodically(
@@ -194,6 +206,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         finally:
             app.state.services = None
             stopping = time.perf_counter()
+            await services.play.stop()
             stop_flushing.set()
             await flusher
             await _flush_on_shutdown(services.games)
@@ -281,5 +294,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(v1.router)
     app.include_router(v1.auth.well_known)
+    app.include_router(play_socket.router)
     install_web(app)
     return app

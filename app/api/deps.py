@@ -27,6 +27,7 @@ from app.catalog.deck_validation import load_starter_decks
 from app.config import Settings
 from app.core.decks import StarterDeck
 from app.db.redis import RedisClient
+from app.play.runtime import PlayRuntime
 from app.runtime import Infrastructure
 from app.store.manager import GameStateManager
 
@@ -49,6 +50,7 @@ class AppServices:
     schema_head: str | None
     accounts: Accounts
     signin: SignInFlows
+    play: PlayRuntime
 
 
 def get_app_settings(request: Request) -> Settings:

@@ -44,6 +44,13 @@ from app.api.middleware import client_method
 from app.catalog.card_service import CardNotFoundError, SetNotFoundError
 from app.core.rules import UnknownRulesPresetError
 from app.errors import MantimonError
+from app.play.errors import (
+    DeckNotPlayableError,
+    NotJoinableError,
+    PlayNotFoundError,
+    RankedNeedsAccountError,
+)
+from app.play.storage import GameBusyError
 from app.store.manager import (
     GameEndedError,
     GameStoreUnavailableError,
@@ -215,6 +222,20 @@ _DOMAIN_ERRORS: Final[tuple[tuple[type[MantimonError], _Mapping], ...]] = (
         _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "deck-not-encodable", "Deck has no code"),
     ),
     (GameEndedError, _Mapping(HTTPStatus.CONFLICT, "game-ended", "Game has ended")),
+    (PlayNotFoundError, _Mapping(HTTPStatus.NOT_FOUND, "not-found", "Not found")),
+    (NotJoinableError, _Mapping(HTTPStatus.CONFLICT, "not-joinable", "Game cannot be joined")),
+    (
+        DeckNotPlayableError,
+        _Mapping(HTTPStatus.UNPROCESSABLE_ENTITY, "deck-not-playable", "Deck cannot be played"),
+    ),
+    (
+        RankedNeedsAccountError,
+        _Mapping(HTTPStatus.FORBIDDEN, "ranked-needs-account", "Ranked needs a full account"),
+    ),
+    (
+        GameBusyError,
+        _Mapping(HTTPStatus.SERVICE_UNAVAILABLE, "game-busy", "Game busy; try again"),
+    ),
     (
         GameStoreUnavailableError,
         _Mapping(HTTPStatus.SERVICE_UNAVAILABLE, "store-unavailable", "Game store unavailable"),

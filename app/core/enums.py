@@ -38,6 +38,7 @@ class EndReason(StrEnum):
     TIMEOUT = "timeout"
     TURN_LIMIT = "turn_limit"
     ABANDONED = "abandoned"
+    AGREED_DRAW = "agreed_draw"
 
 
 class CardSource(StrEnum):

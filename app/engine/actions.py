@@ -39,6 +39,19 @@ class ActionKind(StrEnum):
     END_TURN = "end_turn"
     CHOOSE = "choose"
     RESIGN = "resign"
+    LOSE_ON_TIME = "lose_on_time"
+    ABANDON = "abandon"
+    AGREE_DRAW = "agree_draw"
+
+
+ENDINGS: frozenset[ActionKind] = frozenset(
+    {ActionKind.RESIGN, ActionKind.LOSE_ON_TIME, ActionKind.ABANDON, ActionKind.AGREE_DRAW}
+)
+"""Kinds that end the game whoever's turn it is. Never offered by `legal_actions`: a seat
+resigns, and the game service (which owns the clock and the connections) records a loss on
+time, an abandonment or a draw both seats agreed, so a replay ends the game the same way."""
+SEAT_ENDINGS: frozenset[ActionKind] = ENDINGS - {ActionKind.AGREE_DRAW}
+"""Endings that name the seat that loses (``player``)."""
 
 
 _KINDS = {kind.value: kind for kind in ActionKind}
@@ -136,6 +149,9 @@ _USES: dict[ActionKind, frozenset[str]] = {
     ActionKind.END_TURN: frozenset(),
     ActionKind.CHOOSE: frozenset({"choice"}),
     ActionKind.RESIGN: frozenset(),
+    ActionKind.LOSE_ON_TIME: frozenset(),
+    ActionKind.ABANDON: frozenset(),
+    ActionKind.AGREE_DRAW: frozenset(),
 }
 """The slots each kind may fill (``player`` aside); any other slot must be empty."""
 _NEEDS: dict[ActionKind, tuple[str, ...]] = {
@@ -187,8 +203,9 @@ def parse_action(action: object) -> Action:
     player: object = action.player
     if player is not None and (type(player) is not int or player not in (0, 1)):
         raise ActionFieldError("player", f"a seat is 0 or 1, not {_short(player)}", name)
-    if kind is ActionKind.RESIGN and player is None:
-        raise ActionFieldError("player", "resign needs the resigning player's seat", name)
+    if kind in SEAT_ENDINGS and player is None:
+        who = "resigning" if kind is ActionKind.RESIGN else "losing"
+        raise ActionFieldError("player", f"{name} needs the {who} player's seat", name)
     uses = _USES[kind]
     if card is not None and ("card" not in uses or not _is_id(card)):
         raise _wrong(name, "card", card, uses)

@@ -19,7 +19,7 @@ from app.core.cards import CardDefinition
 from app.core.enums import EndReason
 from app.core.game_state import GameState
 from app.engine import knockout, ops, snapshot
-from app.engine.actions import Action, ActionKind, parse_action
+from app.engine.actions import ENDINGS, Action, ActionKind, parse_action
 from app.engine.checks import acting_player, why_illegal
 from app.engine.context import Ctx
 from app.engine.errors import EngineError, IllegalActionError
@@ -71,12 +71,23 @@ def apply(
     return ctx.events
 
 
+_ENDING: dict[ActionKind, tuple[str, EndReason]] = {
+    ActionKind.RESIGN: ("resigned", EndReason.RESIGNATION),
+    ActionKind.LOSE_ON_TIME: ("lost_on_time", EndReason.TIMEOUT),
+    ActionKind.ABANDON: ("abandoned", EndReason.ABANDONED),
+    ActionKind.AGREE_DRAW: ("draw_agreed", EndReason.AGREED_DRAW),
+}
+"""The event and end reason of each ending kind (`app.engine.actions.ENDINGS`)."""
+
+
 def _carry_out(ctx: Ctx, state: GameState, action: Action, at: datetime) -> None:
-    if action.kind is ActionKind.RESIGN:
+    if action.kind in ENDINGS:
         seat = action.player if action.player is not None else acting_player(state)
         state.record_action(action.kind.value, at=at, player=seat, params=action.to_params())
-        ctx.emit("resigned", seat)
-        knockout.end_game(ctx, ops.opponent(seat), EndReason.RESIGNATION)
+        event, reason = _ENDING[action.kind]
+        ctx.emit(event, seat)
+        winner = None if action.kind is ActionKind.AGREE_DRAW else ops.opponent(seat)
+        knockout.end_game(ctx, winner, reason)
         return
     seat = acting_player(state)
     action = canonical_retreat(ctx, seat, action)

@@ -22,7 +22,7 @@ from app.core.effects import TriggerKind
 from app.core.game_state import CardInstance, GameState, PlayerIndex, PlayerState, TurnPhase
 from app.core.rules import EnergySource
 from app.engine import hooks, query
-from app.engine.actions import Action, ActionKind
+from app.engine.actions import ENDINGS, SEAT_ENDINGS, Action, ActionKind
 from app.engine.context import Ctx
 from app.engine.index import CardIndex, Unit
 from app.engine.modifiers import matches
@@ -366,8 +366,10 @@ def why_illegal(ctx: Ctx, action: Action) -> str | None:
     state = ctx.state
     if state.phase is TurnPhase.ENDED:
         return "the game has ended"
-    if action.kind is ActionKind.RESIGN:
-        return "resign needs the resigning player's seat" if action.player is None else None
+    if action.kind in ENDINGS:
+        if action.kind in SEAT_ENDINGS and action.player is None:
+            return f"{action.kind.value} needs the losing player's seat"
+        return None
     seat = acting_player(state)
     if action.player is not None and action.player != seat:
         return f"it is player {seat}'s turn to act, not player {action.player}'s"

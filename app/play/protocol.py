@@ -265,8 +265,50 @@ class Pong(_Message):
     id: MessageId | None = None
 
 
+class Clock(_Message):
+    """The battle timer at version ``v`` (timed games only): whose time runs, until when.
+
+    ``deadline`` is when the acting seat's turn time (or its grace window, while it is away)
+    runs out; ``banks_ms`` what each seat has left in its bank, as of ``v``; ``warning`` is
+    set once a turn, shortly before the deadline.
+    """
+
+    type: Literal["clock"] = "clock"
+    v: Version
+    acting: Seat | None
+    deadline: str | None = None
+    banks_ms: tuple[int, int]
+    timeouts: tuple[int, int] = (0, 0)
+    warning: bool = False
+
+
+class Offer(_Message):
+    """The opponent (``seat``) offers a draw, or asks for a rematch after the end."""
+
+    type: Literal["offer"] = "offer"
+    kind: Literal["draw", "rematch"]
+    seat: Seat
+
+
+class RematchReady(_Message):
+    """Both players asked for a rematch: the new game's id (seats swapped); open it next."""
+
+    type: Literal["rematch_ready"] = "rematch_ready"
+    game_id: UUID
+
+
 ServerMessage = Annotated[
-    Welcome | Request | Events | Resync | Ack | Error | Presence | Pong,
+    Welcome
+    | Request
+    | Events
+    | Resync
+    | Ack
+    | Error
+    | Presence
+    | Pong
+    | Clock
+    | Offer
+    | RematchReady,
     Field(discriminator="type"),
 ]
 

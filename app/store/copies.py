@@ -44,7 +44,7 @@ from app.store.log import (
 )
 from app.store.redis_epoch import ANY_IDENTITY
 from app.store.restore import ended_record
-from app.store.results import EventsSince, PersistOutcome, SaveOutcome
+from app.store.results import EndHook, EventsSince, PersistOutcome, SaveOutcome
 from app.store.rows import GameRows
 from app.store.statements import (
     APPEND_NEEDS_SNAPSHOT,
@@ -383,7 +383,7 @@ class GameCopies:
         self._cache.dropped(game_id)
         await self._rows.delete(game_id)
 
-    async def end(self, game_id: UUID, result: GameResult) -> bool:
+    async def end(self, game_id: UUID, result: GameResult, also: EndHook | None = None) -> bool:
         """See `GameStateManager.end_game`."""
         try:
             state = await self.load(game_id, recache=False)
@@ -391,7 +391,7 @@ class GameCopies:
             raise GameStoreUnavailableError(f"{exc}; nothing changed, call again") from exc
         if state is None:
             return False
-        inserted = await self._rows.end(game_id, history_row(game_id, state, result))
+        inserted = await self._rows.end(game_id, history_row(game_id, state, result), also)
         await self._cache.remember_end(game_id, ended_record(state, result), self._rows.high_water)
         await self._forget(game_id)
         return inserted

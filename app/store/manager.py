@@ -130,6 +130,7 @@ from app.store.redis_health import RedisHealth
 from app.store.restore import PostgresRestore, PostgresRewind
 from app.store.results import (
     DirtyStats,
+    EndHook,
     EventsSince,
     FlushSummary,
     GameFailure,
@@ -399,7 +400,9 @@ class GameStateManager:
         """
         await self._copies.delete(parse_uuid(game_id))
 
-    async def end_game(self, game_id: UUID | str, result: GameResult) -> bool:
+    async def end_game(
+        self, game_id: UUID | str, result: GameResult, also: EndHook | None = None
+    ) -> bool:
         """Move a finished game to the history; True if this call wrote the history row.
 
         The history row (winner, end reason, turn count, duration, and the action
@@ -408,13 +411,14 @@ class GameStateManager:
         compressed, for the cache TTL: see `check_postgres`) and drops the game's entry.
         The history row's id is the game id, so a second call (or a retry after a crash between the
         two steps) writes nothing more and returns False, as it does for an
-        unknown game.
+        unknown game. `also` runs inside that transaction, only when it inserts the
+        history row: what it writes (a ranked game's ratings) is recorded exactly once.
 
         Raises:
             InvalidGameIdError: `game_id` is not a UUID.
             CorruptGameStateError, GameStoreUnavailableError: as for `load_state`.
         """
-        return await self._copies.end(parse_uuid(game_id), result)
+        return await self._copies.end(parse_uuid(game_id), result, also)
 
     async def get_player_active_games(self, user_id: UUID | str) -> list[PlayerGame]:
         """The active games a user plays in, most recently played first, from PostgreSQL.

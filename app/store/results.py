@@ -7,17 +7,22 @@ can read what they get without reading how the stores are driven.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import GameType
 from app.engine.events import Event
 
 ProgressCallback = Callable[[int], None]
 """Called after each batch with the number of games handled so far."""
+
+EndHook = Callable[[AsyncSession], Awaitable[None]]
+"""Runs inside the transaction that moves a game to the history (`GameStateManager.end_game`)."""
 
 
 class SaveOutcome(StrEnum):

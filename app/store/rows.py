@@ -39,7 +39,7 @@ from app.store.errors import (
 from app.store.lineage import LineageCache, descends_from, head_digest, lineage_chain
 from app.store.redis_epoch import RedisEpoch
 from app.store.redis_health import RedisHealth
-from app.store.results import PersistOutcome, PlayerGame
+from app.store.results import EndHook, PersistOutcome, PlayerGame
 from app.store.statements import NEXT_WRITE_SQL, READ_STATE_SQL, STORED_SQL, UPSERT_SQL
 
 _AUTOCOMMIT: Final = {"isolation_level": "AUTOCOMMIT"}
@@ -231,9 +231,13 @@ class GameRows:
                 exc,
             ) from exc
 
-    async def end(self, game_id: UUID, history: dict[str, Any]) -> bool:
+    async def end(
+        self, game_id: UUID, history: dict[str, Any], also: EndHook | None = None
+    ) -> bool:
         """Insert the history row and delete the active row, in one transaction.
 
+        `also` runs in that transaction when this call inserted the row, so whatever it
+        records (a ranked game's ratings) is written exactly once, with the result.
         Returns True if this call inserted the history row.
         """
         try:
@@ -247,6 +251,8 @@ class GameRows:
                     )
                 ).first()
                 await session.execute(delete(ActiveGame).where(ActiveGame.id == game_id))
+                if inserted is not None and also is not None:
+                    await also(session)
                 self._drew((await session.execute(NEXT_WRITE_SQL)).scalar_one())
         except (IntegrityError, DataError) as exc:
             raise GamePersistRefusedError(

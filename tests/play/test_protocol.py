@@ -59,7 +59,7 @@ def test_every_message_type_is_documented() -> None:
         for definition in schema["$defs"].values()
         if "type" in definition.get("properties", {})
     ]
-    assert len(types) == 16
+    assert len(types) == 19
     assert [name for name in types if f"`{name}`" not in doc] == []
 
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import auth, catalog, collection, decks, me, rules
+from app.api.v1 import auth, catalog, collection, decks, games, me, rules
 
 API_V1_PREFIX = "/api/v1"
 
@@ -14,3 +14,4 @@ router.include_router(me.router)
 router.include_router(collection.router)
 router.include_router(decks.router)
 router.include_router(decks.codes_router)
+router.include_router(games.router)

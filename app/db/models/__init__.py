@@ -7,6 +7,7 @@ from app.db.models.collection import Collection, CollectionLedgerEntry, StarterC
 from app.db.models.deck import Deck
 from app.db.models.game import ActiveGame, GameHistory
 from app.db.models.identity import Identity
+from app.db.models.play import PlayerRating, PlayGame
 from app.db.models.user import User
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "Deck",
     "GameHistory",
     "Identity",
+    "PlayGame",
+    "PlayerRating",
     "StarterChoice",
     "User",
 ]

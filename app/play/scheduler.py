@@ -1,0 +1,73 @@
+"""Each instance's timer loop: fire the deadlines that fell due, on whichever instance sees them.
+
+The deadlines are in Redis (`app.play.storage.PlayStorage.due`), so a restarted or another
+instance fires what a lost one had scheduled. Two instances may find the same deadline: the
+game's lock and the re-check in `PlayService.fire` make one of them act and the other find
+nothing left to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from uuid import UUID
+
+from app.play.service import PlayService
+
+logger = logging.getLogger(__name__)
+
+POLL_S = 0.05
+"""How often the deadlines are read: a bot's think delay and a timer are late by at most this."""
+CONCURRENCY = 32
+
+
+class Scheduler:
+    """Fires due deadlines (module docstring)."""
+
+    def __init__(self, service: PlayService) -> None:
+        self.service = service
+        self._running: set[UUID] = set()
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._task: asyncio.Task[None] | None = None
+        self._fired: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Start the loop."""
+        self._task = asyncio.create_task(self._loop(), name="play-scheduler")
+
+    async def stop(self) -> None:
+        """Stop the loop and wait for what it fired."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._fired:
+            await asyncio.wait(self._fired, timeout=10)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                due = await self.service.storage.due(self.service.now_ms())
+            except Exception as exc:
+                logger.warning("play scheduler: cannot read deadlines: %s", exc)
+                await asyncio.sleep(1.0)
+                continue
+            for game_id in due:
+                if game_id in self._running:
+                    continue
+                self._running.add(game_id)
+                task = asyncio.create_task(self._fire(game_id))
+                self._fired.add(task)
+                task.add_done_callback(self._fired.discard)
+            await asyncio.sleep(POLL_S)
+
+    async def _fire(self, game_id: UUID) -> None:
+        try:
+            async with self._slots:
+                await self.service.fire(game_id)
+        except Exception as exc:
+            logger.warning("play scheduler: game %s: %s", game_id, exc)
+            await asyncio.sleep(0.5)
+        finally:
+            self._running.discard(game_id)

@@ -1,0 +1,170 @@
+"""Where the game service keeps what it shares between instances: Redis, PostgreSQL behind it.
+
+* a game's record (`app.play.records.GameRecord`): Redis, copied to PostgreSQL at creation,
+  turn boundaries and the end; read from PostgreSQL when Redis no longer has it;
+* a game's lock: one holder at a time changes a game, whichever instance it runs on (a
+  ``SET NX PX`` lease with a random token, released only by its holder); the store's version
+  check stays the last word should a lease ever expire under a slow holder;
+* the deadlines: one sorted set of game ids by the time something must happen to them
+  (a bot's move, a timer, a grace window), so any instance can fire them;
+* the game's channel: ``PUBLISH`` of what changed, to every instance with a connection to it.
+
+A game's keys carry its id as a hash tag, so on a Redis Cluster they share a slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db.models.play import PlayGame
+from app.db.redis import RedisClient, prefixed
+from app.db.session import session_scope
+from app.errors import MantimonError
+from app.play.records import GameRecord
+
+LOCK_LEASE_MS = 10_000
+"""How long a game's lock is held at most: far above one action's few milliseconds."""
+LOCK_WAIT_S = 5.0
+"""How long a caller waits for a busy game's lock before answering ``unavailable``."""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class GameBusyError(MantimonError):
+    """The game's lock could not be taken in time: nothing was done, try again."""
+
+
+class PlayStorage:
+    """The game service's keys, records, locks, deadlines and channels (module docstring)."""
+
+    def __init__(
+        self,
+        redis: RedisClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        prefix: str,
+    ) -> None:
+        self.redis = redis
+        self._sessionmaker = sessionmaker
+        self._prefix = prefix
+        self._release = redis.register_script(_RELEASE)
+
+    def _game_key(self, game_id: UUID, part: str) -> str:
+        return prefixed(self._prefix, "play", f"{{{game_id}}}", part)
+
+    def channel(self, game_id: UUID) -> str:
+        """The game's pub/sub channel."""
+        return prefixed(self._prefix, "play", "channel", str(game_id))
+
+    def key(self, *parts: str) -> str:
+        """A service-wide key (invites, queues, tickets)."""
+        return prefixed(self._prefix, "play", *parts)
+
+    @property
+    def deadlines_key(self) -> str:
+        """The sorted set of game ids by their next deadline (ms since the epoch)."""
+        return self.key("deadlines")
+
+    # -- records ---------------------------------------------------------------------------
+
+    async def load(self, game_id: UUID) -> GameRecord | None:
+        """The game's record: Redis, else PostgreSQL (then put back in Redis); None if unknown."""
+        raw = await self.redis.get(self._game_key(game_id, "record"))
+        if raw is not None:
+            return GameRecord.from_json(raw)
+        async with session_scope(self._sessionmaker) as session:
+            row = (
+                await session.execute(select(PlayGame.record).where(PlayGame.game_id == game_id))
+            ).scalar_one_or_none()
+        if row is None:
+            return None
+        record = GameRecord.from_json(row)
+        await self.redis.set(self._game_key(game_id, "record"), record.to_json())
+        return record
+
+    async def save(self, record: GameRecord, *, durable: bool = False) -> None:
+        """Write the record to Redis, and to PostgreSQL too when `durable`."""
+        if durable:
+            await self.save_durable(record)
+        await self.redis.set(self._game_key(record.game_id, "record"), record.to_json())
+
+    async def save_durable(self, record: GameRecord) -> None:
+        """Write the record to PostgreSQL (insert or replace)."""
+        values = {
+            "game_id": record.game_id,
+            "status": record.status.value,
+            "record": record.model_dump(mode="json"),
+        }
+        statement = pg_insert(PlayGame).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[PlayGame.game_id],
+            set_={"status": statement.excluded.status, "record": statement.excluded.record},
+        )
+        async with session_scope(self._sessionmaker) as session:
+            await session.execute(statement)
+
+    async def records_of(self, user_id: UUID, statuses: tuple[str, ...]) -> list[GameRecord]:
+        """The durable records of `user_id`'s games in `statuses`, newest first."""
+        seats = PlayGame.record["seats"]
+        query = (
+            select(PlayGame.record)
+            .where(PlayGame.status.in_(statuses))
+            .where(seats.contains([{"user_id": str(user_id)}]))
+            .order_by(PlayGame.updated_at.desc())
+            .limit(50)
+        )
+        async with session_scope(self._sessionmaker) as session:
+            rows = (await session.execute(query)).scalars().all()
+        return [GameRecord.from_json(row) for row in rows]
+
+    # -- the lock --------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def locked(self, game_id: UUID) -> AsyncIterator[None]:
+        """Hold the game's lock for the block.
+
+        Raises:
+            GameBusyError: another holder kept it for `LOCK_WAIT_S`.
+        """
+        key = self._game_key(game_id, "lock")
+        token = secrets.token_hex(16)
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + LOCK_WAIT_S
+        delay = 0.002
+        while not await self.redis.set(key, token, nx=True, px=LOCK_LEASE_MS):
+            if loop.time() > give_up:
+                raise GameBusyError(f"game {game_id} is busy; nothing was done, try again")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        try:
+            yield
+        finally:
+            await self._release(keys=[key], args=[token])
+
+    # -- deadlines and channels ------------------------------------------------------------
+
+    async def set_deadline(self, game_id: UUID, at_ms: int | None) -> None:
+        """Wake the game at `at_ms` (None: nothing is due)."""
+        if at_ms is None:
+            await self.redis.zrem(self.deadlines_key, str(game_id))
+        else:
+            await self.redis.zadd(self.deadlines_key, {str(game_id): at_ms})
+
+    async def due(self, now_ms: int, limit: int = 100) -> list[UUID]:
+        """Games whose deadline has passed, earliest first."""
+        raw = await self.redis.zrangebyscore(self.deadlines_key, "-inf", now_ms, 0, limit)
+        return [UUID(item.decode() if isinstance(item, bytes) else str(item)) for item in raw]
+
+    async def publish(self, game_id: UUID, payload: str) -> None:
+        """Tell every instance with a connection to the game what changed."""
+        await self.redis.publish(self.channel(game_id), payload)
