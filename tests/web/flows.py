@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -83,3 +84,27 @@ async def play_moves(pages: Sequence[Any], *, moves: int = 10_000, deadline_s: f
         if not moved:
             await asyncio.sleep(0.05)
     return taken
+
+
+UNNAMED = """
+() => [...document.querySelectorAll("button, a[href], input, select, textarea")]
+  .filter((el) => el.offsetParent !== null)
+  .filter((el) => {
+    const labelled = el.id && document.querySelector(`label[for="${el.id}"]`);
+    const wrapped = el.closest("label");
+    const name = el.getAttribute("aria-label") || el.textContent.trim() || el.value;
+    return !(name || labelled || wrapped);
+  })
+  .map((el) => el.outerHTML.slice(0, 120))
+"""
+
+
+async def unnamed_controls(page: Any) -> list[str]:
+    """Visible controls a screen reader would announce without a name (should be none)."""
+    return list(await page.evaluate(UNNAMED))
+
+
+async def stray_words(page: Any) -> list[str]:
+    """JavaScript's words for nothing (null, undefined, NaN...) shown as text on the page."""
+    text = await page.locator("body").inner_text()
+    return re.findall(r"\b(?:null|undefined|NaN)\b|\[object Object\]", text)

@@ -12,11 +12,14 @@ from playwright.async_api import expect
 from tests.web.conftest import NewPage, shot
 from tests.web.flows import (
     GAME_OVER,
+    MOVE,
     is_over,
     play_moves,
     sign_in_as_guest,
     start_bot_game,
+    stray_words,
     take_a_move,
+    unnamed_controls,
 )
 
 pytestmark = pytest.mark.timeout(900)
@@ -35,8 +38,18 @@ async def test_a_whole_game_against_the_heuristic_bot_by_clicking(new_page: NewP
     await expect(page.locator(GAME_OVER)).to_contain_text(re.compile("You won|You lost|A draw"))
     await expect(page.locator(".log li").first).to_be_visible()
     await shot(page, "12-bot-game-over")
+    assert await stray_words(page) == []
     # Nothing is offered once the game is over: the only buttons are the end screen's.
     await expect(page.locator("button.move")).to_have_count(0)
+    await page.get_by_role("link", name="Replay step by step").click()
+    step = page.locator("#replay-step")
+    await expect(step).to_contain_text(re.compile(r"^Step 1 of \d+"))
+    await page.keyboard.press("ArrowRight")
+    await expect(step).to_contain_text(re.compile(r"^Step 2 of \d+"))
+    await expect(page.locator(".current-step li").first).to_be_visible()
+    await page.get_by_role("button", name="Last").click()
+    await expect(page.get_by_role("heading", name="The final board")).to_be_visible()
+    await shot(page, "14-replay-last-step")
 
 
 async def test_a_reload_mid_game_resumes_from_the_last_version(new_page: NewPage) -> None:
@@ -84,6 +97,32 @@ async def test_a_dropped_connection_reconnects_and_play_goes_on(new_page: NewPag
         assert await play_moves([page], moves=4) == 4
 
 
+async def test_a_spectator_watches_without_moves_and_a_player_moves_by_keyboard(
+    new_page: NewPage,
+) -> None:
+    player = await new_page()
+    await sign_in_as_guest(player, "fire")
+    game_id = await start_bot_game(player, "easy")
+    watcher = await new_page(width=390, height=844)
+    await sign_in_as_guest(watcher, "water")
+    await watcher.goto(f"/play#/watch/{game_id}")
+    await expect(watcher.locator(".game .board")).to_be_visible()
+    await expect(watcher.get_by_text("You are watching.")).to_be_visible()
+    lines = watcher.locator(".log li")
+    seen = await lines.count()
+    for _ in range(3):
+        move = player.locator(MOVE).first
+        await move.focus()
+        await player.keyboard.press("Enter")
+        await expect(player.locator(MOVE).first).to_be_visible()
+    await expect(lines).not_to_have_count(seen)
+    await expect(watcher.locator("button.move")).to_have_count(0)
+    await shot(watcher, "15-spectator-phone")
+    for page in (player, watcher):
+        assert await unnamed_controls(page) == []
+        assert await stray_words(page) == []
+
+
 async def test_two_friends_play_by_invite_link_and_ask_for_a_rematch(new_page: NewPage) -> None:
     host = await new_page()
     guest = await new_page(width=390, height=844)  # a phone
@@ -97,7 +136,15 @@ async def test_two_friends_play_by_invite_link_and_ask_for_a_rematch(new_page: N
     await guest.get_by_role("button", name="Join the game").click()
     for page in (host, guest):
         await expect(page.locator(".game .board")).to_be_visible(timeout=30_000)
-    await play_moves([host, guest], moves=30)
+    await play_moves([host, guest], moves=8)
+    game = guest.url
+    await guest.get_by_role("link", name="Play", exact=True).click()
+    away = host.locator("#opponent-presence")
+    await expect(away).to_contain_text(re.compile(r"is disconnected(: \d+:\d\d to come back)?"))
+    await shot(host, "24-friend-disconnected")
+    await guest.goto(game)
+    await expect(away).to_be_empty()
+    await play_moves([host, guest], moves=20)
     await shot(host, "21-friends-host")
     await shot(guest, "22-friends-guest-phone")
     await play_moves([host, guest])

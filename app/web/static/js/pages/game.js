@@ -236,7 +236,9 @@ export async function render(main, { params: [gameId], name }) {
     if (st.view?.players) {
       log.learn(st.view);
       const ctx = { me: me(), names: st.names, wrap, presence: presenceChip, myMove: role === "player" ? st.actions.length > 0 : undefined };
-      table.append(boardView(st.view, ctx), handView(st.view, ctx));
+      table.append(boardView(st.view, ctx));
+      const hand = handView(st.view, ctx);
+      if (hand) table.append(hand);
     } else table.append(h("p", { class: "loading" }, "Loading the board…"));
     drawPanel();
     drawBar();

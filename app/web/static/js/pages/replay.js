@@ -13,7 +13,7 @@ export async function render(main, { params: [gameId] }) {
   let me = null;
   try {
     const game = await api(`/games/${gameId}`);
-    for (const p of game.players) names[p.seat] = p.bot ? `${p.name} (bot)` : p.name;
+    for (const p of game.players) names[p.seat] = p.name;
     me = game.seat ?? null;
   } catch {
     /* names stay seat numbers */
@@ -37,10 +37,10 @@ export async function render(main, { params: [gameId] }) {
   const history = h("ol", { class: "log", "aria-label": "Everything so far" });
   const board = h("div", {});
   const buttons = {
-    first: h("button", { type: "button", onclick: () => show(0) }, "⏮ First"),
-    prev: h("button", { type: "button", onclick: () => show(at - 1), "aria-keyshortcuts": "ArrowLeft" }, "◀ Previous"),
-    next: h("button", { type: "button", id: "replay-next", onclick: () => show(at + 1), "aria-keyshortcuts": "ArrowRight" }, "Next ▶"),
-    last: h("button", { type: "button", onclick: () => show(total - 1) }, "Last ⏭"),
+    first: h("button", { type: "button", onclick: () => show(0) }, "First"),
+    prev: h("button", { type: "button", onclick: () => show(at - 1), "aria-keyshortcuts": "ArrowLeft" }, "Previous"),
+    next: h("button", { type: "button", id: "replay-next", onclick: () => show(at + 1), "aria-keyshortcuts": "ArrowRight" }, "Next"),
+    last: h("button", { type: "button", onclick: () => show(total - 1) }, "Last"),
   };
 
   function show(index) {
