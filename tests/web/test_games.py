@@ -39,6 +39,8 @@ async def test_a_whole_game_against_the_heuristic_bot_by_clicking(new_page: NewP
     await expect(page.locator(".log li").first).to_be_visible()
     await shot(page, "12-bot-game-over")
     assert await stray_words(page) == []
+    await page.reload()
+    await expect(page.locator(GAME_OVER)).to_contain_text(re.compile("You won|You lost|A draw"))
     # Nothing is offered once the game is over: the only buttons are the end screen's.
     await expect(page.locator("button.move")).to_have_count(0)
     await page.get_by_role("link", name="Replay step by step").click()

@@ -294,6 +294,10 @@ export async function render(main, { params: [gameId], name }) {
       }
       case "error":
         st.busy = false;
+        if (message.code === "game_over" && !st.view) {
+          showEndedGame();
+          return;
+        }
         announce(message.message, { error: true });
         break;
       case "presence":
