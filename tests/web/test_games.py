@@ -58,7 +58,8 @@ async def test_a_reload_mid_game_resumes_from_the_last_version(new_page: NewPage
     page = await new_page()
     await sign_in_as_guest(page, "water")
     game_id = await start_bot_game(page, "easy")
-    await play_moves([page], moves=12)
+    await play_moves([page], moves=6)
+    assert not await is_over(page)
     key = f"mantimon.v.{game_id}.player"
     before = int(await page.evaluate(f"sessionStorage.getItem('{key}')"))
     lines = await page.locator(".log li").count()
@@ -66,7 +67,8 @@ async def test_a_reload_mid_game_resumes_from_the_last_version(new_page: NewPage
     assert lines > 0
     await page.reload()
     await expect(page.locator(".game .board")).to_be_visible()
-    await expect(page.locator(".conn")).to_have_text("Connected")
+    # Connected again, unless the bot's moves in the meantime ended the game.
+    await expect(page.locator(".conn")).to_have_text(re.compile("^(Connected|game over)$"))
     # The log survived the reload and the page picked up where it was.
     assert await page.locator(".log li").count() >= lines
     await shot(page, "13-after-reload")
@@ -158,3 +160,21 @@ async def test_two_friends_play_by_invite_link_and_ask_for_a_rematch(new_page: N
         await expect(page).not_to_have_url(old, timeout=30_000)
         await expect(page.locator(".game .board")).to_be_visible(timeout=30_000)
     assert await take_a_move(host) or await take_a_move(guest)
+
+
+async def test_two_players_meet_in_the_quick_match_queue(new_page: NewPage) -> None:
+    first = await new_page()
+    second = await new_page()
+    await sign_in_as_guest(first, "grass")
+    await sign_in_as_guest(second, "fire")
+    await first.get_by_role("button", name="Find an opponent").click()
+    await expect(first.get_by_text("Looking for an opponent")).to_be_visible()
+    await first.get_by_role("button", name="Leave the queue").click()
+    await expect(first.get_by_text("You left the queue.")).to_be_visible()
+    for page in (first, second):
+        await page.get_by_role("button", name="Find an opponent").click()
+    for page in (first, second):
+        await expect(page.locator(".game .board")).to_be_visible(timeout=60_000)
+    ids = {await page.locator(".game").get_attribute("data-game-id") for page in (first, second)}
+    assert len(ids) == 1, "both players are in the same game"
+    assert await play_moves([first, second], moves=6) == 6

@@ -4,12 +4,12 @@ import { api } from "../api.js";
 import { go } from "../app.js";
 import { cardOf, loadCatalog, nameOf } from "../cards.js";
 import { announce, clear, h } from "../dom.js";
-import { actionText, sortActions, subjectOf } from "../game/actions.js";
+import { subjectOf } from "../game/actions.js";
 import { boardView, handView } from "../game/board.js";
-import { clockText, presenceText } from "../game/clock.js";
 import { GameConnection } from "../game/connection.js";
-import { eventText, namingContext, reasonText } from "../game/events.js";
+import { eventText, namingContext } from "../game/events.js";
 import { GameLog } from "../game/log.js";
+import { endScreen, movesPanel, statusBar } from "../game/panel.js";
 
 const EVENT_WAIT_MS = 400;
 
@@ -92,142 +92,16 @@ export async function render(main, { params: [gameId], name }) {
     return h("span", { class: `presence ${p.connected ? "on" : "off"}`, "aria-label": p.connected ? "connected" : "disconnected" }, p.connected ? " ●" : " ○");
   }
 
+  function drawBar() {
+    clear(bar).append(...statusBar(g));
+  }
+
   function act(action) {
     if (st.busy) return;
     st.busy = true;
     st.focus = null;
     st.conn.command({ type: "act", rqid: st.rqid, action });
     draw();
-  }
-
-  function choicePanel(choice) {
-    const options = choice.options.map((id) => look.option(id));
-    return h(
-      "div",
-      { class: "choice" },
-      h("p", { class: "prompt" }, choice.prompt || "Choose"),
-      choice.revealed?.length ? h("p", { class: "sub" }, `Seen: ${choice.revealed.map((id) => look.option(id)).join(", ")}`) : null,
-      h("p", { class: "sub" }, `Options: ${options.join(", ") || "none"} (pick ${choice.min_count}–${choice.max_count})`),
-    );
-  }
-
-  function actionButtons() {
-    const mine = st.actions;
-    if (role === "spectator") return h("p", { class: "sub" }, "You are watching.");
-    if (!mine.length) {
-      if (st.view?.phase === "ended") return h("p", {}, "The game is over.");
-      return h("p", { class: "sub" }, st.view ? `Waiting for ${st.names[1 - st.seat]}…` : "Waiting for the game…");
-    }
-    const shown = sortActions(mine).filter(({ action }) => !st.focus || subjectOf(action) === st.focus || action.card === st.focus || action.target === st.focus);
-    return h(
-      "div",
-      { class: "moves-list" },
-      st.focus ? h("p", { class: "sub" }, `Moves with ${look.card(st.focus)} `, h("button", { type: "button", class: "link", onclick: () => ((st.focus = null), draw()) }, "show all")) : null,
-      h(
-        "ul",
-        {},
-        shown.map(({ action, i }) =>
-          h(
-            "li",
-            {},
-            h(
-              "button",
-              { type: "button", class: `move k-${action.kind}`, disabled: st.busy, dataset: { kind: action.kind, index: i, key: `move-${i}` }, onclick: () => act(action) },
-              actionText(action, look, st.view),
-            ),
-          ),
-        ),
-      ),
-    );
-  }
-
-  function drawPanel() {
-    clear(panel);
-    const choice = st.view?.pending_choice;
-    const mineChoice = choice && choice.player === me() && choice.options;
-    panel.append(h("h3", { id: "actions-title" }, mineChoice ? "Your choice" : st.actions.length ? "Your moves" : "Moves"));
-    if (mineChoice) panel.append(choicePanel(choice));
-    panel.append(actionButtons());
-    if (st.offer?.kind === "draw" && role === "player" && st.view?.phase !== "ended") {
-      panel.append(
-        h(
-          "div",
-          { class: "offer", role: "alertdialog", "aria-label": "Draw offer" },
-          h("p", {}, `${st.names[st.offer.seat]} offers a draw.`),
-          h("button", { type: "button", onclick: () => answerDraw(true) }, "Accept draw"),
-          h("button", { type: "button", onclick: () => answerDraw(false) }, "Decline"),
-        ),
-      );
-    }
-    if (role === "player" && st.view && st.view.phase !== "ended") {
-      panel.append(
-        h(
-          "div",
-          { class: "row controls" },
-          h("button", { type: "button", onclick: () => st.conn.command({ type: "offer_draw" }) }, "Offer a draw"),
-          h("button", { type: "button", class: "danger", onclick: () => confirm("Resign this game?") && st.conn.command({ type: "resign" }) }, "Resign"),
-        ),
-      );
-    }
-  }
-
-  function answerDraw(accept) {
-    st.offer = null;
-    st.conn.command({ type: "answer_draw", accept });
-    draw();
-  }
-
-  function drawEnd() {
-    clear(end);
-    const view = st.view;
-    if (!view || view.phase !== "ended") return;
-    const winner = view.winner;
-    const title = winner === null || winner === undefined ? "A draw" : winner === me() ? "You won!" : role === "player" ? "You lost" : `${st.names[winner]} won`;
-    end.append(
-      h(
-        "section",
-        { class: "gameover", role: "dialog", "aria-labelledby": "gameover-title" },
-        h("h2", { id: "gameover-title" }, title),
-        h("p", {}, `The game ended ${reasonText(view.end_reason)}.`),
-        st.offer?.kind === "rematch" && !st.rematchAsked ? h("p", {}, `${st.names[st.offer.seat]} wants a rematch.`) : null,
-        h(
-          "div",
-          { class: "row" },
-          role === "player"
-            ? h(
-                "button",
-                {
-                  type: "button",
-                  class: "primary",
-                  id: "rematch",
-                  disabled: st.rematchAsked,
-                  onclick: () => {
-                    st.rematchAsked = true;
-                    st.conn.command({ type: "rematch" });
-                    drawEnd();
-                  },
-                },
-                st.rematchAsked ? "Rematch asked…" : "Rematch",
-              )
-            : null,
-          h("a", { class: "button", href: `#/replay/${gameId}` }, "Replay step by step"),
-          h("a", { class: "button", href: "#/play" }, "Back to the lobby"),
-        ),
-      ),
-    );
-  }
-
-  function drawBar() {
-    clear(bar);
-    const now = Date.now();
-    const opponent = me() === null ? null : 1 - me();
-    bar.append(
-      h("span", { class: `conn ${st.status}` }, st.status === "connected" ? "Connected" : st.status === "connecting" ? "Connecting…" : st.status === "disconnected" ? "Connection lost: reconnecting…" : st.status),
-      h("span", { class: "clock", id: "clock", dataset: { warning: st.clock?.warning ? "1" : "0" } }, clockText(st.clock, me(), st.names, now)),
-      ...[0, 1]
-        .filter((seat) => seat !== me())
-        .map((seat) => h("span", { class: "away", id: seat === opponent ? "opponent-presence" : null, role: "status" }, presenceText(st.presence[seat], st.names[seat], now))),
-    );
   }
 
   function draw() {
@@ -240,9 +114,9 @@ export async function render(main, { params: [gameId], name }) {
       const hand = handView(st.view, ctx);
       if (hand) table.append(hand);
     } else table.append(h("p", { class: "loading" }, "Loading the board…"));
-    drawPanel();
+    clear(panel).append(...movesPanel(g));
     drawBar();
-    drawEnd();
+    clear(end).append(...endScreen(g));
     clear(logList).append(...log.lines.slice(-200).map((line) => h("li", {}, line)));
     logList.scrollTop = logList.scrollHeight;
     if (key) main.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
@@ -341,6 +215,8 @@ export async function render(main, { params: [gameId], name }) {
       /* keep trying to reconnect */
     }
   }
+
+  const g = { st, role, gameId, look, me, act, send: (message) => st.conn.command(message), redraw: () => draw() };
 
   st.conn = new GameConnection({
     gameId,
