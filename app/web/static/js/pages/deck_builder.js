@@ -42,7 +42,12 @@ export async function render(main, { params: [deckId] }) {
   function schedule() {
     saveState.textContent = "Saving…";
     clearTimeout(timer);
-    timer = setTimeout(() => (saving = saving.then(save)), SAVE_AFTER_MS);
+    timer = setTimeout(flush, SAVE_AFTER_MS);
+  }
+
+  function flush() {
+    timer = null;
+    saving = saving.then(save);
   }
 
   async function save() {
@@ -155,6 +160,10 @@ export async function render(main, { params: [deckId] }) {
               {
                 type: "button",
                 onclick: async () => {
+                  if (timer !== null) {
+                    clearTimeout(timer);
+                    flush();
+                  }
                   await saving;
                   const out = await api(`/me/decks/${deck.id}/code`);
                   codeOut.textContent = out.code;
@@ -173,5 +182,10 @@ export async function render(main, { params: [deckId] }) {
   );
   showDeck();
   await search();
-  return () => clearTimeout(timer);
+  // Leaving the page saves a change still waiting for its timer.
+  return () => {
+    if (timer === null) return;
+    clearTimeout(timer);
+    flush();
+  };
 }
