@@ -222,6 +222,9 @@ class Settings(BaseSettings):
     """Messages a connection may send per second, on average."""
     play_rate_burst: int = Field(default=40, ge=1)
     """Messages a connection may send at once before the rate applies."""
+    play_session_check_seconds: float = Field(default=15.0, gt=0, le=3600)
+    """How often a game connection checks that its sign-in session is still live; one that
+    was revoked (sign-out, sign-out everywhere, a deleted account) is closed."""
 
     cards_dir: Path = PROJECT_ROOT / "data" / "cards"
     decks_dir: Path = PROJECT_ROOT / "data" / "decks"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import cards, db, games, sim, users
+from app.cli import cards, db, games, play, sim, users
 from app.cli._support import PlainErrorsGroup, command, configure_logging, settings
 
 cli = typer.Typer(
@@ -27,6 +27,7 @@ cli.add_typer(cards.app, name="cards")
 cli.add_typer(games.app, name="games")
 cli.add_typer(users.app, name="users")
 cli.command("sim")(sim.sim)
+cli.command("play")(play.play)
 
 
 @cli.command()

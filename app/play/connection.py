@@ -58,7 +58,6 @@ from app.store.errors import GameStateError, GameStoreUnavailableError
 logger = logging.getLogger(__name__)
 
 HELLO_TIMEOUT_S = 10.0
-SESSION_CHECK_S = 15.0
 OUTBOX_LIMIT = 1024
 POLICY_VIOLATION = 1008
 
@@ -223,7 +222,10 @@ class PlayConnection:
         self.game_id = record.game_id
         # Join before reading the game, so no change published meanwhile is missed.
         await self.hub.join(self)
-        await self._start(hello.since)
+        try:
+            await self._start(hello.since)
+        except ProtocolError as exc:
+            raise self._refuse(exc) from None
 
     def _refuse(self, error: ProtocolError) -> _Closing:
         self.send(error.to_message())
@@ -331,7 +333,7 @@ class PlayConnection:
     async def _watch_session(self) -> None:
         assert self.session_id is not None
         while True:
-            await asyncio.sleep(SESSION_CHECK_S)
+            await asyncio.sleep(self.service.settings.play_session_check_seconds)
             with contextlib.suppress(Exception):
                 if not await self.accounts.guard.is_live(self.session_id):
                     self.send(
@@ -339,7 +341,9 @@ class PlayConnection:
                             ErrorCode.UNAUTHENTICATED, "your session was ended; sign in again"
                         ).to_message()
                     )
-                    await self.close(POLICY_VIOLATION, "session ended")
+                    # The writer sends what is queued (the error), then closes.
+                    self._close = (POLICY_VIOLATION, "session ended")
+                    self._outbox.put_nowait(None)
                     return
 
     # -- the dispatcher --------------------------------------------------------------------

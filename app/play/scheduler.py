@@ -1,9 +1,12 @@
 """Each instance's timer loop: fire the deadlines that fell due, on whichever instance sees them.
 
 The deadlines are in Redis (`app.play.storage.PlayStorage.due`), so a restarted or another
-instance fires what a lost one had scheduled. Two instances may find the same deadline: the
-game's lock and the re-check in `PlayService.fire` make one of them act and the other find
-nothing left to do.
+instance fires what a lost one had scheduled. A Redis that restarted empty lost them: a
+marker key set beside them is checked every few seconds, and when it is gone every active
+game (listed from PostgreSQL) is looked at again, which schedules its next deadline.
+
+Two instances may find the same deadline: the game's lock and the re-check in
+`PlayService.fire` make one of them act and the other find nothing left to do.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from app.play.service import PlayService
 
 logger = logging.getLogger(__name__)
 
+ALIVE_CHECK_S = 5.0
+"""How often an instance checks that Redis still holds the deadlines (it restarted empty?)."""
 POLL_S = 0.05
 """How often the deadlines are read: a bot's think delay and a timer are late by at most this."""
 CONCURRENCY = 32
@@ -45,8 +50,33 @@ class Scheduler:
         if self._fired:
             await asyncio.wait(self._fired, timeout=10)
 
+    async def rebuild_if_lost(self) -> int:
+        """Reschedule every active game if Redis lost the deadlines; how many were looked at."""
+        storage = self.service.storage
+        alive = storage.key("deadlines-alive")
+        if await storage.redis.exists(alive):
+            return 0
+        games = await storage.active_game_ids()
+        for game_id in games:
+            try:
+                await self.service.fire(game_id)
+            except Exception as exc:
+                logger.warning("play scheduler: cannot reschedule game %s: %s", game_id, exc)
+        await storage.redis.set(alive, "1")
+        if games:
+            logger.info("play scheduler: rescheduled %d active games", len(games))
+        return len(games)
+
     async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        checked = 0.0
         while True:
+            if loop.time() - checked > ALIVE_CHECK_S:
+                checked = loop.time()
+                try:
+                    await self.rebuild_if_lost()
+                except Exception as exc:
+                    logger.warning("play scheduler: cannot check the deadlines: %s", exc)
             try:
                 due = await self.service.storage.due(self.service.now_ms())
             except Exception as exc:

@@ -28,11 +28,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.core.cards import CardDefinition
 from app.core.game_state import GameResult, GameState, PlayerIndex, TurnPhase
+from app.db.models import GameHistory
 from app.engine import (
     Action,
     ActionKind,
@@ -55,8 +57,12 @@ from app.play.records import GameKind, GameRecord, GameStatus
 from app.play.storage import PlayStorage
 from app.play.turns import BOT_MOVE, clock_message, default_action, iso, next_due, update_clock
 from app.store.manager import GameStateManager
+from app.store.replays import replay_from_history
 
 logger = logging.getLogger(__name__)
+
+FINISHED_KEPT = 256
+"""Finished games whose last state a process keeps, for players opening them after the end."""
 
 Clock = Callable[[], int]
 """Milliseconds since the epoch (injectable, so tests can move time)."""
@@ -99,6 +105,7 @@ class PlayService:
         self.games = games
         self.cards = cards
         self.now_ms = clock
+        self._finished: dict[UUID, GameState] = {}
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -113,7 +120,29 @@ class PlayService:
             raise ProtocolError(ErrorCode.GAME_NOT_FOUND, "no such game")
         if record.status is GameStatus.WAITING:
             return record, None
-        return record, await self.games.load_state(game_id)
+        state = await self.games.load_state(game_id)
+        if state is None and record.status is GameStatus.ENDED:
+            state = await self.final_state(game_id)
+        return record, state
+
+    async def final_state(self, game_id: UUID) -> GameState | None:
+        """A finished game's last state, dealt and replayed again from its history row."""
+        cached = self._finished.get(game_id)
+        if cached is not None:
+            return cached
+        async with self.storage.session() as session:
+            data = (
+                await session.execute(
+                    select(GameHistory.replay_data).where(GameHistory.id == game_id)
+                )
+            ).scalar_one_or_none()
+        if data is None:
+            return None
+        state = replay_from_history(data, self.cards)
+        self._finished[game_id] = state
+        while len(self._finished) > FINISHED_KEPT:
+            del self._finished[next(iter(self._finished))]
+        return state
 
     # -- changes from a seat ---------------------------------------------------------------
 
@@ -343,7 +372,8 @@ class PlayService:
         events: list[Event],
         ack: tuple[int, str] | None = None,
     ) -> None:
-        from_v = record.version if record.version < state.version else state.version - 1
+        # One action, one version: these events take a viewer from the version before to this.
+        from_v = state.version - 1
         await self.games.save_to_cache(state, events)
         boundary = is_turn_boundary(events)
         if boundary:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from uuid import UUID
 
 from sqlalchemy import select
@@ -30,10 +30,12 @@ from app.db.session import session_scope
 from app.errors import MantimonError
 from app.play.records import GameRecord
 
-LOCK_LEASE_MS = 10_000
-"""How long a game's lock is held at most: far above one action's few milliseconds."""
-LOCK_WAIT_S = 5.0
-"""How long a caller waits for a busy game's lock before answering ``unavailable``."""
+LOCK_LEASE_MS = 5_000
+"""How long a game's lock is held at most: far above one action's few milliseconds (and a
+searching bot's think), short enough that a killed holder delays its game only briefly."""
+LOCK_WAIT_S = 6.0
+"""How long a caller waits for a busy game's lock before answering ``unavailable``: past one
+lease, so a lock left by a killed instance has run out by then."""
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -58,6 +60,10 @@ class PlayStorage:
         self._sessionmaker = sessionmaker
         self._prefix = prefix
         self._release = redis.register_script(_RELEASE)
+
+    def session(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A database session that commits at the end of the block."""
+        return session_scope(self._sessionmaker)
 
     def _game_key(self, game_id: UUID, part: str) -> str:
         return prefixed(self._prefix, "play", f"{{{game_id}}}", part)
@@ -164,6 +170,12 @@ class PlayStorage:
         """Games whose deadline has passed, earliest first."""
         raw = await self.redis.zrangebyscore(self.deadlines_key, "-inf", now_ms, 0, limit)
         return [UUID(item.decode() if isinstance(item, bytes) else str(item)) for item in raw]
+
+    async def active_game_ids(self) -> list[UUID]:
+        """Every game PostgreSQL knows as started and not ended (for rebuilding deadlines)."""
+        query = select(PlayGame.game_id).where(PlayGame.status == "active")
+        async with session_scope(self._sessionmaker) as session:
+            return list((await session.execute(query)).scalars().all())
 
     async def publish(self, game_id: UUID, payload: str) -> None:
         """Tell every instance with a connection to the game what changed."""

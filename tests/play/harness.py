@@ -78,6 +78,7 @@ def start_service(
         "GAME_FLUSH_INTERVAL_SECONDS": "5",
         # Tests sign in many guests from one address.
         "AUTH_RATE_LIMIT": "100000",
+        "PLAY_SESSION_CHECK_SECONDS": "1",
         **{key.upper(): value for key, value in settings.items()},
     }
     mantimon = Path(sys.executable).with_name("mantimon")

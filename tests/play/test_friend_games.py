@@ -6,6 +6,7 @@ import asyncio
 import random
 from typing import Any
 
+import pytest
 import websockets
 
 from tests.play.harness import (
@@ -264,3 +265,18 @@ async def test_the_connection_refuses_what_is_not_a_proper_hello(service: Servic
     async with connected(big):
         await big.send({"type": "ping", "id": "x" * 64, "pad": "y" * 20_000})
         assert (await big.until(lambda f: f["type"] == "error"))["code"] == "too_large"
+
+
+async def test_signing_out_closes_the_game_connection(service: Service) -> None:
+    host, _, game_id = friend_game(service)
+    client = PlayClient(service.ws_url, host.token, game_id)
+    async with connected(client):
+        await client.until(lambda f: f["type"] == "request")
+        assert api(service.base, "POST", "/api/v1/auth/logout", host).status_code == 204
+        error = await client.until(lambda f: f["type"] == "error", 20)
+        assert error["code"] == "unauthenticated"
+        with pytest.raises(websockets.ConnectionClosed):
+            await client.recv(10)
+    refused = PlayClient(service.ws_url, host.token, game_id)
+    assert (await refused.connect())["code"] == "unauthenticated"
+    await refused.close()
