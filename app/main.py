@@ -50,6 +50,7 @@ from app.api.deps import AppServices
 from app.api.docs import install_docs
 from app.api.errors import install_problem_details, problem_responses
 from app.api.middleware import HeadAsGet, RecordRequests
+from app.api.web import install_web
 from app.catalog.card_service import CardService
 from app.catalog.deck_validation import load_starter_decks
 from app.config import Settings, get_settings
@@ -294,4 +295,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(v1.router)
     app.include_router(v1.auth.well_known)
     app.include_router(play_socket.router)
+    install_web(app)
     return app
