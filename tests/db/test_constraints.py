@@ -297,6 +297,33 @@ def _history_orphan(column: str) -> Violation:
     return violate
 
 
+def _rating(**overrides: object) -> Violation:
+    def violate(session: AsyncSession, user: User) -> Awaitable[None]:
+        values: dict[str, object] = {
+            "uid": user.id,
+            "rating": 1500.0,
+            "rd": 350.0,
+            "vol": 0.06,
+            "games": 0,
+        } | overrides
+        return _raw(
+            session,
+            "INSERT INTO player_ratings (user_id, preset, rating, rd, volatility, games) "
+            "VALUES (:uid, 'mantimon', :rating, :rd, :vol, :games)",
+            **values,
+        )
+
+    return violate
+
+
+def _play_record_list(session: AsyncSession, user: User) -> Awaitable[None]:
+    return _raw(
+        session,
+        "INSERT INTO play_games (game_id, status, record) VALUES (:gid, 'active', '[]'::jsonb)",
+        gid=uuid.uuid4(),
+    )
+
+
 CASES: list[tuple[str, str, Violation]] = [
     ("uq_identities_provider_subject", UNIQUE, _dup_identity),
     ("uq_identities_user_id_provider", UNIQUE, _second_identity_same_provider),
@@ -353,6 +380,11 @@ CASES: list[tuple[str, str, Violation]] = [
     ("fk_game_history_player1_id_users", FOREIGN_KEY, _history_orphan("player1_id")),
     ("fk_game_history_player2_id_users", FOREIGN_KEY, _history_orphan("player2_id")),
     ("fk_game_history_winner_id_users", FOREIGN_KEY, _history_orphan("winner_id")),
+    ("ck_play_games_record_is_object", CHECK, _play_record_list),
+    ("ck_player_ratings_rd_positive", CHECK, _rating(rd=0.0)),
+    ("ck_player_ratings_volatility_positive", CHECK, _rating(vol=-0.1)),
+    ("ck_player_ratings_games_non_negative", CHECK, _rating(games=-1)),
+    ("fk_player_ratings_user_id_users", FOREIGN_KEY, _rating(uid=uuid.uuid4())),
 ]
 
 

@@ -26,7 +26,10 @@ from app.play.matchmaking import QueueTicket
 from app.play.records import GameRecord, GameStatus, SeatInfo
 from app.play.replays import game_replay
 
-router = APIRouter(tags=["games"])
+router = APIRouter(
+    tags=["games"],
+    responses=problem_responses(HTTPStatus.UNAUTHORIZED, HTTPStatus.SERVICE_UNAVAILABLE),
+)
 
 BotLevel = Literal["random", "easy", "normal", "hard", "master"]
 
