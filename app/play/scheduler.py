@@ -2,8 +2,8 @@
 
 The deadlines are in Redis (`app.play.storage.PlayStorage.due`), so a restarted or another
 instance fires what a lost one had scheduled. A Redis that restarted empty lost them: a
-marker key set beside them is checked every few seconds, and when it is gone every active
-game (listed from PostgreSQL) is looked at again, which schedules its next deadline.
+marker key set beside them is checked every few seconds, and when it is gone the deadlines
+are put back from the game records PostgreSQL holds.
 
 Two instances may find the same deadline: the game's lock and the re-check in
 `PlayService.fire` make one of them act and the other find nothing left to do.
@@ -61,21 +61,24 @@ class Scheduler:
             await asyncio.wait(self._fired, timeout=10)
 
     async def rebuild_if_lost(self) -> int:
-        """Reschedule every active game if Redis lost the deadlines; how many were looked at."""
+        """Put back every active game's deadline if Redis lost them; how many were put back.
+
+        From the records PostgreSQL holds (written at every turn boundary), without loading
+        any game: when one falls due, `PlayService.fire` checks it against the game as it is
+        and reschedules it if it moved.
+        """
         storage = self.service.storage
         alive = storage.key("deadlines-alive")
         if await storage.redis.exists(alive):
             return 0
-        games = await storage.active_game_ids()
-        for game_id in games:
-            try:
-                await self.service.fire(game_id)
-            except Exception as exc:
-                logger.warning("play scheduler: cannot reschedule game %s: %s", game_id, exc)
+        deadlines = await storage.durable_deadlines()
+        if deadlines:
+            await storage.redis.zadd(
+                storage.deadlines_key, {str(game_id): at for game_id, at in deadlines.items()}
+            )
+            logger.info("play scheduler: put back the deadlines of %d games", len(deadlines))
         await storage.redis.set(alive, "1")
-        if games:
-            logger.info("play scheduler: rescheduled %d active games", len(games))
-        return len(games)
+        return len(deadlines)
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()

@@ -171,11 +171,17 @@ class PlayStorage:
         raw = await self.redis.zrangebyscore(self.deadlines_key, "-inf", now_ms, 0, limit)
         return [UUID(item.decode() if isinstance(item, bytes) else str(item)) for item in raw]
 
-    async def active_game_ids(self) -> list[UUID]:
-        """Every game PostgreSQL knows as started and not ended (for rebuilding deadlines)."""
-        query = select(PlayGame.game_id).where(PlayGame.status == "active")
+    async def durable_deadlines(self) -> dict[UUID, int]:
+        """The deadline each active game had at its last durable save (PostgreSQL's record)."""
+        due = PlayGame.record["due_ms"].as_string()  # milliseconds overflow a 32-bit integer
+        query = (
+            select(PlayGame.game_id, due)
+            .where(PlayGame.status == "active")
+            .where(PlayGame.record["due_ms"].as_string().is_not(None))
+        )
         async with session_scope(self._sessionmaker) as session:
-            return list((await session.execute(query)).scalars().all())
+            rows = (await session.execute(query)).all()
+        return {game_id: int(at) for game_id, at in rows if at is not None}
 
     async def publish(self, game_id: UUID, payload: str) -> None:
         """Tell every instance with a connection to the game what changed."""
