@@ -86,6 +86,9 @@ class GameRecord(BaseModel):
     """``"<seat>:<message id>"`` to the version that message produced (or found)."""
     winner: int | None = None
     end_reason: str | None = None
+    namespace: str = ""
+    """The Redis key prefix of the deployment that made the game (set when it is stored): when
+    Redis loses the deadlines, a deployment puts back only its own games' deadlines."""
 
     def seat_of(self, user_id: UUID) -> int | None:
         """The seat `user_id` plays, or None."""

@@ -106,6 +106,7 @@ class PlayStorage:
 
     async def save_durable(self, record: GameRecord) -> None:
         """Write the record to PostgreSQL (insert or replace)."""
+        record.namespace = self._prefix
         values = {
             "game_id": record.game_id,
             "status": record.status.value,
@@ -177,6 +178,7 @@ class PlayStorage:
         query = (
             select(PlayGame.game_id, due)
             .where(PlayGame.status == "active")
+            .where(PlayGame.record["namespace"].as_string() == self._prefix)
             .where(PlayGame.record["due_ms"].as_string().is_not(None))
         )
         async with session_scope(self._sessionmaker) as session:
