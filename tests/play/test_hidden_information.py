@@ -339,8 +339,8 @@ async def play_friend_game(service: Service, seed: int, starters: tuple[str, str
         assert clients["seat 0"].seat == 0
         assert clients["seat 1"].seat == 1
         await asyncio.gather(
-            _play_to_end(clients["seat 0"], random.Random(seed), reconnect_at=9),
-            _play_to_end(clients["seat 1"], random.Random(seed + 1), reconnect_at=15),
+            _play_to_end(clients["seat 0"], random.Random(seed), reconnect_at=4),
+            _play_to_end(clients["seat 1"], random.Random(seed + 1), reconnect_at=5),
             _watch_to_end(clients["spectator"], reconnect_at=12),
             _watch_to_end(clients["seat 0 as spectator"], reconnect_at=20),
         )
