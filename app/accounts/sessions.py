@@ -19,6 +19,7 @@ import logging
 import secrets
 import time
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -196,6 +197,17 @@ async def is_live(db: AsyncSession, family_id: uuid.UUID) -> bool:
     return found.first() is not None
 
 
+async def live_families(db: AsyncSession, family_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `family_ids` that have a live token, in one query."""
+    now = datetime.now(UTC)
+    found = await db.execute(
+        select(AuthSession.family_id)
+        .where(AuthSession.family_id.in_(list(family_ids)), *_live(now))
+        .distinct()
+    )
+    return set(found.scalars())
+
+
 class SessionGuard:
     """A cached answer to "is this session still live?", shared by HTTP and WebSocket.
 
@@ -219,6 +231,27 @@ class SessionGuard:
             return True
         async with self._sessionmaker() as db:
             live = await is_live(db, family_id)
+        self._remember(family_id, live, now)
+        return live
+
+    async def live_among(self, family_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of `family_ids` are live: one query for all those the cache cannot answer.
+
+        What a process holding many long-lived connections (the game service) asks every
+        few seconds, instead of a query per connection.
+        """
+        now = time.monotonic()
+        live = {f for f in family_ids if self._live_until.get(f, 0.0) > now}
+        unknown = {f for f in family_ids if f not in live and f not in self._dead}
+        if unknown:
+            async with self._sessionmaker() as db:
+                found = await live_families(db, unknown)
+            for family_id in unknown:
+                self._remember(family_id, family_id in found, now)
+            live |= found
+        return live
+
+    def _remember(self, family_id: uuid.UUID, live: bool, now: float) -> None:
         if live:
             if len(self._live_until) > 100_000:
                 self._live_until.clear()
@@ -228,7 +261,6 @@ class SessionGuard:
             if len(self._dead) > 100_000:
                 self._dead.clear()
             self._dead.add(family_id)
-        return live
 
     def forget(self, *family_ids: uuid.UUID) -> None:
         """Drop cached answers after this process revoked these families."""

@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -62,6 +63,11 @@ OUTBOX_LIMIT = 1024
 POLICY_VIOLATION = 1008
 
 
+Inbound = Mapping[str, Any] | int | None
+"""What the dispatcher takes in order: a channel message (parsed), or a catch-up from a
+version (an int), or from the last version sent (None)."""
+
+
 class _Closing(Exception):
     """Close the connection after sending the error (code and reason)."""
 
@@ -104,7 +110,7 @@ class PlayConnection:
         self.delay_s = 0.0
         self.last_v = -1
         self._outbox: asyncio.Queue[str | None] = asyncio.Queue()
-        self._inbox: asyncio.Queue[tuple[float, bytes | None]] = asyncio.Queue()
+        self._inbox: asyncio.Queue[tuple[float, Inbound]] = asyncio.Queue()
         self._closed = False
         self._close: tuple[int, str] | None = None
 
@@ -121,10 +127,7 @@ class PlayConnection:
             except _Closing as closing:
                 self._close = (closing.code, closing.reason)
                 return
-            tasks = [
-                asyncio.create_task(self._dispatch()),
-                asyncio.create_task(self._watch_session()),
-            ]
+            tasks = [asyncio.create_task(self._dispatch())]
             await self._read()
         except WebSocketDisconnect:
             pass
@@ -157,8 +160,10 @@ class PlayConnection:
             return
         self._outbox.put_nowait(dump_server_message(message))
 
-    def _send_raw(self, frame: Any) -> None:
-        self._outbox.put_nowait(json.dumps(frame, separators=(",", ":")))
+    def _send_raw(self, frame: str | dict[str, Any]) -> None:
+        if not isinstance(frame, str):
+            frame = json.dumps(frame, separators=(",", ":"))
+        self._outbox.put_nowait(frame)
 
     async def _write(self) -> None:
         while (frame := await self._outbox.get()) is not None:
@@ -330,32 +335,31 @@ class PlayConnection:
             raise ProtocolError(ErrorCode.BAD_MESSAGE, f"unexpected {type(message).__name__}")
         self.send(ack)
 
-    async def _watch_session(self) -> None:
-        assert self.session_id is not None
-        while True:
-            await asyncio.sleep(self.service.settings.play_session_check_seconds)
-            with contextlib.suppress(Exception):
-                if not await self.accounts.guard.is_live(self.session_id):
-                    self.send(
-                        ProtocolError(
-                            ErrorCode.UNAUTHENTICATED, "your session was ended; sign in again"
-                        ).to_message()
-                    )
-                    # The writer sends what is queued (the error), then closes.
-                    self._close = (POLICY_VIOLATION, "session ended")
-                    self._outbox.put_nowait(None)
-                    return
+    def end_session(self) -> None:
+        """Its session was ended (signed out, revoked, expired): say so, then close."""
+        if self._close is not None:
+            return
+        self.send(
+            ProtocolError(
+                ErrorCode.UNAUTHENTICATED, "your session was ended; sign in again"
+            ).to_message()
+        )
+        # The writer sends what is queued (the error), then closes.
+        self._close = (POLICY_VIOLATION, "session ended")
+        self._outbox.put_nowait(None)
 
     # -- the dispatcher --------------------------------------------------------------------
 
-    def deliver(self, data: bytes) -> None:
-        """A message from the game's channel (called by the hub, in publication order)."""
-        self._inbox.put_nowait((asyncio.get_running_loop().time(), data))
+    def deliver(self, message: dict[str, Any]) -> None:
+        """A message from the game's channel, parsed once by the hub (read, never changed)."""
+        self._inbox.put_nowait((asyncio.get_running_loop().time(), message))
 
     def catch_up_soon(self, since: int | None = None) -> None:
-        """Fetch what was missed from the store (after a gap, a lost subscription or a sync)."""
-        marker = b"" if since is None else f"since:{since}".encode()
-        self._inbox.put_nowait((asyncio.get_running_loop().time(), marker))
+        """Fetch what was missed from the store (after a gap, a lost subscription or a sync).
+
+        Without `since`, from the last version this connection sent.
+        """
+        self._inbox.put_nowait((asyncio.get_running_loop().time(), since))
 
     async def _dispatch(self) -> None:
         loop = asyncio.get_running_loop()
@@ -374,17 +378,16 @@ class PlayConnection:
                 if wait > 0:
                     await asyncio.sleep(wait)
             for frame in frames:
-                if isinstance(frame, dict):
+                if isinstance(frame, str | dict):
                     self._send_raw(frame)
                 else:
                     self.send(frame)
 
-    async def _frames_for(self, data: bytes | None) -> list[Any]:
-        if not data:
+    async def _frames_for(self, message: Inbound) -> list[Any]:
+        if message is None:
             return await self._catch_up_frames(self.last_v)
-        if data.startswith(b"since:"):
-            return await self._catch_up_frames(int(data[6:]))
-        message = json.loads(data)
+        if isinstance(message, int):
+            return await self._catch_up_frames(message)
         kind = message.get("t")
         if kind == "change":
             return await self._change(message)
@@ -404,7 +407,7 @@ class PlayConnection:
             return [{"type": "clock", **{k: v for k, v in message.items() if k != "t"}}]
         return []
 
-    async def _change(self, message: dict[str, Any]) -> list[Any]:
+    async def _change(self, message: Mapping[str, Any]) -> list[Any]:
         frames: list[Any] = []
         if message["v"] <= self.last_v:
             return frames
@@ -423,12 +426,11 @@ class PlayConnection:
                     frames.append(request_for(state, None, self.service.cards))
                     self.last_v = state.version
         else:
-            mine = message["seats"][str(self.seat)]
-            frames = [{"type": "events", **mine["events"]}, {"type": "request", **mine["request"]}]
+            frames = list(message["seats"][str(self.seat)])
             self.last_v = message["v"]
         clock = message.get("clock")
         if clock is not None:
-            frames.append({"type": "clock", **clock})
+            frames.append(clock)
         return frames
 
 

@@ -3,8 +3,8 @@
 The instance that applies an action builds every seat's frames (its events filtered by
 `app.engine.events_for`, its view by `view_for`, its request) and publishes them on the
 game's channel in one message, so an instance holding a player's connection forwards them as
-they are, without loading the game. Spectators get the public events; their view is built by
-the instance serving them, because it is sent late (`app.play.hub`).
+they are (already serialized), without loading the game. Spectators get the public events;
+their view is built by the instance serving them, because it is sent late (`app.play.hub`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from app.core.cards import CardDefinition
 from app.core.game_state import GameState, PlayerIndex, TurnPhase
 from app.engine import Action, acting_player, events_for, legal_actions, view_for
 from app.engine.events import Event
-from app.play.protocol import ActionPayload, EventPayload, Events, Request
+from app.play.protocol import ActionPayload, Clock, EventPayload, Events, Request
 from app.play.records import GameRecord
 
 
@@ -53,30 +53,31 @@ def change_message(
     events: Sequence[Event],
     from_v: int,
     cards: Mapping[str, CardDefinition],
-    extra: Mapping[str, Any] | None = None,
+    clock: Clock | None = None,
 ) -> str:
-    """The channel message of one change: each human seat's events and request, the public events.
+    """The channel message of one change: each human seat's frames, the public events, the clock.
 
     `events` are those of versions `from_v` + 1 .. ``state.version`` (a single action, or
-    none for a change that is not an action).
+    none for a change that is not an action). Every frame is already the text a connection
+    sends (``seats``: the seat's events then its request; ``public``: a spectator's events;
+    ``clock``), so an instance parses the message once, whatever number of connections it
+    serves, and sends those texts as they are.
     """
-    seats: dict[str, Any] = {}
+    seats: dict[str, list[str]] = {}
     for seat, info in enumerate(record.seats):
         if info.bot is not None:
             continue
-        seats[str(seat)] = {
-            "events": Events(
-                from_v=from_v, v=state.version, events=event_payloads(events, seat)
-            ).model_dump(mode="json"),
-            "request": request_for(state, 0 if seat == 0 else 1, cards).model_dump(mode="json"),
-        }
+        mine = Events(from_v=from_v, v=state.version, events=event_payloads(events, seat))
+        request = request_for(state, 0 if seat == 0 else 1, cards)
+        seats[str(seat)] = [mine.model_dump_json(), request.model_dump_json()]
     public = Events(from_v=from_v, v=state.version, events=event_payloads(events, None))
-    message = {
+    message: dict[str, Any] = {
         "t": "change",
         "from_v": from_v,
         "v": state.version,
         "seats": seats,
-        "public": public.model_dump(mode="json"),
-        **(extra or {}),
+        "public": public.model_dump_json(),
     }
+    if clock is not None:
+        message["clock"] = clock.model_dump_json()
     return json.dumps(message, separators=(",", ":"))

@@ -10,12 +10,18 @@ It also keeps who is connected to which seat in Redis (a sorted set per seat of 
 ids by lease expiry, renewed by each instance for its own connections), so a seat counts as
 gone only when no instance holds a connection for it, and an instance killed outright stops
 counting once its leases run out.
+
+Work for every connection is done for all of them at once, so that it costs little per
+connection: lease renewals go to Redis in one pipeline, and the sessions behind the
+connections are checked in one query every ``play_session_check_seconds`` (a connection
+whose session was ended is told so and closed).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 from collections import defaultdict
@@ -57,6 +63,7 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._listen(), name="play-hub-listen"),
             asyncio.create_task(self._renew(), name="play-hub-renew"),
+            asyncio.create_task(self._check_sessions(), name="play-hub-sessions"),
         ]
 
     async def stop(self) -> None:
@@ -134,17 +141,34 @@ class Hub:
         while not self._stopping:
             await asyncio.sleep(RENEW_S)
             now = self.service.now_ms()
-            redis = self.service.storage.redis
             try:
-                for connections in list(self._by_game.values()):
-                    for connection in list(connections):
-                        if connection.seat is None:
-                            continue
-                        key = self._presence_key(connection.game_id, connection.seat)
-                        await redis.zadd(key, {connection.conn_id: now + LEASE_MS})
-                        await redis.pexpire(key, LEASE_MS * 4)
+                async with self.service.storage.redis.pipeline(transaction=False) as pipe:
+                    for connections in list(self._by_game.values()):
+                        for connection in connections:
+                            if connection.seat is None:
+                                continue
+                            key = self._presence_key(connection.game_id, connection.seat)
+                            pipe.zadd(key, {connection.conn_id: now + LEASE_MS})
+                            pipe.pexpire(key, LEASE_MS * 4)
+                    await pipe.execute()
             except (RedisError, OSError) as exc:
                 logger.warning("play hub: cannot renew presence leases: %s", exc)
+
+    async def _check_sessions(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(self.service.settings.play_session_check_seconds)
+            connections = [c for group in list(self._by_game.values()) for c in group]
+            sessions = {c.session_id for c in connections if c.session_id is not None}
+            if not sessions:
+                continue
+            try:
+                live = await connections[0].accounts.guard.live_among(sessions)
+            except Exception as exc:  # a database that does not answer closes nobody
+                logger.warning("play hub: cannot check the connections' sessions: %s", exc)
+                continue
+            for connection in connections:
+                if connection.session_id is not None and connection.session_id not in live:
+                    connection.end_session()
 
     # -- the channel -----------------------------------------------------------------------
 
@@ -183,5 +207,7 @@ class Hub:
             game_id = self._channels.get(message["channel"])
             if game_id is None:
                 continue
+            # Parsed once here for every connection (each only reads it).
+            parsed = json.loads(message["data"])
             for connection in list(self._by_game.get(game_id, ())):
-                connection.deliver(message["data"])
+                connection.deliver(parsed)

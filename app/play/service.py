@@ -389,8 +389,7 @@ class PlayService:
         record.version = state.version
         await self.store_record(record, state, durable=boundary or ended)
         clock = clock_message(record, state)
-        extra = {"clock": clock.model_dump(mode="json")} if clock is not None else None
-        message = change_message(record, state, events, from_v, self.cards, extra)
+        message = change_message(record, state, events, from_v, self.cards, clock)
         await self.storage.publish(record.game_id, message)
 
     async def store_record(self, record: GameRecord, state: GameState, *, durable: bool) -> None:

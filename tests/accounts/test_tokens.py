@@ -311,3 +311,23 @@ async def test_two_refreshes_with_one_token_at_once_end_the_session(
     winner = first if first.status_code == 200 else second
     # the loser presented a used token: theft cannot be told from a race, so the family ends
     assert (await refresh(client, winner.json()["refresh_token"])).status_code == 401
+
+
+async def test_live_among_answers_for_many_sessions_at_once(
+    accounts_app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The game service checks all its connections' sessions with one call (`live_among`)."""
+    accounts = services_of(accounts_app).accounts
+    staying, leaving = await guest_tokens(client), await guest_tokens(client)
+    sessions = []
+    for tokens in (staying, leaving):
+        _, claims = await accounts.authenticate(str(tokens["access_token"]))
+        sessions.append(claims.session_id)
+    headers = bearer(str(leaving["access_token"]))
+    assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+    unknown = uuid.uuid4()
+    assert await accounts.guard.live_among({*sessions, unknown}) == {sessions[0]}
+    # Answers are cached like `is_live`'s: a dead session stays dead, a live one stays live.
+    assert await accounts.guard.live_among(sessions) == {sessions[0]}
+    assert await accounts.guard.is_live(sessions[0])
+    assert not await accounts.guard.is_live(unknown)
