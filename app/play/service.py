@@ -24,7 +24,9 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -63,6 +65,9 @@ logger = logging.getLogger(__name__)
 
 FINISHED_KEPT = 256
 """Finished games whose last state a process keeps, for players opening them after the end."""
+
+LIVE_KEPT = 4096
+"""Live games whose state a process keeps in memory between changes (the most recent)."""
 
 Clock = Callable[[], int]
 """Milliseconds since the epoch (injectable, so tests can move time)."""
@@ -106,6 +111,10 @@ class PlayService:
         self.cards = cards
         self.now_ms = clock
         self._finished: dict[UUID, GameState] = {}
+        # The state of each game this process changed last, kept between changes so that a
+        # change costs a check of the store's head instead of a load (`_state`); only ever
+        # used under the game's lock, and dropped when a change fails part-way.
+        self._states: OrderedDict[UUID, GameState] = OrderedDict()
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -155,12 +164,8 @@ class PlayService:
             ProtocolError: why nothing changed (``game_over``, ``stale_request``,
                 ``not_your_turn``, ``illegal_action`` with the field refused).
         """
-        async with self.storage.locked(game_id):
-            record, state = await self._live(game_id)
-            done = record.acked(seat, message_id)
-            if done is not None:
-                return Ack(id=message_id, v=done)
-            self._check_open(state)
+
+        async def change(record: GameRecord, state: GameState) -> None:
             if rqid != state.version:
                 raise ProtocolError(
                     ErrorCode.STALE_REQUEST,
@@ -169,23 +174,24 @@ class PlayService:
                 )
             if acting_player(state) != seat:
                 raise ProtocolError(ErrorCode.NOT_YOUR_TURN, "the other player must act now")
-            action = self._action(payload)
-            events = self._apply(state, action)
+            events = self._apply(state, self._action(payload))
             await self._commit(record, state, events, ack=(seat, message_id))
-            return Ack(id=message_id, v=state.version)
+
+        return await self._seat_change(game_id, seat, message_id, change)
 
     async def resign(self, game_id: UUID, seat: int, message_id: str) -> Ack:
         """`seat` gives up, whoever's turn it is."""
-        return await self._ending(game_id, seat, message_id, ActionKind.RESIGN)
+
+        async def change(record: GameRecord, state: GameState) -> None:
+            events = self._apply(state, Action(ActionKind.RESIGN, player=as_seat(seat)))
+            await self._commit(record, state, events, ack=(seat, message_id))
+
+        return await self._seat_change(game_id, seat, message_id, change)
 
     async def offer_draw(self, game_id: UUID, seat: int, message_id: str) -> Ack:
         """`seat` offers a draw; it stands until that seat's turn ends, or the other answers."""
-        async with self.storage.locked(game_id):
-            record, state = await self._live(game_id)
-            done = record.acked(seat, message_id)
-            if done is not None:
-                return Ack(id=message_id, v=done)
-            self._check_open(state)
+
+        async def change(record: GameRecord, state: GameState) -> None:
             if not self.draws_allowed(record, state):
                 raise ProtocolError(
                     ErrorCode.DRAW_NOT_OFFERED, "this game cannot end in a draw by agreement"
@@ -194,16 +200,13 @@ class PlayService:
             record.remember_ack(seat, message_id, state.version)
             await self.storage.save(record)
             await self.notify(game_id, {"t": "offer", "kind": "draw", "seat": seat})
-            return Ack(id=message_id, v=state.version)
+
+        return await self._seat_change(game_id, seat, message_id, change)
 
     async def answer_draw(self, game_id: UUID, seat: int, message_id: str, accept: bool) -> Ack:
         """Accept (the game ends drawn) or decline the other seat's standing offer."""
-        async with self.storage.locked(game_id):
-            record, state = await self._live(game_id)
-            done = record.acked(seat, message_id)
-            if done is not None:
-                return Ack(id=message_id, v=done)
-            self._check_open(state)
+
+        async def change(record: GameRecord, state: GameState) -> None:
             if record.draw_offer is None or record.draw_offer == seat:
                 raise ProtocolError(
                     ErrorCode.DRAW_NOT_OFFERED, "no draw offer of the opponent stands"
@@ -212,9 +215,32 @@ class PlayService:
             if not accept:
                 record.remember_ack(seat, message_id, state.version)
                 await self.storage.save(record)
-                return Ack(id=message_id, v=state.version)
+                return
             events = self._apply(state, Action(ActionKind.AGREE_DRAW, player=as_seat(seat)))
             await self._commit(record, state, events, ack=(seat, message_id))
+
+        return await self._seat_change(game_id, seat, message_id, change)
+
+    async def _seat_change(
+        self,
+        game_id: UUID,
+        seat: int,
+        message_id: str,
+        change: Callable[[GameRecord, GameState], Awaitable[None]],
+    ) -> Ack:
+        """Make a seat's `change` once per `message_id`, under the game's lock.
+
+        A message id already applied is acknowledged again with the version it produced,
+        and nothing is done; a game that has ended refuses every change (``game_over``).
+        """
+        async with self._changing(game_id):
+            record, state = await self._live(game_id)
+            done = record.acked(seat, message_id)
+            if done is not None:
+                return Ack(id=message_id, v=done)
+            if state.phase is TurnPhase.ENDED:
+                raise ProtocolError(ErrorCode.GAME_OVER, "the game has ended")
+            await change(record, state)
             return Ack(id=message_id, v=state.version)
 
     def draws_allowed(self, record: GameRecord, state: GameState) -> bool:
@@ -227,17 +253,6 @@ class PlayService:
             return False
         return state.rules.win.turn_limit is not None
 
-    async def _ending(self, game_id: UUID, seat: int, message_id: str, kind: ActionKind) -> Ack:
-        async with self.storage.locked(game_id):
-            record, state = await self._live(game_id)
-            done = record.acked(seat, message_id)
-            if done is not None:
-                return Ack(id=message_id, v=done)
-            self._check_open(state)
-            events = self._apply(state, Action(kind, player=as_seat(seat)))
-            await self._commit(record, state, events, ack=(seat, message_id))
-            return Ack(id=message_id, v=state.version)
-
     # -- changes from the server -----------------------------------------------------------
 
     async def fire(self, game_id: UUID) -> None:
@@ -246,12 +261,12 @@ class PlayService:
         Called by whichever instance found the deadline; the lock and the re-check here
         make sure it happens once, and never after the seat acted in time.
         """
-        async with self.storage.locked(game_id):
+        async with self._changing(game_id):
             record = await self.storage.load(game_id)
             if record is None or record.status is not GameStatus.ACTIVE:
                 await self.storage.set_deadline(game_id, None)
                 return
-            state = await self.games.load_state(game_id)
+            state = await self._state(game_id)
             if state is None or state.phase is TurnPhase.ENDED:
                 await self.storage.set_deadline(game_id, None)
                 return
@@ -302,7 +317,7 @@ class PlayService:
 
     async def set_connected(self, game_id: UUID, seat: int, connected: bool) -> None:
         """Record a seat coming or going: its grace window starts, or stops and refills."""
-        async with self.storage.locked(game_id):
+        async with self._changing(game_id):
             record = await self.storage.load(game_id)
             if record is None or record.status is not GameStatus.ACTIVE:
                 return
@@ -313,7 +328,7 @@ class PlayService:
                 record.clock = timer.set_connected(record.clock, seat, connected, control, now)
                 if not connected:
                     grace_ends = iso(now + record.clock.seats[seat].grace_left_ms)
-                state = await self.games.load_state(game_id)
+                state = await self._state(game_id)
                 if state is not None:
                     await self.store_record(record, state, durable=False)
             await self.notify(
@@ -324,17 +339,53 @@ class PlayService:
     # -- the common path -------------------------------------------------------------------
 
     async def _live(self, game_id: UUID) -> tuple[GameRecord, GameState]:
-        record, state = await self.load(game_id)
+        """Under the game's lock: its record and latest state, or why there is none."""
+        record = await self.storage.load(game_id)
+        if record is None:
+            raise ProtocolError(ErrorCode.GAME_NOT_FOUND, "no such game")
+        state = None
+        if record.status is not GameStatus.WAITING:
+            state = await self._state(game_id)
+            if state is None and record.status is GameStatus.ENDED:
+                state = await self.final_state(game_id)
         if state is None:
             if record.status is GameStatus.WAITING:
                 raise ProtocolError(ErrorCode.GAME_NOT_FOUND, "the game has not started yet")
             raise ProtocolError(ErrorCode.GAME_OVER, "the game has ended")
         return record, state
 
-    @staticmethod
-    def _check_open(state: GameState) -> None:
-        if state.phase is TurnPhase.ENDED:
-            raise ProtocolError(ErrorCode.GAME_OVER, "the game has ended")
+    @asynccontextmanager
+    async def _changing(self, game_id: UUID) -> AsyncIterator[None]:
+        """Hold the game's lock for a change; forget its state in memory if the change fails.
+
+        A refusal (`ProtocolError`) changed nothing: the engine's `apply` is all or nothing.
+        Anything else may have left the state applied but not saved, so the next change
+        loads it from the store again.
+        """
+        async with self.storage.locked(game_id):
+            try:
+                yield
+            except ProtocolError:
+                raise
+            except BaseException:
+                self._states.pop(game_id, None)
+                raise
+
+    async def _state(self, game_id: UUID) -> GameState | None:
+        """Under the game's lock: its latest state, kept in memory when the store agrees."""
+        known = self._states.get(game_id)
+        if known is None:
+            state = await self.games.load_state(game_id)
+        else:
+            state = await self.games.current_state(known)
+        if state is None or state.phase is TurnPhase.ENDED:
+            self._states.pop(game_id, None)
+        else:
+            self._states[game_id] = state
+            self._states.move_to_end(game_id)
+            while len(self._states) > LIVE_KEPT:
+                self._states.popitem(last=False)
+        return state
 
     @staticmethod
     def _action(payload: ActionPayload) -> Action:
@@ -387,17 +438,17 @@ class PlayService:
         if ended:
             await self._finish(record, state)
         record.version = state.version
-        await self.store_record(record, state, durable=boundary or ended)
         clock = clock_message(record, state)
         message = change_message(record, state, events, from_v, self.cards, clock)
-        await self.storage.publish(record.game_id, message)
+        await self.store_record(record, state, durable=boundary or ended, message=message)
 
-    async def store_record(self, record: GameRecord, state: GameState, *, durable: bool) -> None:
-        """Save the record and schedule the game's next deadline from it."""
+    async def store_record(
+        self, record: GameRecord, state: GameState, *, durable: bool, message: str | None = None
+    ) -> None:
+        """Save the record, schedule the game's next deadline from it, publish `message`."""
         due = next_due(record, state, self.now_ms(), self._think_ms())
         record.due_ms = None if due is None else due.at_ms
-        await self.storage.save(record, durable=durable)
-        await self.storage.set_deadline(record.game_id, record.due_ms)
+        await self.storage.commit(record, durable=durable, message=message)
 
     async def _finish(self, record: GameRecord, state: GameState) -> None:
         assert state.end_reason is not None

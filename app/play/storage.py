@@ -18,10 +18,10 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Final
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.models.play import PlayGame
@@ -41,6 +41,18 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+
+_AUTOCOMMIT: Final = {"isolation_level": "AUTOCOMMIT"}
+# A statement written once, not built per call: a record is saved at every turn boundary.
+_SAVE_RECORD_SQL: Final = text(
+    """
+    INSERT INTO play_games (game_id, status, record, updated_at)
+    VALUES (CAST(:id AS uuid), :status, CAST(:record AS jsonb), now())
+    ON CONFLICT (game_id) DO UPDATE
+    SET status = EXCLUDED.status, record = EXCLUDED.record, updated_at = now()
+    """
+)
 
 
 class GameBusyError(MantimonError):
@@ -104,21 +116,33 @@ class PlayStorage:
             await self.save_durable(record)
         await self.redis.set(self._game_key(record.game_id, "record"), record.to_json())
 
+    async def commit(self, record: GameRecord, *, durable: bool, message: str | None) -> None:
+        """After a change: the record, its deadline (``due_ms``) and the change's message.
+
+        The record goes to PostgreSQL too when `durable`. The Redis half is one pipeline (a
+        round trip instead of three), in that order, so an instance that hears the message
+        finds the record already written.
+        """
+        if durable:
+            await self.save_durable(record)
+        game_id = record.game_id
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(self._game_key(game_id, "record"), record.to_json())
+            if record.due_ms is None:
+                pipe.zrem(self.deadlines_key, str(game_id))
+            else:
+                pipe.zadd(self.deadlines_key, {str(game_id): record.due_ms})
+            if message is not None:
+                pipe.publish(self.channel(game_id), message)
+            await pipe.execute()
+
     async def save_durable(self, record: GameRecord) -> None:
-        """Write the record to PostgreSQL (insert or replace)."""
+        """Write the record to PostgreSQL (insert or replace), one autocommitted statement."""
         record.namespace = self._prefix
-        values = {
-            "game_id": record.game_id,
-            "status": record.status.value,
-            "record": record.model_dump(mode="json"),
-        }
-        statement = pg_insert(PlayGame).values(**values)
-        statement = statement.on_conflict_do_update(
-            index_elements=[PlayGame.game_id],
-            set_={"status": statement.excluded.status, "record": statement.excluded.record},
-        )
-        async with session_scope(self._sessionmaker) as session:
-            await session.execute(statement)
+        params = {"id": record.game_id, "status": record.status.value, "record": record.to_json()}
+        async with self._sessionmaker() as session:
+            connection = await session.connection(execution_options=_AUTOCOMMIT)
+            await connection.execute(_SAVE_RECORD_SQL, params)
 
     async def records_of(self, user_id: UUID, statuses: tuple[str, ...]) -> list[GameRecord]:
         """The durable records of `user_id`'s games in `statuses`, newest first."""

@@ -50,6 +50,7 @@ from app.store.statements import (
     CACHE_STATE_LUA,
     CLEAR_DIRTY_LUA,
     ENDED_LUA,
+    HEAD_LUA,
     IDENTITY_MISMATCH,
     MODE_CLEAN,
     READ_MISSING,
@@ -112,6 +113,7 @@ class GameCache:
         self._snapshot = redis.register_script(SNAPSHOT_LUA)
         self._ended = redis.register_script(ENDED_LUA)
         self._read_state = redis.register_script(READ_STATE_LUA)
+        self._head = redis.register_script(HEAD_LUA)
         self._clear_dirty = redis.register_script(CLEAR_DIRTY_LUA)
         # Games whose Redis entry went stale while Redis was down: the (version, JSON) to
         # cache once it answers again, or None to drop the entry (the game ended meanwhile).
@@ -340,6 +342,13 @@ class GameCache:
         """The game's cached copy: its snapshot with its log replayed, checked to be this game's."""
         reply = await self._checked(self._read_state, game_id, [self.game_key(game_id)], [identity])
         return self._parse(game_id, reply)
+
+    async def head(self, game_id: UUID, identity: str) -> tuple[int, bytes] | None:
+        """The version and lineage head of the game's cached copy; None if either is missing."""
+        reply = await self._checked(self._head, game_id, [self.game_key(game_id)], [identity])
+        if reply[0] != 2 or not reply[1] or not reply[2]:
+            return None
+        return int(reply[1]), bytes(reply[2])
 
     def _parse(self, game_id: UUID, reply: list[Any]) -> CachedCopy:
         if reply[0] == READ_MISSING:

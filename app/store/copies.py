@@ -219,6 +219,25 @@ class GameCopies:
         row = await self._rows.read(game_id)
         return None if row is None else row[0]
 
+    async def current(self, known: GameState) -> GameState | None:
+        """See `GameStateManager.current_state`."""
+        game_id = known.game_id
+        if await self._cache.ready():
+            identity, trusted = self._epoch.snapshot(game_id)
+            if trusted:
+                try:
+                    head = await self._cache.on_one_instance(
+                        lambda: self._cache.head(game_id, identity)
+                    )
+                except RedisError as exc:
+                    self._cache.health.failed("load_state", exc)
+                else:
+                    self._cache.health.ok()
+                    chain = self._rows.chain(known)
+                    if head == (known.version, head_digest(chain)):
+                        return known
+        return await self.load(game_id, recache=True)
+
     async def _load_checked(self, game_id: UUID, *, recache: bool) -> GameState | None:
         identity, trusted = self._epoch.snapshot(game_id)
         cached = await self._cache.read(game_id, identity)

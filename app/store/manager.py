@@ -347,6 +347,26 @@ class GameStateManager:
         """
         return await self._copies.load(parse_uuid(game_id), recache=True)
 
+    @instrumented("load")
+    async def current_state(self, known: GameState) -> GameState | None:
+        """`known` itself when it is still the game's latest state, else `load_state`'s answer.
+
+        For a process that keeps the games it serves in memory between actions: it costs
+        one small script reading the cached copy's version and lineage head (nothing is
+        parsed or replayed) instead of a load. `known` is the latest when Redis holds its
+        version on its lineage and this manager trusts that Redis instance (the same
+        condition under which `load_state` serves Redis's copy without asking PostgreSQL);
+        in every other case (another writer moved on, Redis lost the game, restarted or
+        changed instance, or is unreachable) this is exactly `load_state`.
+
+        The caller must not have changed `known` since it was loaded or saved (a state
+        applied but not saved is not the store's: drop it instead).
+
+        Raises:
+            As `load_state`.
+        """
+        return await self._copies.current(known)
+
     async def events_since(
         self, game_id: UUID | str, version: int, seat: int | None
     ) -> EventsSince | None:

@@ -236,6 +236,20 @@ return reply
 """
 )
 
+# KEYS[1] the game's hash. Its version and lineage head only, for a caller that holds a state
+# in memory and wants to know whether it is still the latest (nothing else is read or sent).
+# Returns {1} when there is no hash, {2, version, head} otherwise ('' for a missing field).
+HEAD_LUA: Final = (
+    _CHECK_IDENTITY
+    + """
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then
+  return {1}
+end
+local fields = redis.call('HMGET', KEYS[1], 'v', 'h')
+return {2, fields[1] or '', fields[2] or ''}
+"""
+)
+
 # After version ARGV[1] of game ARGV[2] reached PostgreSQL, unmark it unless Redis
 # meanwhile holds a newer version (which is still unpersisted), and raise PostgreSQL's
 # write mark (KEYS[3]) to ARGV[3] (see app.store.restore). Safe on any instance.
