@@ -780,14 +780,21 @@ async def service_act_path(
     async with session_scope(sessionmaker) as session:
         session.add_all(users)
     original_change_message = getattr(service_module, "change_message")  # noqa: B009
-    load_for_choosing = games.load_state  # not timed: the clients' side of the table
+    # The clients' side of the table, not timed, on a manager of its own: a load through the
+    # service's manager would replace the lineage it keeps for the game's live state.
+    from app.store.manager import GameStateManager
+
+    chooser = GameStateManager.from_settings(settings, redis, sessionmaker, cards=cards)
+    load_for_choosing = chooser.load_state
     try:
         for owner, name, label in (
             (storage, "load", "record load"),
             (storage, "save", "record save"),
+            (storage, "commit", "record + deadline + publish"),
             (storage, "set_deadline", "deadline"),
             (storage, "publish", "publish"),
             (games, "load_state", "load_state"),
+            (games, "current_state", "current_state"),
             (games, "save_to_cache", "save_to_cache"),
             (games, "persist_to_db", "persist_to_db"),
             (games, "end_game", "end_game"),

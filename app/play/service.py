@@ -50,6 +50,7 @@ from app.engine.actions import ENDINGS
 from app.engine.bots import make_bot
 from app.engine.errors import ActionFieldError
 from app.engine.events import Event
+from app.engine.integrity import ensure_checked, mark_checked
 from app.play import clock as timer
 from app.play import ratings
 from app.play.clock import Expiry
@@ -294,6 +295,7 @@ class PlayService:
             actions = legal_actions(state, self.cards)
             # A searching bot thinks for a while: off the event loop, so connections flow.
             action = await asyncio.to_thread(bot.choose, state, actions, self.cards)
+            mark_checked(state)  # the bot reads it, never changes it: still the engine's
             await self._commit(record, state, self._apply(state, action))
             return
         assert record.clock is not None
@@ -381,6 +383,13 @@ class PlayService:
         if state is None or state.phase is TurnPhase.ENDED:
             self._states.pop(game_id, None)
         else:
+            if state is known:
+                # Unchanged since the engine produced or checked it: spare `apply` and
+                # `legal_actions` the whole-state check (their memo holds one state only).
+                mark_checked(state)
+            else:
+                # Once per load, so a state kept in memory is always one the engine checked.
+                ensure_checked(state, self.cards)
             self._states[game_id] = state
             self._states.move_to_end(game_id)
             while len(self._states) > LIVE_KEPT:
@@ -425,21 +434,23 @@ class PlayService:
     ) -> None:
         # One action, one version: these events take a viewer from the version before to this.
         from_v = state.version - 1
-        await self.games.save_to_cache(state, events)
         boundary = is_turn_boundary(events)
         if boundary:
-            await self.games.persist_to_db(state)
             record.draw_offer = None
-        now = self.now_ms()
         if ack is not None:
             record.remember_ack(ack[0], ack[1], state.version)
-        update_clock(record, state, events, now)
+        update_clock(record, state, events, self.now_ms())
+        record.version = state.version
+        # The frames first, with no await since `apply`: the engine's memo of the state it
+        # checked is still this one (other games' changes replace it while this one waits).
+        clock = clock_message(record, state)
+        message = change_message(record, state, events, from_v, self.cards, clock)
+        await self.games.save_to_cache(state, events)
+        if boundary:
+            await self.games.persist_to_db(state)
         ended = state.phase is TurnPhase.ENDED
         if ended:
             await self._finish(record, state)
-        record.version = state.version
-        clock = clock_message(record, state)
-        message = change_message(record, state, events, from_v, self.cards, clock)
         await self.store_record(record, state, durable=boundary or ended, message=message)
 
     async def store_record(
