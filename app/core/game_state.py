@@ -304,9 +304,16 @@ class GameState:
         return _adapter().validate_json(data)
 
     def model_dump(
-        self, *, mode: Literal["json", "python"] = "python", exclude: set[str] | None = None
+        self,
+        *,
+        mode: Literal["json", "python"] = "python",
+        exclude: set[str] | dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The state as Python data (``mode="json"``: JSON-compatible values only)."""
+        """The state as Python data (``mode="json"``: JSON-compatible values only).
+
+        `exclude` as pydantic takes it: field names, or a nested mapping (list items by
+        index) to leave out parts of fields.
+        """
         dumped: dict[str, Any] = _adapter().dump_python(self, mode=mode, exclude=exclude)
         return dumped
 

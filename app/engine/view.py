@@ -30,13 +30,22 @@ def view_for(state: GameState, seat: PlayerIndex | None) -> dict[str, Any]:
     ``seat=None`` is a spectator's view: both hands are counts and every pending
     choice shows only who chooses and its kind.
     """
-    data = state.model_dump(mode="json", exclude={"action_log", "rng_seed"})
+    # Hidden zones are left out of the dump rather than dumped and dropped: they are most
+    # of a state's cards, and a server builds a view per seat after every action.
+    hidden = {
+        index: {*_HIDDEN_ZONES, "hand"} if index != seat else set(_HIDDEN_ZONES)
+        for index in range(len(state.players))
+    }
+    data = state.model_dump(
+        mode="json", exclude={"action_log": True, "rng_seed": True, "players": hidden}
+    )
     in_setup = state.phase is TurnPhase.SETUP
     for index, player in enumerate(data["players"]):
+        source = state.players[index]
         for zone in _HIDDEN_ZONES:
-            player[f"{zone}_count"] = len(player.pop(zone))
+            player[f"{zone}_count"] = len(getattr(source, zone))
         if index != seat:
-            player["hand_count"] = len(player.pop("hand"))
+            player["hand_count"] = len(source.hand)
             if in_setup:
                 player["active"] = None if player["active"] is None else {"hidden": True}
                 player["bench"] = [{"hidden": True} for _ in player["bench"]]
