@@ -57,7 +57,7 @@ from app.play.clock import Expiry
 from app.play.frames import change_message
 from app.play.protocol import Ack, ActionPayload, ErrorCode, ProtocolError
 from app.play.records import GameKind, GameRecord, GameStatus
-from app.play.storage import PlayStorage
+from app.play.storage import Hold, PlayStorage
 from app.play.turns import BOT_MOVE, clock_message, default_action, iso, next_due, update_clock
 from app.store.manager import GameStateManager
 from app.store.replays import replay_from_history
@@ -116,6 +116,9 @@ class PlayService:
         # change costs a check of the store's head instead of a load (`_state`); only ever
         # used under the game's lock, and dropped when a change fails part-way.
         self._states: OrderedDict[UUID, GameState] = OrderedDict()
+        # The lock this process holds for a game while it changes it: the record read with
+        # it, and released with the change's last write (`store_record`).
+        self._holds: dict[UUID, Hold] = {}
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -263,7 +266,7 @@ class PlayService:
         make sure it happens once, and never after the seat acted in time.
         """
         async with self._changing(game_id):
-            record = await self.storage.load(game_id)
+            record = await self.storage.load(game_id, self._holds.get(game_id))
             if record is None or record.status is not GameStatus.ACTIVE:
                 await self.storage.set_deadline(game_id, None)
                 return
@@ -320,7 +323,7 @@ class PlayService:
     async def set_connected(self, game_id: UUID, seat: int, connected: bool) -> None:
         """Record a seat coming or going: its grace window starts, or stops and refills."""
         async with self._changing(game_id):
-            record = await self.storage.load(game_id)
+            record = await self.storage.load(game_id, self._holds.get(game_id))
             if record is None or record.status is not GameStatus.ACTIVE:
                 return
             control = record.control
@@ -342,7 +345,7 @@ class PlayService:
 
     async def _live(self, game_id: UUID) -> tuple[GameRecord, GameState]:
         """Under the game's lock: its record and latest state, or why there is none."""
-        record = await self.storage.load(game_id)
+        record = await self.storage.load(game_id, self._holds.get(game_id))
         if record is None:
             raise ProtocolError(ErrorCode.GAME_NOT_FOUND, "no such game")
         state = None
@@ -364,7 +367,8 @@ class PlayService:
         Anything else may have left the state applied but not saved, so the next change
         loads it from the store again.
         """
-        async with self.storage.locked(game_id):
+        async with self.storage.locked(game_id) as hold:
+            self._holds[game_id] = hold
             try:
                 yield
             except ProtocolError:
@@ -372,6 +376,8 @@ class PlayService:
             except BaseException:
                 self._states.pop(game_id, None)
                 raise
+            finally:
+                self._let_go(game_id, hold)
 
     async def _state(self, game_id: UUID) -> GameState | None:
         """Under the game's lock: its latest state, kept in memory when the store agrees."""
@@ -456,10 +462,21 @@ class PlayService:
     async def store_record(
         self, record: GameRecord, state: GameState, *, durable: bool, message: str | None = None
     ) -> None:
-        """Save the record, schedule the game's next deadline from it, publish `message`."""
+        """Save the record, schedule the game's next deadline from it, publish `message`.
+
+        The last write of a change: the game's lock, if this process holds it, goes with it.
+        """
         due = next_due(record, state, self.now_ms(), self._think_ms())
         record.due_ms = None if due is None else due.at_ms
-        await self.storage.commit(record, durable=durable, message=message)
+        hold = self._holds.get(record.game_id)
+        await self.storage.commit(record, durable=durable, message=message, hold=hold)
+        if hold is not None:
+            # Released: another change of this game (here or elsewhere) may start now.
+            self._let_go(record.game_id, hold)
+
+    def _let_go(self, game_id: UUID, hold: Hold) -> None:
+        if self._holds.get(game_id) is hold:
+            del self._holds[game_id]
 
     async def _finish(self, record: GameRecord, state: GameState) -> None:
         assert state.end_reason is not None

@@ -18,6 +18,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import Final
 from uuid import UUID
 
@@ -41,6 +42,25 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+# Take the lock (KEYS[1]) and read the record (KEYS[2]) in the same round trip: every change
+# reads the record first. Returns {0} when the lock is held by another, else {1, record}.
+_ACQUIRE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {1, redis.call('GET', KEYS[2])}
+end
+return {0}
+"""
+
+
+@dataclass(slots=True)
+class Hold:
+    """A game's lock, held: the record as it was when the lock was taken, and the token."""
+
+    key: str
+    token: str
+    record: bytes | None
+    """The record's Redis value read with the lock (None: Redis has none), until `load` uses it."""
+    released: bool = False
 
 
 _AUTOCOMMIT: Final = {"isolation_level": "AUTOCOMMIT"}
@@ -72,6 +92,7 @@ class PlayStorage:
         self._sessionmaker = sessionmaker
         self._prefix = prefix
         self._release = redis.register_script(_RELEASE)
+        self._acquire = redis.register_script(_ACQUIRE)
 
     def session(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A database session that commits at the end of the block."""
@@ -95,9 +116,16 @@ class PlayStorage:
 
     # -- records ---------------------------------------------------------------------------
 
-    async def load(self, game_id: UUID) -> GameRecord | None:
-        """The game's record: Redis, else PostgreSQL (then put back in Redis); None if unknown."""
-        raw = await self.redis.get(self._game_key(game_id, "record"))
+    async def load(self, game_id: UUID, hold: Hold | None = None) -> GameRecord | None:
+        """The game's record: Redis, else PostgreSQL (then put back in Redis); None if unknown.
+
+        With the `hold` of the game's lock, the record read when it was taken (once).
+        """
+        if hold is not None and hold.record is not None:
+            raw: bytes | str | None = hold.record
+            hold.record = None
+        else:
+            raw = await self.redis.get(self._game_key(game_id, "record"))
         if raw is not None:
             return GameRecord.from_json(raw)
         async with session_scope(self._sessionmaker) as session:
@@ -116,12 +144,15 @@ class PlayStorage:
             await self.save_durable(record)
         await self.redis.set(self._game_key(record.game_id, "record"), record.to_json())
 
-    async def commit(self, record: GameRecord, *, durable: bool, message: str | None) -> None:
+    async def commit(
+        self, record: GameRecord, *, durable: bool, message: str | None, hold: Hold | None = None
+    ) -> None:
         """After a change: the record, its deadline (``due_ms``) and the change's message.
 
         The record goes to PostgreSQL too when `durable`. The Redis half is one pipeline (a
         round trip instead of three), in that order, so an instance that hears the message
-        finds the record already written.
+        finds the record already written; with the `hold` of the game's lock, the lock is
+        released at its end (the change is complete).
         """
         if durable:
             await self.save_durable(record)
@@ -134,7 +165,11 @@ class PlayStorage:
                 pipe.zadd(self.deadlines_key, {str(game_id): record.due_ms})
             if message is not None:
                 pipe.publish(self.channel(game_id), message)
+            if hold is not None:
+                await self._release(keys=[hold.key], args=[hold.token], client=pipe)
             await pipe.execute()
+        if hold is not None:
+            hold.released = True
 
     async def save_durable(self, record: GameRecord) -> None:
         """Write the record to PostgreSQL (insert or replace), one autocommitted statement."""
@@ -161,8 +196,8 @@ class PlayStorage:
     # -- the lock --------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def locked(self, game_id: UUID) -> AsyncIterator[None]:
-        """Hold the game's lock for the block.
+    async def locked(self, game_id: UUID) -> AsyncIterator[Hold]:
+        """Hold the game's lock for the block (released at its end, or by `commit`).
 
         Raises:
             GameBusyError: another holder kept it for `LOCK_WAIT_S`.
@@ -172,15 +207,18 @@ class PlayStorage:
         loop = asyncio.get_running_loop()
         give_up = loop.time() + LOCK_WAIT_S
         delay = 0.002
-        while not await self.redis.set(key, token, nx=True, px=LOCK_LEASE_MS):
+        keys = [key, self._game_key(game_id, "record")]
+        while not (reply := await self._acquire(keys=keys, args=[token, LOCK_LEASE_MS]))[0]:
             if loop.time() > give_up:
                 raise GameBusyError(f"game {game_id} is busy; nothing was done, try again")
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.05)
+        hold = Hold(key=key, token=token, record=reply[1] or None)
         try:
-            yield
+            yield hold
         finally:
-            await self._release(keys=[key], args=[token])
+            if not hold.released:
+                await self._release(keys=[key], args=[token])
 
     # -- deadlines and channels ------------------------------------------------------------
 
