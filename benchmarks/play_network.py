@@ -727,8 +727,9 @@ async def service_act_path(
     """`PlayService.act` on friend games in process, one action at a time: its CPU by step.
 
     The same service code as behind the WebSocket, without a connection: what the
-    service's own bookkeeping (lock, record, reloading the state, clock, frames) adds to
-    the engine and the store, apart from the delivery to the connections.
+    service's own bookkeeping (lock and record, the store's head check of the state it
+    keeps in memory, clock, frames, the commit's pipeline) adds to the engine and the
+    store, apart from the delivery to the connections.
     """
     from app.core.decks import DeckList
     from app.db.models import User
