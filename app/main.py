@@ -28,6 +28,7 @@ and leaves the embedded servers (stopped unless another process uses them).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -179,6 +180,29 @@ async def _start(settings: Settings, metrics: AppMetrics, stack: AsyncExitStack)
     )
 
 
+GC_THRESHOLDS = (50_000, 50, 10)
+"""Young collections after 50,000 allocations instead of 700 (Python's default), so that full
+collections, which walk every live object, come seldom."""
+
+
+def _settle_garbage_collector() -> None:
+    """Keep the cycle collector's full passes short and rare once the service has started.
+
+    A running service holds many long-lived objects (the catalog, every connection, the
+    games it keeps in memory). With Python's defaults, full collections came every few
+    seconds under load and held the event loop for 90-250 ms each with 300 games open (the
+    network benchmark, `benchmarks/play_network.py`): that was its round-trip p99. What
+    start-up built lives as long as the process, so it is frozen (after one collection, so
+    no garbage is frozen with it) and no pass walks it again; the thresholds space passes out.
+
+    Only for a process that is the service (``mantimon serve`` sets ``app.state.settle_gc``):
+    it changes the whole process, which a test running apps in its own process must not get.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Own the app's clients from start-up to shutdown; see the module docstring for the steps.
@@ -194,6 +218,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             raise
         app.state.services = services
         await services.play.start()
+        if getattr(app.state, "settle_gc", False):
+            _settle_garbage_collector()
         stop_flushing = asyncio.Event()
         flusher = asyncio.create_task(
             flush_periodically(

@@ -983,6 +983,8 @@ async def run(args: argparse.Namespace) -> None:
                 "--worker",
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
+                # A phase's reply holds every round trip measured: megabytes with many games.
+                limit=64 * 1024 * 1024,
             )
             worker = WorkerProcess(process)
             await worker.ask(

@@ -43,8 +43,10 @@ def serve(
 
     config = settings()
     configure_logging(config.log_level)
+    app = create_app(config)
+    app.state.settle_gc = True  # this process is the service: see `app.main.lifespan`
     uvicorn.run(
-        create_app(config),
+        app,
         host=host,
         port=port,
         log_config=None,

@@ -7,11 +7,14 @@ matters, on an empty database of its own.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import random
 import re
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, MutableMapping
 from datetime import timedelta
@@ -419,3 +422,19 @@ async def test_a_domain_error_during_shutdown_is_reported_as_a_shutdown_failure(
         "lifespan.startup.complete",
         "lifespan.shutdown.failed",
     ]
+
+
+def test_the_service_process_freezes_what_start_up_built_and_spaces_out_collections() -> None:
+    """`mantimon serve` (and only it) settles the garbage collector once started.
+
+    Checked in a process of its own: freezing and thresholds are the whole process's.
+    """
+    script = (
+        "import gc; from app.main import GC_THRESHOLDS, _settle_garbage_collector; "
+        "before = gc.get_freeze_count(); _settle_garbage_collector(); "
+        "assert before == 0 and gc.get_freeze_count() > 10_000, gc.get_freeze_count(); "
+        "assert gc.get_threshold() == GC_THRESHOLDS, gc.get_threshold()"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    # The apps this test process started in-process (other tests' fixtures) froze nothing.
+    assert gc.get_freeze_count() == 0
