@@ -166,7 +166,9 @@ class PlayStorage:
             if message is not None:
                 pipe.publish(self.channel(game_id), message)
             if hold is not None:
-                await self._release(keys=[hold.key], args=[hold.token], client=pipe)
+                # EVAL, not the registered script: a script in a pipeline makes redis-py
+                # ask SCRIPT EXISTS first (a round trip more); Redis caches it by its hash.
+                pipe.eval(_RELEASE, 1, hold.key, hold.token)
             await pipe.execute()
         if hold is not None:
             hold.released = True
