@@ -520,9 +520,13 @@ class GameCache:
             ],
             raise_on_error=True,
         )
-        return [
-            self._parse(game_id, reply) for game_id, reply in zip(members, replies, strict=True)
-        ]
+        copies = []
+        for game_id, reply in zip(members, replies, strict=True):
+            copies.append(self._parse(game_id, reply))
+            # Each is a parse and a replay (milliseconds): a batch of them in one go held a
+            # serving process's event loop for a quarter of a second every flush.
+            await asyncio.sleep(0)
+        return copies
 
     async def unmark_dirty(self, member: str) -> None:
         """Remove one game id from the dirty set."""
