@@ -739,6 +739,8 @@ def _at_length(table: Table, plan: list[dict[str, Any]]) -> None:
 
 
 @pytest.mark.slow
+# The suite's 300 s a test would stop it after about 600 examples (0.5 s each here).
+@pytest.mark.timeout(max(300, SLOW_EXAMPLES * 3))
 def test_random_frames_at_length(request: pytest.FixtureRequest) -> None:
     """The same property over ``MANTIMON_FUZZ_EXAMPLES`` examples (about 1 s each here)."""
     if "slow" not in (request.config.option.markexpr or ""):
