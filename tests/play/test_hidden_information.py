@@ -341,8 +341,10 @@ async def play_friend_game(service: Service, seed: int, starters: tuple[str, str
         await asyncio.gather(
             _play_to_end(clients["seat 0"], random.Random(seed), reconnect_at=4),
             _play_to_end(clients["seat 1"], random.Random(seed + 1), reconnect_at=5),
-            _watch_to_end(clients["spectator"], reconnect_at=12),
-            _watch_to_end(clients["seat 0 as spectator"], reconnect_at=20),
+            # Early, like the seats': a game may end soon after a later mark, before the
+            # watcher's next frame (seat 0 as spectator missed a mark at 20 so).
+            _watch_to_end(clients["spectator"], reconnect_at=8),
+            _watch_to_end(clients["seat 0 as spectator"], reconnect_at=10),
         )
     finally:
         for client in clients.values():
