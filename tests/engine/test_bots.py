@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.cards import EnergyType
+from app.core.cards import EnergyType, TrainerCard
 from app.core.enums import EndReason
 from app.core.game_state import (
     ChoiceSource,
@@ -24,7 +24,7 @@ from app.core.rules import RulesConfig
 from app.engine import acting_player, apply, legal_actions
 from app.engine.actions import Action, ActionKind
 from app.engine.bots import BotName, HeuristicBot, RandomBot, make_bot
-from app.engine.bots.heuristic_bot import energy_deficit
+from app.engine.bots.heuristic_bot import energy_deficit, own_switch
 from app.engine.errors import EngineError
 from app.engine.ops import attached, new_instance
 from app.engine.simulate import (
@@ -42,6 +42,7 @@ from tests.engine.test_fuzz import catalog, starters
 FIRE_BASIC = "mv1-014"  # Cindercub, 60 HP: (fire) 20, (fire, colorless) 30
 WATER_BASIC = "mv1-030"  # Puddlepup, 60 HP, weak to lightning
 FIRE_ENERGY = "mv1-157"
+SCRAMBLE_SIGNAL = "mv1-128"  # item: switch own Front with a benched creature; opponent draws 1
 
 
 def _in_turn(seed: int = 3) -> GameState:
@@ -297,6 +298,46 @@ def test_heuristic_retreats_a_doomed_active_but_not_a_healthy_one() -> None:
     assert bot.choose(state, [end, retreat], catalog()) == retreat  # can fight, but doomed
     foe.attached_energy = []
     assert bot.choose(state, [end, retreat], catalog()) == end  # can fight and is not doomed
+
+
+def test_heuristic_plays_a_switch_item_only_where_the_swap_helps() -> None:
+    """Scramble Signal was played whenever legal: it benched a charged Front for nothing."""
+    state = _in_turn()
+    me = state.current_player
+    _board(state, me, FIRE_BASIC, FIRE_BASIC)
+    _board(state, 1 - me, WATER_BASIC)
+    state.players[me].hand.append(new_instance("t-sig", SCRAMBLE_SIGNAL))
+    signal = Action(ActionKind.PLAY_TRAINER, card="t-sig")
+    end = Action(ActionKind.END_TURN)
+    mine, bench = state.players[me].active, state.players[me].bench[0]
+    assert mine is not None
+    # A charged, healthy Front against a Puddlepup that cannot knock it out next turn,
+    # and nothing on the bench that can attack: swapping only helps the opponent.
+    mine.attached_energy = [
+        attached(new_instance("t-e1", FIRE_ENERGY)),
+        attached(new_instance("t-e2", FIRE_ENERGY)),
+    ]
+    bot = HeuristicBot(0)
+    assert bot.choose(state, [end, signal], catalog()) == end
+    bench.attached_energy = [attached(new_instance("t-e3", FIRE_ENERGY))]
+    assert bot.choose(state, [end, signal], catalog()) == end  # bench ready, Front better
+    # The Front uncharged and doomed (see the retreat test), the bench charged: swap.
+    mine.attached_energy, mine.damage = [], 10
+    foe = state.players[1 - me].active
+    assert foe is not None
+    foe.attached_energy = [attached(new_instance("t-w1", FIRE_ENERGY))]
+    bench.attached_energy.append(attached(new_instance("t-e4", FIRE_ENERGY)))
+    assert bot.choose(state, [end, signal], catalog()) == signal
+    retreat = Action(ActionKind.RETREAT, target=bench.instance_id, choice=())
+    assert bot.choose(state, [end, signal, retreat], catalog()) == retreat  # a free retreat first
+
+
+def test_a_switch_like_trainer_is_known_by_its_steps() -> None:
+    cards = catalog()
+    own = {"mv1-128", "mv2-093", "mv2-108"}  # Scramble Signal, Driftwood Raft, Courier Fenn
+    for card_id, card in cards.items():
+        if isinstance(card, TrainerCard):
+            assert (own_switch(card) is not None) == (card_id in own), card.name
 
 
 @pytest.mark.parametrize("preset", ["pocket", "classic"])

@@ -68,7 +68,7 @@ def _cards_of(state: GameState) -> list[Counter[str]]:
 
 def test_clone_is_independent_and_equal() -> None:
     cards = catalog()
-    state = _mid_game(4)
+    state = _mid_game(8)
     before = state.model_dump_json()
     copied = clone(state)
     assert copied.model_dump_json() == before
@@ -81,7 +81,7 @@ def test_clone_is_independent_and_equal() -> None:
 
 
 def test_determinize_keeps_what_the_seat_sees_and_deals_the_rest() -> None:
-    state = _mid_game(4)
+    state = _mid_game(8)
     seat = acting_player(state)
     dealt = determinize(state, seat, random.Random(1))
     seen, seen_dealt = view_for(state, seat), view_for(dealt, seat)

@@ -6,7 +6,9 @@ bot's own seeded generator). Scores fall in bands, so the order of a turn is:
 1. develop (score >= 20): evolve, put basics on the bench, attach energy where
    it brings an attack closer (the active's cheapest unpaid attack first), play
    draw supporters while the hand is small, other trainers, abilities, and
-   retreat a doomed or useless active for a benched creature that can fight;
+   retreat a doomed or useless active for a benched creature that can fight
+   (a trainer that switches the bot's own active, like Scramble Signal, is
+   judged as that retreat would be, and never played when it would not help);
 2. attack (10 to 19): a knockout first (more points first), else the attack
    with the best expected damage (printed damage with weakness and resistance,
    capped at the defender's remaining HP);
@@ -27,7 +29,15 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
-from app.core.cards import CardDefinition, CreatureCard, EnergyType, Stage, TrainerSubtype
+from app.core.cards import (
+    CardDefinition,
+    CreatureCard,
+    EnergyType,
+    Stage,
+    TrainerCard,
+    TrainerSubtype,
+)
+from app.core.effects import Draw, Side, Switch
 from app.core.game_state import CardInstance, GameState, PlayerIndex, PlayerState
 from app.engine import combat, query
 from app.engine.actions import Action, ActionKind
@@ -300,13 +310,53 @@ class _Scorer:
             return 1.0
         subtype = trainer.trainer_subtype
         if subtype is TrainerSubtype.SUPPORTER:
-            return 55.0 if len(self.me.hand) <= 5 else 25.0
-        if subtype is TrainerSubtype.TOOL:
+            score = 55.0 if len(self.me.hand) <= 5 else 25.0
+        elif subtype is TrainerSubtype.TOOL:
             target = self.find_own(action.target)
             return 35.0 + (5 if target is not None and target is self.me.active else 0)
-        if subtype is TrainerSubtype.STADIUM:
+        elif subtype is TrainerSubtype.STADIUM:
             return 30.0
-        return 35.0
+        else:
+            score = 35.0
+        switch = own_switch(trainer)
+        if switch is None:
+            return score
+        value = self.score_own_switch(switch, trainer)
+        if value < 0 or subtype is not TrainerSubtype.SUPPORTER:
+            return value
+        return max(score, value)  # a helpful swap keeps a supporter's draw score
+
+    def score_own_switch(self, switch: Switch, trainer: TrainerCard) -> float:
+        """A trainer that must swap the bot's active: worth what that retreat would be.
+
+        The swap is judged like a retreat (`why_retreat`) against the benched creature
+        the switch's chooser would bring in (the bot's own pick: the best `fight_value`;
+        the opponent's: the worst), with no energy to pay but two points less per step
+        that hands the opponent cards (Scramble Signal's draw): a free retreat comes
+        before it, a retreat that discards energy after it. A swap that does not help
+        scores below 0: played blind, such a card sends a charged Front to the bench and
+        gives the opponent a card.
+        """
+        active = self.me.active
+        if active is None or not self.me.bench:
+            return -5.0
+        if self.retreat_gate is None:
+            self.retreat_gate = (self.why_retreat(active),)
+        (doomed,) = self.retreat_gate
+        if doomed is None:
+            return -5.0
+        seat = self.seat
+        values = [(self.fight_value(card, seat), card) for card in self.me.bench]
+        pick = max if switch.chooser is Side.OWN else min
+        value, incoming = pick(values, key=lambda item: item[0])
+        if self.best_ready_damage(incoming) == 0 and not doomed:
+            return -5.0
+        if value <= self.fight_value(active, seat):
+            return -5.0
+        gifts = sum(
+            1 for step in trainer.effects if isinstance(step, Draw) and step.player is Side.OPPONENT
+        )
+        return 30.0 + (15 if doomed and self.creature(active).is_apex else 0) - 2 * gifts
 
     def score_retreat(self, action: Action) -> float:
         active = self.me.active
@@ -332,7 +382,7 @@ class _Scorer:
         The same for every retreat of one decision, so it is worked out once.
         """
         seat = self.seat
-        now = self.best_ready_damage(active)
+        now = 0 if self.cannot_attack(active) else self.best_ready_damage(active)
         foe_active = self.foe.active
         if foe_active is not None and now:
             attacker = self.creature(active)
@@ -350,6 +400,13 @@ class _Scorer:
         if not doomed and now != 0:
             return None
         return doomed
+
+    def cannot_attack(self, active: CardInstance) -> bool:
+        """Whether a status or an effect keeps the active from attacking this turn."""
+        return (
+            query.can_attack_with(active) is not None
+            or query.attack_blocked(self.ctx, self.seat, active) is not None
+        )
 
     def score_choice(self, action: Action) -> float:
         choice = self.state.pending_choice
@@ -394,3 +451,16 @@ class _Scorer:
                 if card.instance_id == instance_id:
                     return self.index.cards.get(card.definition_id)
         return None
+
+
+def own_switch(trainer: TrainerCard) -> Switch | None:
+    """The step of `trainer` that must swap its player's own active, if it has one.
+
+    Judged from the card's steps, not its name: Scramble Signal, Driftwood Raft and
+    Courier Fenn have one; an optional switch ("you may") or one on the opponent's
+    side (a gust, a forced switch) does not count.
+    """
+    for step in trainer.effects:
+        if isinstance(step, Switch) and step.side is Side.OWN and not step.optional:
+            return step
+    return None
