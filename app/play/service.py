@@ -69,13 +69,6 @@ FINISHED_KEPT = 256
 
 LIVE_KEPT = 4096
 """Live games whose state a process keeps in memory between changes (the most recent)."""
-REUSE_LIVE_STATES = False
-"""Whether a change starts from the state kept in memory when the store's head agrees.
-
-Off: the 2,000-example protocol fuzz (``MANTIMON_FUZZ_EXAMPLES``, ``-m slow``) failed on
-the code that reused them (an action accepted at a version the test had seen passed,
-which looks like a state kept here disagreeing with the store's at one version) and
-passed on the code before; until that is understood every change loads the state."""
 
 Clock = Callable[[], int]
 """Milliseconds since the epoch (injectable, so tests can move time)."""
@@ -388,7 +381,7 @@ class PlayService:
 
     async def _state(self, game_id: UUID) -> GameState | None:
         """Under the game's lock: its latest state, kept in memory when the store agrees."""
-        known = self._states.get(game_id) if REUSE_LIVE_STATES else None
+        known = self._states.get(game_id)
         if known is None:
             state = await self.games.load_state(game_id)
         else:
