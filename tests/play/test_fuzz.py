@@ -461,6 +461,10 @@ steps = st.fixed_dictionaries(
 )
 
 
+UNSET: Any = object()
+"""`act`'s id when the step does not choose one (a fresh, valid message id)."""
+
+
 def draw_message(
     step: dict[str, Any], table: Table, version: int
 ) -> tuple[str, str | bytes, Expect]:
@@ -486,8 +490,9 @@ def draw_message(
     refused = Expect.ERROR if sender == "spectator" else Expect.ANY
     semantic = Expect.ANY if mine else Expect.ERROR
 
-    def act(action: Any, *, rqid_: Any = rqid, id_: Any = None) -> str:
-        message_id = next(IDS) if id_ is None else id_
+    def act(action: Any, *, rqid_: Any = rqid, id_: Any = UNSET) -> str:
+        # A sentinel, not None: None is one of the bad ids (`"id": null` must be refused).
+        message_id = next(IDS) if id_ is UNSET else id_
         return _dump({"type": "act", "id": message_id, "rqid": rqid_, "action": action})
 
     def legal() -> dict[str, Any]:
