@@ -340,41 +340,40 @@ class _Scorer:
         active = self.me.active
         if active is None or not self.me.bench:
             return -5.0
-        if self.retreat_gate is None:
-            self.retreat_gate = (self.why_retreat(active),)
-        (doomed,) = self.retreat_gate
-        if doomed is None:
-            return -5.0
-        seat = self.seat
-        values = [(self.fight_value(card, seat), card) for card in self.me.bench]
         pick = max if switch.chooser is Side.OWN else min
-        value, incoming = pick(values, key=lambda item: item[0])
-        if self.best_ready_damage(incoming) == 0 and not doomed:
-            return -5.0
-        if value <= self.fight_value(active, seat):
+        incoming = pick(self.me.bench, key=lambda card: self.fight_value(card, self.seat))
+        worth = self.swap_worth(active, incoming)
+        if worth is None:
             return -5.0
         gifts = sum(
             1 for step in trainer.effects if isinstance(step, Draw) and step.player is Side.OPPONENT
         )
-        return 30.0 + (15 if doomed and self.creature(active).is_apex else 0) - 2 * gifts
+        return worth - 2 * gifts
 
     def score_retreat(self, action: Action) -> float:
         active = self.me.active
         target = self.find_own(action.target)
         if active is None or target is None:
             return -5.0
+        worth = self.swap_worth(active, target)
+        return -5.0 if worth is None else worth - 3 * len(action.choice)
+
+    def swap_worth(self, active: CardInstance, incoming: CardInstance) -> float | None:
+        """What bringing `incoming` in for `active` is worth before its price; None: no help.
+
+        One judgement for a retreat and a switch trainer: the active must be doomed or
+        useless (`why_retreat`, once a decision), and `incoming` able to fight and readier.
+        """
         if self.retreat_gate is None:
             self.retreat_gate = (self.why_retreat(active),)
         (doomed,) = self.retreat_gate
         if doomed is None:
-            return -5.0
-        seat = self.seat
-        if self.best_ready_damage(target) == 0 and not doomed:
-            return -5.0
-        if self.fight_value(target, seat) <= self.fight_value(active, seat):
-            return -5.0
-        cost = len(action.choice)
-        return 30.0 + (15 if doomed and self.creature(active).is_apex else 0) - 3 * cost
+            return None
+        if self.best_ready_damage(incoming) == 0 and not doomed:
+            return None
+        if self.fight_value(incoming, self.seat) <= self.fight_value(active, self.seat):
+            return None
+        return 30.0 + (15 if doomed and self.creature(active).is_apex else 0)
 
     def why_retreat(self, active: CardInstance) -> bool | None:
         """None: the active should stay; else whether it is doomed (False: merely useless).
