@@ -6,6 +6,7 @@ import asyncio
 import random
 import uuid
 from pathlib import Path
+from typing import Any
 
 from tests.play.harness import (
     PlayClient,
@@ -45,6 +46,27 @@ async def _play(client: PlayClient, rng: random.Random, until_v: int) -> None:
             assert (await client.act(_choice(request, rng)))["type"] == "ack"
         else:
             await client.until(lambda f: f["type"] == "request", 60)
+
+
+async def _when_seat_acts(a: PlayClient, b: PlayClient, rng_b: random.Random) -> dict[str, Any]:
+    """Let `b` play until `a` holds a request with actions at the game's newest version.
+
+    Both clients first read up to the newest version either knows of: an events frame can
+    move a client's version before the request of that version is read, and waiting on one
+    client alone while the other sat on its unread request would wait forever.
+    """
+    while True:
+        newest = max(a.latest, b.latest)
+        for client in (a, b):
+            if client.request is None or client.request["v"] < newest:
+                await client.until(lambda f, n=newest: f["type"] == "request" and f["v"] >= n, 60)
+        assert a.request is not None
+        assert b.request is not None
+        assert not a.ended(), "the game ended before the kill"
+        if a.request["actions"]:
+            return a.request
+        assert b.request["actions"], f"neither seat may act at version {newest}"
+        assert (await b.act(_choice(b.request, rng_b)))["type"] == "ack"
 
 
 def _choice(request: dict[str, object], rng: random.Random) -> dict[str, object]:
@@ -89,11 +111,7 @@ async def test_killing_a_players_instance_mid_turn_loses_nothing(
         await b.connect()
         # Play a while, then kill a's instance with a's next action in flight.
         await asyncio.gather(_play(a, rng_a, 20), _play(b, rng_b, 20))
-        while not (a.request and a.request["v"] == a.latest and a.request["actions"]):
-            if b.request and b.request["v"] == b.latest and b.request["actions"]:
-                assert (await b.act(_choice(b.request, rng_b)))["type"] == "ack"
-            await a.until(lambda f: f["type"] == "request", 60)
-        request = a.request
+        request = await _when_seat_acts(a, b, rng_b)
         action = _choice(request, rng_a)
         acked_before = dict(a.acks)
         await a.send({"type": "act", "id": "in-flight", "rqid": request["rqid"], "action": action})
