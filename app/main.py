@@ -164,6 +164,7 @@ async def _start(settings: Settings, metrics: AppMetrics, stack: AsyncExitStack)
         games,
         cards.by_id,
         load_starter_decks(settings.decks_dir),
+        accounts.guard,
     )
     return AppServices(
         play=play,

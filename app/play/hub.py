@@ -36,6 +36,7 @@ from app.play.scheduler import stop_task
 from app.play.service import PlayService
 
 if TYPE_CHECKING:
+    from app.accounts.sessions import SessionGuard
     from app.play.connection import PlayConnection
 
 logger = logging.getLogger(__name__)
@@ -48,8 +49,9 @@ RENEW_S = 10.0
 class Hub:
     """The process's connections and its subscription to their games' channels."""
 
-    def __init__(self, service: PlayService) -> None:
+    def __init__(self, service: PlayService, sessions: SessionGuard) -> None:
         self.service = service
+        self._sessions = sessions
         self.instance = uuid.uuid4().hex[:12]
         self._by_game: dict[UUID, set[PlayConnection]] = defaultdict(set)
         self._channels: dict[bytes, UUID] = {}
@@ -162,7 +164,7 @@ class Hub:
             if not sessions:
                 continue
             try:
-                live = await connections[0].accounts.guard.live_among(sessions)
+                live = await self._sessions.live_among(sessions)
             except Exception as exc:  # a database that does not answer closes nobody
                 logger.warning("play hub: cannot check the connections' sessions: %s", exc)
                 continue

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.accounts.sessions import SessionGuard
 from app.config import Settings
 from app.core.cards import CardDefinition
 from app.core.decks import StarterDeck
@@ -39,8 +40,13 @@ class PlayRuntime:
         games: GameStateManager,
         cards: Mapping[str, CardDefinition],
         starters: Mapping[str, StarterDeck],
+        sessions: SessionGuard,
     ) -> PlayRuntime:
-        """Every part, wired; nothing runs until `start`."""
+        """Every part, wired; nothing runs until `start`.
+
+        `sessions` is the accounts' guard, shared with HTTP: the hub checks its connections'
+        sessions through it, so a sign-out seen by either is seen by both.
+        """
         storage = PlayStorage(redis, sessionmaker, settings.redis_key_prefix)
         service = PlayService(settings, storage, games, cards)
         lobby = Lobby(service, starters)
@@ -48,7 +54,7 @@ class PlayRuntime:
             service=service,
             lobby=lobby,
             matchmaker=Matchmaker(lobby, sessionmaker),
-            hub=Hub(service),
+            hub=Hub(service, sessions),
             scheduler=Scheduler(service),
         )
 
