@@ -15,6 +15,11 @@ Why a copy and not the product: the engine stays pure Python (a fresh machine ne
 no C compiler), and the compiled build must play exactly the same games, which
 `benchmarks/engine_digest.py --app-root OUT` shows and a test checks. It needs a C
 compiler and the Python headers; `available()` says whether this machine has them.
+
+`./dev compiled ARGS` runs ``mantimon ARGS`` on this copy (built first when the sources
+changed), for long simulations such as the starter matrix with searching bots on both
+sides; where the engine cannot be compiled it says why and runs the Python engine, which
+plays the same games. The copy's ``data`` links to the working tree's catalog and decks.
 """
 
 from __future__ import annotations
@@ -51,8 +56,9 @@ def _sources(root: Path) -> list[Path]:
 
 
 def _digest(root: Path) -> str:
+    """The sources' hash, and this script's: a change to how the copy is made rebuilds it."""
     digest = hashlib.sha256()
-    for path in [*_sources(root), root / "pyproject.toml"]:
+    for path in [*_sources(root), root / "pyproject.toml", Path(__file__).resolve()]:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -77,6 +83,9 @@ def build(out: Path = DEFAULT_OUT) -> Path:
     out.mkdir(parents=True)
     shutil.copytree(REPO / "app", out / "app", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO / "pyproject.toml", out / "pyproject.toml")
+    # The settings find the catalog and the decks beside the package (`app.config`): the
+    # copy reads the working tree's, so a `mantimon` run from it plays the same cards.
+    (out / "data").symlink_to(REPO / "data", target_is_directory=True)
     modules = [
         str(p.relative_to(out))
         for p in sorted((out / "app" / "engine").rglob("*.py"))

@@ -10,6 +10,7 @@ final state) between the two builds. Skipped where no C compiler or Python heade
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -39,20 +40,25 @@ def _digest(app_root: Path | None) -> list[str]:
     return result.stdout.splitlines()
 
 
-@pytest.mark.timeout(1200)
-def test_the_compiled_engine_plays_the_same_games(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build for the module (a mypyc build takes minutes)."""
     missing = compiled_engine.available()
     if missing is not None:
         pytest.skip(f"cannot compile here: {missing}")
-    out = compiled_engine.build(tmp_path / "compiled")
+    out = compiled_engine.build(tmp_path_factory.mktemp("engine") / "compiled")
     assert list((out / "app" / "engine").glob("legal.*.so")), "legal.py was not compiled"
+    return out
 
-    python, compiled = _digest(None), _digest(out)
+
+@pytest.mark.timeout(1200)
+def test_the_compiled_engine_plays_the_same_games(compiled: Path) -> None:
+    python, built = _digest(None), _digest(compiled)
 
     assert python[0] == "engine python"
-    assert compiled[0] == "engine compiled"
+    assert built[0] == "engine compiled"
     assert len(python) > 10
-    assert compiled[1:] == python[1:]
+    assert built[1:] == python[1:]
 
 
 def test_a_machine_without_a_compiler_is_told_so(
@@ -61,3 +67,31 @@ def test_a_machine_without_a_compiler_is_told_so(
     monkeypatch.setattr(sysconfig, "get_config_var", lambda _: "no-such-cc-xyz")
     with pytest.raises(RuntimeError, match="no C compiler \\('no-such-cc-xyz' not found\\)"):
         compiled_engine.build(tmp_path / "compiled")
+
+
+@pytest.mark.timeout(600)
+def test_dev_compiled_runs_mantimon_on_the_build_with_the_same_results(compiled: Path) -> None:
+    args = ["sim", "fire", "water", "-n", "6", "--seed", "3", "--json"]
+    # PYTHONVERBOSE makes Python name the file behind each import: the proof that the
+    # engine came from the build, not from the working tree.
+    env = {**os.environ, "MANTIMON_COMPILED_DIR": str(compiled), "PYTHONVERBOSE": "1"}
+    run = subprocess.run(
+        [str(REPO / "dev"), "compiled", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    mantimon = Path(sys.executable).parent / "mantimon"
+    python = subprocess.run(
+        [str(mantimon), *args], capture_output=True, text=True, check=True, timeout=600
+    )
+
+    assert f"mantimon on the compiled engine in {compiled}" in run.stderr
+    assert (
+        f"extension module 'app.engine' loaded from '{compiled}/app/engine/__init__." in run.stderr
+    )
+    assert "running the Python engine instead" not in run.stderr
+    assert json.loads(run.stdout) == json.loads(python.stdout)
+    assert json.loads(run.stdout)["games"] == 6
