@@ -792,7 +792,7 @@ async def service_act_path(
             (storage, "load", "record load"),
             (storage, "save", "record save"),
             (storage, "commit", "record + deadline + publish"),
-            (storage, "save_durable", "of which record to PostgreSQL"),
+            (storage, "write_durable", "of which record to PostgreSQL"),
             (storage, "set_deadline", "deadline"),
             (storage, "publish", "publish"),
             (games, "load_state", "load_state"),

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.config import Settings
 from app.core.cards import CardDefinition
@@ -452,22 +452,38 @@ class PlayService:
         clock = clock_message(record, state)
         message = change_message(record, state, events, from_v, self.cards, clock)
         await self.games.save_to_cache(state, events)
-        if boundary:
-            await self.games.persist_to_db(state)
         ended = state.phase is TurnPhase.ENDED
         if ended:
+            if boundary:
+                await self.games.persist_to_db(state)
             await self._finish(record, state)
-        await self.store_record(record, state, durable=boundary or ended, message=message)
+        await self.store_record(
+            record, state, durable=ended, message=message, persist=boundary and not ended
+        )
 
     async def store_record(
-        self, record: GameRecord, state: GameState, *, durable: bool, message: str | None = None
+        self,
+        record: GameRecord,
+        state: GameState,
+        *,
+        durable: bool,
+        message: str | None = None,
+        persist: bool = False,
     ) -> None:
         """Save the record, schedule the game's next deadline from it, publish `message`.
 
-        The last write of a change: the game's lock, if this process holds it, goes with it.
+        With `persist` (a turn boundary), the state goes to PostgreSQL first and the record
+        with it, on the connection that wrote the state: one checkout, not two. The last
+        write of a change: the game's lock, if this process holds it, goes with it.
         """
         due = next_due(record, state, self.now_ms(), self._think_ms())
         record.due_ms = None if due is None else due.at_ms
+        if persist:
+
+            async def record_too(connection: AsyncConnection) -> None:
+                await self.storage.write_durable(connection, record)
+
+            await self.games.persist_to_db(state, also=record_too)
         hold = self._holds.get(record.game_id)
         await self.storage.commit(record, durable=durable, message=message, hold=hold)
         if hold is not None:

@@ -23,7 +23,7 @@ from typing import Final
 from uuid import UUID
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from app.db.models.play import PlayGame
 from app.db.redis import RedisClient, prefixed
@@ -175,11 +175,16 @@ class PlayStorage:
 
     async def save_durable(self, record: GameRecord) -> None:
         """Write the record to PostgreSQL (insert or replace), one autocommitted statement."""
+        async with self._sessionmaker() as session:
+            await self.write_durable(
+                await session.connection(execution_options=_AUTOCOMMIT), record
+            )
+
+    async def write_durable(self, connection: AsyncConnection, record: GameRecord) -> None:
+        """`save_durable` on a connection the caller holds (the turn boundary's, in autocommit)."""
         record.namespace = self._prefix
         params = {"id": record.game_id, "status": record.status.value, "record": record.to_json()}
-        async with self._sessionmaker() as session:
-            connection = await session.connection(execution_options=_AUTOCOMMIT)
-            await connection.execute(_SAVE_RECORD_SQL, params)
+        await connection.execute(_SAVE_RECORD_SQL, params)
 
     async def records_of(self, user_id: UUID, statuses: tuple[str, ...]) -> list[GameRecord]:
         """The durable records of `user_id`'s games in `statuses`, newest first."""

@@ -44,7 +44,7 @@ from app.store.log import (
 )
 from app.store.redis_epoch import ANY_IDENTITY
 from app.store.restore import ended_record
-from app.store.results import EndHook, EventsSince, PersistOutcome, SaveOutcome
+from app.store.results import EndHook, EventsSince, PersistHook, PersistOutcome, SaveOutcome
 from app.store.rows import GameRows
 from app.store.statements import (
     APPEND_NEEDS_SNAPSHOT,
@@ -352,9 +352,9 @@ class GameCopies:
 
     # -- persists -----------------------------------------------------------------------
 
-    async def persist(self, state: GameState) -> PersistOutcome:
+    async def persist(self, state: GameState, also: PersistHook | None = None) -> PersistOutcome:
         """See `GameStateManager.persist_to_db`."""
-        outcome, _ = await self._rows.upsert(state, state.model_dump_json())
+        outcome, _ = await self._rows.upsert(state, state.model_dump_json(), also)
         await self.after_persist(state.game_id, state.version, outcome)
         return outcome
 

@@ -134,6 +134,7 @@ from app.store.results import (
     EventsSince,
     FlushSummary,
     GameFailure,
+    PersistHook,
     PersistOutcome,
     PlayerGame,
     ProgressCallback,
@@ -389,7 +390,9 @@ class GameStateManager:
     # -- turn boundaries ----------------------------------------------------------------
 
     @instrumented("persist")
-    async def persist_to_db(self, state: GameState) -> PersistOutcome:
+    async def persist_to_db(
+        self, state: GameState, also: PersistHook | None = None
+    ) -> PersistOutcome:
         """Write `state` to PostgreSQL at a turn boundary; harmless to repeat.
 
         The row is only replaced by a strictly newer version that descends from it
@@ -398,6 +401,12 @@ class GameStateManager:
         still holds this version (if Redis is down, the mark stays and a later
         `flush_dirty` finds PostgreSQL already current).
 
+        `also` runs once the state is in PostgreSQL (written now, or found there or newer),
+        on the connection that wrote it when it did: a caller's own row that must reach
+        PostgreSQL at each turn boundary (the game service's record) costs no second
+        connection checkout. It runs as its own statement, not in one transaction with the
+        state; what it raises is raised here, after the state was written.
+
         Raises:
             DivergedStateError: PostgreSQL holds a state `state` does not descend
                 from; it keeps its state (reload the game and play on from it).
@@ -405,7 +414,7 @@ class GameStateManager:
                 Redis, marked dirty.
             GamePersistRefusedError: PostgreSQL refused the row.
         """
-        return await self._copies.persist(state)
+        return await self._copies.persist(state, also)
 
     # -- whole-game operations ----------------------------------------------------------
 

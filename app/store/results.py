@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.core.enums import GameType
 from app.engine.events import Event
@@ -23,6 +23,9 @@ ProgressCallback = Callable[[int], None]
 
 EndHook = Callable[[AsyncSession], Awaitable[None]]
 """Runs inside the transaction that moves a game to the history (`GameStateManager.end_game`)."""
+
+PersistHook = Callable[[AsyncConnection], Awaitable[None]]
+"""Runs on the connection that wrote a turn boundary (`GameStateManager.persist_to_db`)."""
 
 
 class SaveOutcome(StrEnum):

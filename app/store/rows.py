@@ -39,7 +39,7 @@ from app.store.errors import (
 from app.store.lineage import LineageCache, descends_from, head_digest, lineage_chain
 from app.store.redis_epoch import RedisEpoch
 from app.store.redis_health import RedisHealth
-from app.store.results import EndHook, PersistOutcome, PlayerGame
+from app.store.results import EndHook, PersistHook, PersistOutcome, PlayerGame
 from app.store.statements import NEXT_WRITE_SQL, READ_STATE_SQL, STORED_SQL, UPSERT_SQL
 
 _AUTOCOMMIT: Final = {"isolation_level": "AUTOCOMMIT"}
@@ -128,10 +128,14 @@ class GameRows:
             ) from exc
         return StoredVersion(row.version, row.lineage_digest, bool(row.ended))
 
-    async def upsert(self, state: GameState, payload: str) -> tuple[PersistOutcome, int | None]:
+    async def upsert(
+        self, state: GameState, payload: str, also: PersistHook | None = None
+    ) -> tuple[PersistOutcome, int | None]:
         """Write `state` if it is newer than, and descends from, PostgreSQL's state.
 
         Returns the outcome and, when nothing was written, the version PostgreSQL holds.
+        `also` runs after it, whatever the outcome (see `GameStateManager.persist_to_db`):
+        on the same connection when the state was written, else on a connection of its own.
 
         Raises:
             DivergedStateError: PostgreSQL holds a state `state` does not descend from.
@@ -156,6 +160,7 @@ class GameRows:
             "lineage": chain,
         }
         for _ in range(_UPSERT_ATTEMPTS):
+            written = None
             try:
                 async with self._sessionmaker() as session:
                     # One statement is its own transaction: no BEGIN/COMMIT round trips.
@@ -163,13 +168,19 @@ class GameRows:
                     written = (await connection.execute(UPSERT_SQL, params)).first()
                     if written is not None:
                         self._drew(written.write_seq)
+                        if also is not None:
+                            await also(connection)
                         return PersistOutcome.WRITTEN, None
                     found = (await connection.execute(STORED_SQL, {"id": state.game_id})).one()
             except (IntegrityError, DataError) as exc:
+                if written is not None:
+                    raise  # the state is written: `also`'s own error, not the state's
                 raise GamePersistRefusedError(
                     f"game {state.game_id}: PostgreSQL refused version {state.version}: {exc.orig}",
                 ) from exc
             except (SQLAlchemyError, OSError) as exc:
+                if written is not None:
+                    raise
                 raise store_error(
                     f"game {state.game_id}: cannot write version {state.version} to PostgreSQL "
                     f"({type(exc).__name__}: {exc})",
@@ -177,13 +188,22 @@ class GameRows:
                 ) from exc
             stored = StoredVersion(found.version, found.lineage_digest, bool(found.ended))
             if stored.ended:
+                await self._also_apart(also)
                 return PersistOutcome.GAME_ENDED, None
             if await self._already_held(state, chain, stored):
+                await self._also_apart(also)
                 return PersistOutcome.ALREADY_CURRENT, stored.version
         raise GameStoreUnavailableError(
             f"game {state.game_id}: its row kept changing while version {state.version} "
             "was written; nothing was written, call again",
         )
+
+    async def _also_apart(self, also: PersistHook | None) -> None:
+        """Run a persist's `also` on a connection of its own (nothing was written)."""
+        if also is None:
+            return
+        async with self._sessionmaker() as session:
+            await also(await session.connection(execution_options=_AUTOCOMMIT))
 
     async def _already_held(self, state: GameState, chain: bytes, stored: StoredVersion) -> bool:
         """After a refused upsert: True if PostgreSQL holds `state` or a descendant of it.

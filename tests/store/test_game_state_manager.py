@@ -7,8 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.core.enums import EndReason, GameType
@@ -211,6 +212,36 @@ async def test_persist_clears_dirty_only_if_redis_holds_that_version(
     await manager.persist_to_db(newer)
     assert str(state.game_id) not in await dirty_ids(redis_client, manager)
     assert (await manager.dirty_stats()).count == 0
+
+
+async def test_persist_runs_also_once_the_state_is_in_postgres_whatever_the_outcome(
+    manager: GameStateManager,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    new_state: StateFactory,
+) -> None:
+    state = new_state()
+    newer = advance(state, 2)
+    seen: list[int] = []
+
+    async def also(connection: AsyncConnection) -> None:
+        found = await connection.execute(
+            select(ActiveGame.version).where(ActiveGame.id == state.game_id)
+        )
+        seen.append(found.scalar_one())
+
+    assert await manager.persist_to_db(newer, also=also) is PersistOutcome.WRITTEN
+    assert await manager.persist_to_db(state, also=also) is PersistOutcome.ALREADY_CURRENT
+    assert seen == [newer.version, newer.version]
+
+    async def fails(connection: AsyncConnection) -> None:
+        await connection.execute(text("select 1/0"))
+
+    newest = advance(newer, 1)
+    with pytest.raises(DBAPIError, match="division by zero"):
+        await manager.persist_to_db(newest, also=fails)
+    stored = await row(sessionmaker, state.game_id)
+    assert stored is not None
+    assert stored.version == newest.version  # the hook's error came after the state's write
 
 
 # -- delete_game -----------------------------------------------------------------------------
