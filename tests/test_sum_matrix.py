@@ -1,0 +1,84 @@
+"""`scripts/sum_matrix.py` adds up matrix runs exactly, and refuses runs that do not add up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = REPO / "scripts" / "sum_matrix.py"
+
+
+def _run(tmp_path: Path, seed: int, bot_b: str = "random") -> Path:
+    mantimon = Path(sys.executable).parent / "mantimon"
+    args = ["sim", "--matrix", "--bot-a", "heuristic", "--bot-b", bot_b, "-n", "2"]
+    result = subprocess.run(
+        [str(mantimon), *args, "--seed", str(seed), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    path = tmp_path / f"{seed}-{bot_b}.json"
+    path.write_text(result.stdout)
+    return path
+
+
+def _sum(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_two_runs_add_up_pairing_by_pairing(tmp_path: Path) -> None:
+    first, second = _run(tmp_path, 1), _run(tmp_path, 2)
+    runs = [json.loads(p.read_text()) for p in (first, second)]
+
+    result = _sum(first, second)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "heuristic vs random, mantimon rules, 2 runs (seeds 1-2), side A's wins:"
+    for line, (one, two) in zip(
+        lines[1:-1], zip(runs[0]["pairings"], runs[1]["pairings"], strict=True), strict=True
+    ):
+        wins = one["wins_a"]["count"] + two["wins_a"]["count"]
+        draws = one["draws"]["count"] + two["draws"]["count"]
+        assert line.startswith(f"{one['deck_a']} vs {one['deck_b']}")
+        assert f" {wins} of 4 " in line
+        assert line.endswith(f"draws {draws}")
+    first_wins = sum(p["first_player_wins"]["count"] for r in runs for p in r["pairings"])
+    decided = sum(p["games"] - p["draws"]["count"] for r in runs for p in r["pairings"])
+    assert lines[-1].startswith("first player (decided)")
+    assert f" {first_wins} of {decided} " in lines[-1]
+
+
+def test_a_seed_given_twice_or_other_bots_are_refused(tmp_path: Path) -> None:
+    first = _run(tmp_path, 1)
+    again = tmp_path / "copy.json"
+    again.write_text(first.read_text())
+    other = _run(tmp_path, 2, bot_b="heuristic")
+
+    twice, mixed = _sum(first, again), _sum(first, other)
+
+    assert twice.returncode != 0
+    assert "seed 1 again" in twice.stderr
+    assert mixed.returncode != 0
+    assert "('heuristic', 'heuristic', 'mantimon') differ" in mixed.stderr
+
+
+@pytest.mark.parametrize("text", ["{}", '{"seed": 1}'])
+def test_a_file_that_is_not_a_matrix_is_named(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "other.json"
+    path.write_text(text)
+    result = _sum(path)
+    assert result.returncode != 0
+    assert f"{path}: not the JSON of `mantimon sim --matrix --json`" in result.stderr
