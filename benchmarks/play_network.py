@@ -31,7 +31,8 @@ the acks in the window; also shown without the game starts in the window (each c
 what creating and joining a game and opening a connection cost the service during
 set-up, measured the same way).
 
-The engine + store baseline, in this process after the network phases: games of the same
+The engine + store baseline, in this process, half before the network phases and half
+after (the machine's speed drifts; both halves are printed): games of the same
 kind (the same starter decks, preset and choice of action) played one at a time, timing
 (process CPU) `legal_actions` + `apply` + `GameStateManager.save_to_cache` with the events
 + `persist_to_db` at turn boundaries (+ `end_game` at the end), per action. The ratio
@@ -615,6 +616,19 @@ class Baseline:
     def per_action(self) -> float:
         return (self.legal + self.apply + self.save + self.persist + self.end) / self.actions
 
+    def add(self, other: Baseline) -> None:
+        """Count `other`'s actions and CPU in with these (the halves before and after)."""
+        self.actions += other.actions
+        self.games += other.games
+        self.legal += other.legal
+        self.apply += other.apply
+        self.save += other.save
+        self.persist += other.persist
+        self.end += other.end
+        self.act_actions += other.act_actions
+        for part, seconds in other.act_parts.items():
+            self.act_parts[part] += seconds
+
     @property
     def act_per_action(self) -> float:
         return self.act_parts["act"] / self.act_actions if self.act_actions else float("nan")
@@ -649,7 +663,10 @@ async def engine_baseline(
     try:
         sessionmaker = build_sessionmaker(engine)
         users = [
-            User(email=f"e{n}-{prefix}@example.com", display_name=f"Bench engine {n}")
+            User(
+                email=f"e{n}-{prefix}@example.com",
+                display_name=f"Bench engine {n} {uuid.uuid4().hex[:8]}",
+            )
             for n in range(2)
         ]
         async with session_scope(sessionmaker) as session:
@@ -1053,6 +1070,16 @@ async def run(args: argparse.Namespace) -> None:
             f"checks, presence leases, the deadline loop); load average {loadavg()}"
         )
 
+        # The baseline in two halves, one before the network phases and one after: this
+        # machine's speed drifts (the same pure-engine steps have taken 30% longer from one
+        # run to the next), and a baseline measured at one moment only would move the ratio.
+        # First a few unmeasured games, as the service is warm when it is measured: the
+        # first games of a process pay for its caches (pydantic, prepared statements).
+        await engine_baseline(database_url, redis_url, prefix + "engine-w:", 300, args.seed)
+        before = await engine_baseline(
+            database_url, redis_url, prefix + "engine-a:", args.engine_actions // 2, args.seed
+        )
+
         results: list[tuple[PhaseResult, float | None]] = []
         paced = await run_phase(
             f"paced {args.interval:g} s",
@@ -1072,11 +1099,17 @@ async def run(args: argparse.Namespace) -> None:
             await worker.process.wait()
         workers.clear()
 
-        began = time.perf_counter()
-        baseline = await engine_baseline(
-            database_url, redis_url, prefix + "engine:", args.engine_actions, args.seed
+        after = await engine_baseline(
+            database_url,
+            redis_url,
+            prefix + "engine-b:",
+            args.engine_actions - args.engine_actions // 2,
+            args.seed,  # the same games as before: what differs is the machine
         )
         baseline_load = loadavg()
+        baseline = Baseline()
+        baseline.add(before)
+        baseline.add(after)
 
         print()
         print(
@@ -1109,6 +1142,8 @@ async def run(args: argparse.Namespace) -> None:
         per_action = baseline.per_action * 1e3
         print(
             f"engine + store in process ({baseline.actions} actions of {baseline.games} games, "
+            f"half before the network phases at {before.per_action * 1e3:.2f} ms an action and "
+            f"half after at {after.per_action * 1e3:.2f}; "
             f"load average {baseline_load}): {per_action:.2f} ms CPU an action = legal_actions "
             f"{baseline.legal / baseline.actions * 1e3:.2f} + apply "
             f"{baseline.apply / baseline.actions * 1e3:.2f} + save_to_cache "
