@@ -47,6 +47,31 @@ async def start_bot_game(page: Any, level: str = "normal") -> str:
     return str(await page.locator(".game").get_attribute("data-game-id"))
 
 
+async def my_move(page: Any) -> bool:
+    """Wait until the page offers a move (True) or shows the game over (False).
+
+    While a page offers a move the server waits for that seat: in an untimed game nothing
+    changes until it moves, so whatever the test does next starts from a settled game.
+    """
+    await expect(page.locator(f"{MOVE}, {GAME_OVER}").first).to_be_visible(timeout=30_000)
+    return not await is_over(page)
+
+
+async def start_a_lasting_bot_game(page: Any, level: str, *, moves: int, tries: int = 3) -> str:
+    """Start a game against the bot and take `moves` moves in it, and end at the page's move.
+
+    A starter can lose its only creature in its first turns; a test about a game in
+    progress then starts another (up to `tries` games). Returns the game id.
+    """
+    for _ in range(tries):
+        game_id = await start_bot_game(page, level)
+        await play_moves([page], moves=moves)
+        if await my_move(page):
+            return game_id
+        await page.get_by_role("link", name="Back to the lobby").click()
+    raise AssertionError(f"{tries} games against the {level} bot ended within {moves} moves")
+
+
 async def take_a_move(page: Any) -> str | None:
     """Click one offered move if the page offers any now; the kind clicked, or None."""
     buttons = page.locator(MOVE)

@@ -14,8 +14,10 @@ from tests.web.flows import (
     GAME_OVER,
     MOVE,
     is_over,
+    my_move,
     play_moves,
     sign_in_as_guest,
+    start_a_lasting_bot_game,
     start_bot_game,
     stray_words,
     unnamed_controls,
@@ -56,9 +58,7 @@ async def test_a_whole_game_against_the_heuristic_bot_by_clicking(new_page: NewP
 async def test_a_reload_mid_game_resumes_from_the_last_version(new_page: NewPage) -> None:
     page = await new_page()
     await sign_in_as_guest(page, "water")
-    game_id = await start_bot_game(page, "easy")
-    await play_moves([page], moves=6)
-    assert not await is_over(page)
+    game_id = await start_a_lasting_bot_game(page, "easy", moves=6)
     key = f"mantimon.v.{game_id}.player"
     before = int(await page.evaluate(f"sessionStorage.getItem('{key}')"))
     lines = await page.locator(".log li").count()
@@ -66,8 +66,9 @@ async def test_a_reload_mid_game_resumes_from_the_last_version(new_page: NewPage
     assert lines > 0
     await page.reload()
     await expect(page.locator(".game .board")).to_be_visible()
-    # Connected again, unless the bot's moves in the meantime ended the game.
-    await expect(page.locator(".conn")).to_have_text(re.compile("^(Connected|game over)$"))
+    # The game waited for this seat's move: connected again, and it is still this seat's move.
+    await expect(page.locator(".conn")).to_have_text("Connected")
+    assert await my_move(page)
     # The log survived the reload and the page picked up where it was.
     assert await page.locator(".log li").count() >= lines
     await shot(page, "13-after-reload")
@@ -86,8 +87,7 @@ async def test_a_dropped_connection_reconnects_and_play_goes_on(new_page: NewPag
 
     await page.route_web_socket(re.compile(r"/ws/play$"), through)
     await sign_in_as_guest(page, "grass")
-    game_id = await start_bot_game(page, "easy")
-    await play_moves([page], moves=6)
+    game_id = await start_a_lasting_bot_game(page, "easy", moves=6)
     await expect(page.locator(".conn")).to_have_text("Connected")
     key = f"mantimon.v.{game_id}.player"
     before = int(await page.evaluate(f"sessionStorage.getItem('{key}')"))
@@ -98,10 +98,13 @@ async def test_a_dropped_connection_reconnects_and_play_goes_on(new_page: NewPag
         await asyncio.sleep(0.1)
     assert len(sockets) == 2, "the page did not open a second connection"
     await expect(page.locator(".conn")).to_have_text("Connected")
-    # Play goes on over the new connection: four more moves, unless the game ends first (a
-    # starter deck can lose its only creature early; the CI run on 04c3df7 saw one end right
-    # after the reconnect). Either way the page must have moved past the version it had.
+    # The game waited for this seat through the drop, so the page has a move to take; after
+    # it, the bot may end the game (a starter can lose its only creature early: the CI run
+    # on 04c3df7 saw that), else play goes on for four moves. Either way the page must have
+    # moved past the version it had before the drop.
+    assert await my_move(page)
     taken = await play_moves([page], moves=4, deadline_s=120)
+    assert taken >= 1
     assert taken == 4 or await is_over(page)
     after = int(await page.evaluate(f"sessionStorage.getItem('{key}')"))
     assert after > before
