@@ -103,7 +103,7 @@ async def play_moves(pages: Sequence[Any], *, moves: int = 10_000, deadline_s: f
         assert time.monotonic() < ends, f"the game did not end in {deadline_s} s ({taken} moves)"
         moved = False
         for page in pages:
-            if await take_a_move(page):
+            if taken < moves and await take_a_move(page):
                 taken += 1
                 moved = True
         if not moved:
