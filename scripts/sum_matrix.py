@@ -5,8 +5,9 @@ Usage:  .venv/bin/python scripts/sum_matrix.py RUN.json [RUN.json ...]
 A matrix with searching bots on both sides costs seconds of CPU a game, so it is played
 as many short runs, one seed each, that can be spread over processes, machines and
 sessions and kept as they finish (``docs/balance/``). This adds them up: side A's wins,
-the games and draws of each pairing with a Wilson 95% interval, and the first player's
-wins over every decided game (as `mantimon sim` counts them). Runs must agree on the bots
+the games and draws of each pairing with a Wilson 95% interval, side A's over every
+pairing (a ladder's figure, when the two bots differ), and the first player's wins over
+every decided game (as `mantimon sim` counts them). Runs must agree on the bots
 and the preset (else it stops and says which file differs); a seed given twice is
 refused, so no game counts twice.
 """
@@ -66,6 +67,9 @@ def summary(runs: list[dict[str, Any]]) -> list[str]:
     ]
     for (deck_a, deck_b), (wins, games, draws) in sorted(totals.items()):
         lines.append(_row(f"{deck_a} vs {deck_b}", wins, games, f"  draws {draws}"))
+    # A ladder's figure (one level against another, a draw a game A did not win).
+    all_wins, all_games, all_draws = (sum(t[i] for t in totals.values()) for i in range(3))
+    lines.append(_row("side A, every pairing", all_wins, all_games, f"  draws {all_draws}"))
     lines.append(_row("first player (decided)", first_wins, first_games))
     return lines
 

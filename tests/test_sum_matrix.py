@@ -48,13 +48,18 @@ def test_two_runs_add_up_pairing_by_pairing(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "heuristic vs random, mantimon rules, 2 runs (seeds 1-2), side A's wins:"
     for line, (one, two) in zip(
-        lines[1:-1], zip(runs[0]["pairings"], runs[1]["pairings"], strict=True), strict=True
+        lines[1:-2], zip(runs[0]["pairings"], runs[1]["pairings"], strict=True), strict=True
     ):
         wins = one["wins_a"]["count"] + two["wins_a"]["count"]
         draws = one["draws"]["count"] + two["draws"]["count"]
         assert line.startswith(f"{one['deck_a']} vs {one['deck_b']}")
         assert f" {wins} of 4 " in line
         assert line.endswith(f"draws {draws}")
+    all_wins = sum(p["wins_a"]["count"] for r in runs for p in r["pairings"])
+    all_draws = sum(p["draws"]["count"] for r in runs for p in r["pairings"])
+    assert lines[-2].startswith("side A, every pairing")
+    assert f" {all_wins} of 40 " in lines[-2]
+    assert lines[-2].endswith(f"draws {all_draws}")
     first_wins = sum(p["first_player_wins"]["count"] for r in runs for p in r["pairings"])
     decided = sum(p["games"] - p["draws"]["count"] for r in runs for p in r["pairings"])
     assert lines[-1].startswith("first player (decided)")
