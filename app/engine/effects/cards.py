@@ -147,6 +147,7 @@ def look_top(ctx: Ctx, ex: Exec, step: LookTop) -> bool:
         max_count=step.pick,
         prompt=f"choose up to {step.pick} card(s) to put into your hand",
         revealed=[card.instance_id for card in top],
+        from_hidden=bool(top),
     )
     if picked is None:
         return False
@@ -163,7 +164,7 @@ def look_top(ctx: Ctx, ex: Exec, step: LookTop) -> bool:
             min_count=len(rest),
             max_count=len(rest),
             prompt="order the cards for the bottom of your deck, highest first",
-            ordered=len({card.definition_id for card in rest}) > 1,
+            ordered=True,  # even identical cards: whether they differ is hidden
         )
         if chosen is None:
             return False
@@ -203,7 +204,7 @@ def arrange_top(ctx: Ctx, ex: Exec, step: ArrangeTop) -> bool:
             max_count=len(top),
             prompt="order the top cards, new top first",
             revealed=order,
-            ordered=len({card.definition_id for card in top}) > 1,
+            ordered=True,  # even identical cards: whether they differ is hidden
         )
         if chosen is None:
             return False

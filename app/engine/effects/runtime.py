@@ -147,6 +147,7 @@ def choose(
     prompt: str,
     revealed: Sequence[str] = (),
     ordered: bool = False,
+    from_hidden: bool = False,
 ) -> list[str] | None:
     """A decision of the current step: the ids picked, or None after asking for them.
 
@@ -154,6 +155,10 @@ def choose(
     one, decides alone when there is nothing to decide (no options, or every option is
     needed and order does not matter) and otherwise puts a `PendingChoice` in the state
     and returns None: the handler then returns False.
+
+    `from_hidden`: the options are cards only the chooser sees (the top of its deck).
+    Everyone sees whether a choice is pending, so then it is asked even when it is
+    forced: whether it is asked must not tell the other seat what those cards are.
     """
     key = ex.key(slot)
     bound = ex.run.bound
@@ -165,7 +170,9 @@ def choose(
     if ex.answer is not None:
         picked = ex.answer
         ex.answer = None
-    elif max_count == 0 or (min_count == max_count == len(options) and not ordered):
+    elif not from_hidden and (
+        max_count == 0 or (min_count == max_count == len(options) and not ordered)
+    ):
         picked = list(options)[:max_count]
     elif ordered and len(set(options)) <= 1:
         picked = list(options)

@@ -133,6 +133,60 @@ def test_look_top_pick_and_shuffle_or_order_the_rest_to_the_bottom() -> None:
     ]
 
 
+def test_a_look_at_the_top_asks_even_when_the_cards_leave_nothing_to_decide() -> None:
+    """Everyone sees whether a choice is pending, so it must not depend on the hidden cards.
+
+    Identical cards on top (one distinct option), no card the filter takes, identical
+    cards to order: each is still a choice, as it is for cards that differ.
+    """
+    table = Table()
+    item = table.item_with(
+        [{"kind": "look_top", "count": 3, "pick": 1, "must_pick": True, "rest": "bottom"}]
+    )
+    table.put(0, "deck", GRASS_60, FIRE, FIRE, FIRE)
+    table.play(item)
+    choice = table.state.pending_choice
+    assert choice is not None
+    assert choice.kind == "look_top"
+    assert len(choice.options) == 1
+    assert len(choice.revealed) == 3
+    table.answer(choice.options[0])
+    choice = table.state.pending_choice
+    assert choice is not None
+    assert choice.kind == "order"
+    table.answer(*choice.options)
+    assert table.ids(0, "hand") == [FIRE]
+
+    table = Table()
+    item = table.item_with(
+        [
+            {
+                "kind": "look_top",
+                "count": 2,
+                "pick": 1,
+                "filter": {"card_types": ["creature"]},
+                "rest": "shuffle",
+            }
+        ]
+    )
+    table.put(0, "deck", GRASS_60, FIRE, WATER)
+    table.play(item)
+    choice = table.state.pending_choice
+    assert choice is not None
+    assert choice.options == []
+    assert choice.max_count == 0
+    table.answer()
+    assert table.ids(0, "hand") == []
+
+    table = Table()
+    item = table.item_with([{"kind": "arrange_top", "player": "opponent", "count": 2}])
+    table.put(1, "deck", GRASS_60, FIRE, FIRE)
+    table.play(item)
+    choice = table.state.pending_choice
+    assert choice is not None
+    assert choice.kind == "order"
+
+
 def test_arrange_top_of_the_opponents_deck() -> None:
     table = Table()
     item = table.item_with([{"kind": "arrange_top", "player": "opponent", "count": 3}])
