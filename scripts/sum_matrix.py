@@ -9,7 +9,8 @@ the games and draws of each pairing with a Wilson 95% interval, side A's over ev
 pairing (a ladder's figure, when the two bots differ), and the first player's wins over
 every decided game (as `mantimon sim` counts them). Runs must agree on the bots
 and the preset (else it stops and says which file differs); a seed given twice is
-refused, so no game counts twice.
+refused, so no game counts twice. ``--without DECK`` leaves out every pairing of a deck
+whose list changed since some of the runs (their games of it no longer count).
 """
 
 from __future__ import annotations
@@ -48,12 +49,17 @@ def _row(label: str, wins: int, games: int, extra: str = "") -> str:
     )
 
 
-def summary(runs: list[dict[str, Any]]) -> list[str]:
-    """The summed table, one line a pairing, then the first player's line."""
+def summary(runs: list[dict[str, Any]], without: frozenset[str] = frozenset()) -> list[str]:
+    """The summed table, one line a pairing, then the first player's line.
+
+    Pairings with a deck of `without` are left out, from the first player's line too.
+    """
     totals: dict[tuple[str, str], list[int]] = {}
     first_wins = first_games = 0
     for run in runs:
         for pairing in run["pairings"]:
+            if {pairing["deck_a"], pairing["deck_b"]} & without:
+                continue
             total = totals.setdefault((pairing["deck_a"], pairing["deck_b"]), [0, 0, 0])
             total[0] += pairing["wins_a"]["count"]
             total[1] += pairing["games"]
@@ -63,7 +69,9 @@ def summary(runs: list[dict[str, Any]]) -> list[str]:
     seeds = sorted(run["seed"] for run in runs)
     lines = [
         f"{runs[0]['bot_a']} vs {runs[0]['bot_b']}, {runs[0]['preset']} rules, "
-        f"{len(runs)} runs (seeds {seeds[0]}-{seeds[-1]}), side A's wins:"
+        f"{len(runs)} runs (seeds {seeds[0]}-{seeds[-1]}), side A's wins"
+        + (f" (without {', '.join(sorted(without))})" if without else "")
+        + ":"
     ]
     for (deck_a, deck_b), (wins, games, draws) in sorted(totals.items()):
         lines.append(_row(f"{deck_a} vs {deck_b}", wins, games, f"  draws {draws}"))
@@ -77,8 +85,15 @@ def summary(runs: list[dict[str, Any]]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, help="`mantimon sim --matrix --json` output")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="DECK",
+        help="leave out the pairings of DECK (its list changed since some runs); repeatable",
+    )
     args = parser.parse_args()
-    print("\n".join(summary(_load(args.runs))))
+    print("\n".join(summary(_load(args.runs), frozenset(args.without))))
 
 
 if __name__ == "__main__":

@@ -66,6 +66,37 @@ def test_two_runs_add_up_pairing_by_pairing(tmp_path: Path) -> None:
     assert f" {first_wins} of {decided} " in lines[-1]
 
 
+def test_a_deck_left_out_leaves_out_its_pairings_and_their_first_players(
+    tmp_path: Path,
+) -> None:
+    first, second = _run(tmp_path, 1), _run(tmp_path, 2)
+    kept = [
+        p
+        for path in (first, second)
+        for p in json.loads(path.read_text())["pairings"]
+        if "fire" not in (p["deck_a"], p["deck_b"])
+    ]
+
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), str(first), str(second), "--without", "fire"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("side A's wins (without fire):")
+    assert not [line for line in lines[1:] if "fire" in line]
+    assert len(lines) == 1 + 6 + 2  # the six pairings of the other four starters
+    games = sum(p["games"] for p in kept)
+    assert f" {sum(p['wins_a']['count'] for p in kept)} of {games} " in lines[-2]
+    first_wins = sum(p["first_player_wins"]["count"] for p in kept)
+    decided = sum(p["games"] - p["draws"]["count"] for p in kept)
+    assert f" {first_wins} of {decided} " in lines[-1]
+
+
 def test_a_seed_given_twice_or_other_bots_are_refused(tmp_path: Path) -> None:
     first = _run(tmp_path, 1)
     again = tmp_path / "copy.json"
