@@ -152,7 +152,7 @@ def evolve_from_hand(ctx: Ctx, ex: Exec, step: EvolveFromHand) -> bool:
     def has_card(candidate: Creature) -> bool:
         return bool(evolutions(ctx, candidate[0], candidate[1], skip=step.skip_stage))
 
-    targets = resolve(ctx, ex, step.target, extra=has_card)
+    targets = resolve(ctx, ex, step.target, extra=has_card, extra_is_hidden=True)
     if targets is None:
         return False
     if not targets:
@@ -168,6 +168,7 @@ def evolve_from_hand(ctx: Ctx, ex: Exec, step: EvolveFromHand) -> bool:
         options=[card.instance_id for card in options],
         min_count=1,
         max_count=1,
+        from_hidden=True,  # how many evolution cards the hand holds is the chooser's to know
         prompt="choose the card to evolve into",
     )
     if picked is None:

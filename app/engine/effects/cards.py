@@ -71,6 +71,7 @@ def put_from_hand(ctx: Ctx, ex: Exec, step: PutFromHand) -> bool:
         options=distinct(hand, step.max_count),
         min_count=step.min_count,
         max_count=step.max_count,
+        from_hidden=bool(hand),
         prompt=f"choose {step.min_count} to {step.max_count} card(s) to put "
         + ("in the discard pile" if step.to == "discard" else "on the bottom of the deck"),
     )

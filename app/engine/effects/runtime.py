@@ -156,9 +156,9 @@ def choose(
     needed and order does not matter) and otherwise puts a `PendingChoice` in the state
     and returns None: the handler then returns False.
 
-    `from_hidden`: the options are cards only the chooser sees (the top of its deck).
-    Everyone sees whether a choice is pending, so then it is asked even when it is
-    forced: whether it is asked must not tell the other seat what those cards are.
+    `from_hidden`: the options are cards only the chooser sees (the top of its deck, its
+    hand). Everyone sees whether a choice is pending, so then it is asked even when it
+    is forced: whether it is asked must not tell the other seat what those cards are.
     """
     key = ex.key(slot)
     bound = ex.run.bound

@@ -86,12 +86,20 @@ def candidates(ctx: Ctx, ex: Exec, target: Target) -> list[Creature]:
 
 
 def resolve(
-    ctx: Ctx, ex: Exec, target: Target, slot: str = "target", *, extra: CreatureTest | None = None
+    ctx: Ctx,
+    ex: Exec,
+    target: Target,
+    slot: str = "target",
+    *,
+    extra: CreatureTest | None = None,
+    extra_is_hidden: bool = False,
 ) -> list[Creature] | None:
     """The creatures `target` names now; None when a choice was requested.
 
     The result is bound as ``same`` for later steps. `extra` narrows ``choose``/``all``
-    candidates further (e.g. only creatures that have an energy to move).
+    candidates further (e.g. only creatures that have an energy to move);
+    `extra_is_hidden`: it reads cards only the chooser sees (its hand), so the choice is
+    asked even when forced (see `choose`).
     """
     select = target.select
     found: list[Creature]
@@ -112,7 +120,7 @@ def resolve(
         if select is Select.ALL:
             found = pool
         else:
-            found_or_none = _pick(ctx, ex, target, pool, slot)
+            found_or_none = _pick(ctx, ex, target, pool, slot, extra_is_hidden and bool(pool))
             if found_or_none is None:
                 return None
             found = found_or_none
@@ -121,7 +129,7 @@ def resolve(
 
 
 def _pick(
-    ctx: Ctx, ex: Exec, target: Target, pool: list[Creature], slot: str
+    ctx: Ctx, ex: Exec, target: Target, pool: list[Creature], slot: str, from_hidden: bool
 ) -> list[Creature] | None:
     by_id = {creature.instance_id: (seat, creature) for seat, creature in pool}
     chooser = seat_of(ex, target.chooser)
@@ -136,6 +144,7 @@ def _pick(
         min_count=0 if target.up_to else count,
         max_count=count,
         prompt=f"choose {'up to ' if target.up_to else ''}{count} creature(s)",
+        from_hidden=from_hidden,
     )
     if picked is None:
         return None

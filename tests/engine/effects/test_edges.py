@@ -35,6 +35,11 @@ def test_evolve_from_hand_without_skipping_evolves_a_benched_creature() -> None:
     basic.status_conditions.append(StatusCondition.ASLEEP)
     (card,) = table.put(0, "hand", STAGE_1)
     table.play(item)
+    for asked in ([basic.instance_id], [card.instance_id]):  # the creature, then the card
+        choice = table.state.pending_choice
+        assert choice is not None, "asked even when forced: what the hand holds is hidden"
+        assert choice.options == asked
+        table.answer(*asked)
     evolved = table.state.players[0].bench[0]
     assert evolved.instance_id == card.instance_id
     assert (evolved.damage, evolved.status_conditions) == (10, [])

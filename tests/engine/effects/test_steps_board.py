@@ -158,6 +158,8 @@ def test_evolve_from_hand_skips_the_stage_one() -> None:
     table.creature(0, FIRE_60)
     (card,) = table.put(0, "hand", stage_two)
     table.play(elixir)
+    table.answer(creature.instance_id)  # one target and one card, still asked:
+    table.answer(card.instance_id)  # what the hand holds is hidden
     evolved = table.state.players[0].active
     assert evolved is not None
     assert evolved.instance_id == card.instance_id

@@ -58,8 +58,11 @@ def test_put_from_hand_to_the_discard_or_the_bottom_of_the_deck() -> None:
     table = Table()
     item = table.item_with([{"kind": "put_from_hand", "to": "deck_bottom"}])
     table.put(0, "deck", WATER)
-    table.put(0, "hand", FIRE)
+    (card,) = table.put(0, "hand", FIRE)
     table.play(item)
+    choice = table.state.pending_choice
+    assert choice is not None, "asked even with one card: the hand is hidden"
+    table.answer(card.instance_id)
     assert table.ids(0, "deck") == [FIRE, WATER], "the bottom is the start of the list"
 
 
