@@ -113,7 +113,7 @@ async def test_a_postgres_restored_from_an_older_dump_is_noticed_and_loses_nothi
     driver = GameDriver(before, catalog(), clock=ticking_clock())
     games = [
         engine_game((users[0], users[1]), "mantimon", seed=seed, decks=("fire", "water"))
-        for seed in range(4)
+        for seed in (0, 1, 4, 3)  # seed 2's game ends too soon with fire's list of 48566fb
     ]
     for state in games:
         await driver.begin(state)
