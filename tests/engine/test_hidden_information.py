@@ -128,9 +128,12 @@ def _reads_own_cards(events: list[Event], action: Action, seat: int, acting: int
     """Whether the step reads which cards `seat` holds in its hidden zones.
 
     A search or shuffle of its deck, or an effect it runs (which may choose from its
-    hand or deck): how many cards qualify decides whether a choice is asked at all,
-    and a pending choice is visible to everyone. Then only the order within each
-    hidden zone is changed.
+    hand or deck): whether a search finds any card decides whether its choice is asked,
+    and a pending choice is visible to everyone; which cards the hand holds decides what
+    an effect may do. Then only the order within each hidden zone is changed, so this
+    check does not see a leak of what a zone holds: a choice over the hand or the top of
+    the deck is asked even when forced (`choose`'s `from_hidden`), tested in
+    `tests/engine/effects/`.
     """
     if seat == acting and action.kind in _EFFECTS:
         return True
